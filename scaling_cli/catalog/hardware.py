@@ -1,0 +1,195 @@
+"""The accelerator catalog: dense peaks per precision, memory, bandwidth, power and dated prices.
+
+Data, not code: ``data/hardware.yaml`` (the shared reference catalog, each figure with its source)
+plus ``data/hardware_overlay.yaml`` (aliases, efficiency classes), compiled to ``hardware.json``.
+Missing figures stay ``None``; nothing here invents a number.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from scaling_cli.catalog.build import HARDWARE_JSON
+
+#: Precisions a scenario may name, and the catalog key holding each one's dense peak.
+PRECISION_KEYS: dict[str, str] = {
+    "fp64": "fp64",
+    "fp32": "fp32",
+    "tf32": "tf32",
+    "bf16": "bf16",
+    "fp16": "fp16",
+    "fp8": "fp8",
+    "fp6": "fp6",
+    "fp4": "fp4",
+    "int8": "int8_tops",
+    "int4": "int4_tops",
+}
+_NOT_SUPPORTED_NAMES = {"int8_tops": "int8", "int4_tops": "int4"}
+
+
+class CatalogLookupError(LookupError):
+    """An accelerator or precision the catalog cannot supply; the message is meant for users."""
+
+
+@dataclass(frozen=True)
+class Price:
+    """Indicative USD per accelerator-hour: a single value or a (low, high) range, with its date."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    basis: str
+    as_of: str
+    sources: tuple[str, ...]
+
+    @property
+    def central(self) -> float | None:
+        """The published value, or the midpoint of the published range."""
+        if self.value is not None:
+            return self.value
+        if self.low is not None and self.high is not None:
+            return (self.low + self.high) / 2
+        return None
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    id: str
+    name: str
+    vendor: str
+    architecture: str
+    release_year: int | None
+    peak_tflops: dict[str, float | None]
+    not_supported: tuple[str, ...]
+    sparse_tflops: dict[str, float]
+    memory_capacity: float | None
+    memory_unit: str
+    memory_type: str | None
+    bandwidth_tb_s: float | None
+    power_w: float | None
+    price: Price | None
+    efficiency_class: str
+    aliases: tuple[str, ...]
+    sources: tuple[str, ...]
+    notes: str | None
+
+    @property
+    def memory_bytes(self) -> float | None:
+        """HBM capacity in bytes (the vendor's label: GB = 1e9 bytes, GiB = 2**30 bytes)."""
+        if self.memory_capacity is None:
+            return None
+        return self.memory_capacity * (2**30 if self.memory_unit == "GiB" else 1e9)
+
+    @property
+    def precisions(self) -> list[str]:
+        """Precisions with a published dense peak."""
+        return [p for p, key in PRECISION_KEYS.items() if self.peak_tflops.get(key) is not None]
+
+    def peak_flops(self, precision: str) -> float:
+        """Dense peak FLOP/s (or OP/s for int formats) at ``precision``; raises if unavailable."""
+        key = PRECISION_KEYS.get(precision)
+        if key is None:
+            raise CatalogLookupError(f"unknown precision {precision!r}; valid: {', '.join(PRECISION_KEYS)}")
+        value = self.peak_tflops.get(key)
+        if value is None:
+            supported = ", ".join(self.precisions) or "none"
+            if precision in self.not_supported or key in self.not_supported:
+                reason = f"{self.name} does not support {precision}"
+            else:
+                reason = f"the catalog has no published dense {precision} peak for {self.name}"
+            raise CatalogLookupError(f"{reason} (precisions with a dense peak: {supported})")
+        return float(value) * 1e12
+
+    def sparse_only(self, precision: str) -> bool:
+        """True when the vendor publishes ``precision`` only as a with-sparsity figure."""
+        key = PRECISION_KEYS.get(precision, precision)
+        return self.peak_tflops.get(key) is None and (precision in self.sparse_tflops or key in self.sparse_tflops)
+
+
+def _price(entry: dict[str, Any] | None) -> Price | None:
+    if not entry:
+        return None
+    low, high = (entry.get("range") or (None, None))[:2]
+    if entry.get("value") is None and low is None:
+        return None
+    return Price(
+        value=entry.get("value"),
+        low=low,
+        high=high,
+        basis=str(entry.get("basis") or ""),
+        as_of=str(entry.get("as_of") or ""),
+        sources=tuple(entry.get("sources") or ()),
+    )
+
+
+def _accelerator(entry: dict[str, Any]) -> Accelerator:
+    memory = entry.get("memory") or {}
+    not_supported = tuple(_NOT_SUPPORTED_NAMES.get(p, p) for p in entry.get("not_supported") or ())
+    return Accelerator(
+        id=entry["id"],
+        name=entry["name"],
+        vendor=entry["vendor"],
+        architecture=entry.get("architecture") or "",
+        release_year=entry.get("release_year"),
+        peak_tflops=dict(entry.get("peak_tflops_dense") or {}),
+        not_supported=not_supported,
+        sparse_tflops=dict(entry.get("sparse_published_tflops") or {}),
+        memory_capacity=memory.get("capacity"),
+        memory_unit=memory.get("capacity_unit") or "GB",
+        memory_type=memory.get("type"),
+        bandwidth_tb_s=memory.get("bandwidth_tb_s"),
+        power_w=entry.get("power_w"),
+        price=_price(entry.get("price_usd_per_accelerator_hour")),
+        efficiency_class=entry["efficiency_class"],
+        aliases=tuple(entry.get("aliases") or ()),
+        sources=tuple(entry.get("sources") or ()),
+        notes=entry.get("compute_notes"),
+    )
+
+
+@lru_cache(maxsize=1)
+def _raw_catalog() -> dict[str, Any]:
+    return json.loads(HARDWARE_JSON.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def accelerators() -> tuple[Accelerator, ...]:
+    """Every accelerator in catalog order."""
+    return tuple(_accelerator(entry) for entry in _raw_catalog()["accelerators"])
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, Accelerator]:
+    index: dict[str, Accelerator] = {}
+    for accel in accelerators():
+        for name in (accel.id, *accel.aliases):
+            index[name.lower()] = accel
+    return index
+
+
+def catalog_info() -> dict[str, Any]:
+    """Catalog title, compile date and conventions (for ``hardware list`` and assumptions)."""
+    raw = _raw_catalog()
+    return {"catalog": raw["catalog"], "compiled": raw["compiled"], "conventions": raw["conventions"]}
+
+
+def run_hardware() -> dict[str, dict[str, Any]]:
+    """Mapping from published-run hardware names to catalog entries (see hardware_overlay.yaml)."""
+    return _raw_catalog()["run_hardware"]
+
+
+def find_accelerator(name: str) -> Accelerator:
+    """Look up by catalog id or alias, case-insensitively; a miss suggests the closest names."""
+    key = name.strip().lower()
+    found = _index().get(key)
+    if found is not None:
+        return found
+    import difflib
+
+    names = sorted(_index())
+    close = difflib.get_close_matches(key, names, n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise CatalogLookupError(f"unknown accelerator {name!r}{hint} (`scaling hardware list` shows all {len(accelerators())})")

@@ -1,0 +1,209 @@
+"""The ``scaling`` command line: parse arguments, call the planner, hand the result to a renderer.
+
+Only typer and the standard library are imported at module level; numpy, pydantic models, YAML and
+rich load inside the commands that need them (a test enforces this: start-up time is completion
+latency and pipe latency).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from enum import Enum
+from typing import Annotated, Any, Callable, Optional, TypeVar
+
+import typer
+
+from scaling_cli import __version__
+from scaling_cli.errors import ExitCode, InputError, ScalingError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="scaling",
+    help="Plan the compute, GPU-hours, cost and energy of pretraining, post-training and test-time scaling.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+hardware_app = typer.Typer(help="Browse the accelerator catalog.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(hardware_app, name="hardware")
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format: table (default), json, csv or markdown.")]
+OutputOption = Annotated[Optional[str], typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", metavar="FILE")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
+
+
+def _stderr(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.flush()
+
+
+def _report(exc: ScalingError) -> None:
+    if isinstance(exc, InputError):
+        for problem in exc.problems:
+            _stderr(str(problem))
+    else:
+        _stderr(f"error: {exc}")
+
+
+def error_boundary(func: F) -> F:
+    """Turn domain errors into one line per problem on stderr and the documented exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ScalingError as exc:
+            _report(exc)
+            raise typer.Exit(int(exc.exit_code)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _emit(result: Any, fmt: OutputFormat, output: str | None, force: bool) -> None:
+    from scaling_cli.output import write_output
+    from scaling_cli.render.emit import render
+
+    terminal = output is None and sys.stdout.isatty()
+    color = terminal and os.environ.get("TERM") != "dumb"
+    write_output(render(result, fmt.value, terminal=terminal, color=color), output, force=force)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"scaling {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.", callback=_version_callback, is_eager=True)] = False,
+) -> None:
+    """Plan AI compute across pretraining, post-training and test-time scaling."""
+
+
+@app.command()
+@error_boundary
+def plan(
+    scenario: Annotated[Optional[str], typer.Argument(help="Scenario YAML file; omit to plan the built-in default scenario.", metavar="[SCENARIO]")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    overrides: Annotated[
+        Optional[list[str]], typer.Option("--set", help="Override a scenario value: PATH=VALUE, e.g. hardware.count=1024 (repeatable).", metavar="PATH=VALUE")
+    ] = None,
+) -> None:
+    """Plan a scenario: FLOP, GPU-hours, wall-clock, cost and energy per phase."""
+    from scaling_cli.planner import build_plan
+    from scaling_cli.scenario.loading import load_scenario
+
+    result = build_plan(load_scenario(scenario, overrides or ()))
+    for warning in result.warnings:
+        _stderr(f"warning: {warning}")
+    _emit(result, fmt, output, force)
+
+
+@app.command()
+@error_boundary
+def validate(
+    files: Annotated[list[str], typer.Argument(help="Scenario files to check.", metavar="FILE...")],
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Check scenario files; problems are printed as FILE:LINE:COL: field: message. Exit 1 if any is invalid."""
+    from scaling_cli.planner import build_plan
+    from scaling_cli.result import FileCheck, ValidationReport
+    from scaling_cli.scenario.loading import load_scenario
+
+    checks = []
+    for name in files:
+        try:
+            build_plan(load_scenario(name))
+            checks.append(FileCheck(name, []))
+        except InputError as exc:
+            checks.append(FileCheck(name, exc.problems))
+    report = ValidationReport(checks)
+    if fmt is OutputFormat.table:
+        for check in checks:
+            for problem in check.problems:
+                _stderr(str(problem))
+        valid = sum(check.valid for check in checks)
+        _stderr(f"{valid} of {len(checks)} scenario file{'s' if len(checks) != 1 else ''} valid")
+    else:
+        _emit(report, fmt, None, False)
+    if not report.valid:
+        raise typer.Exit(int(ExitCode.BAD_INPUT))
+
+
+@app.command()
+@error_boundary
+def schema(output: OutputOption = None, force: ForceOption = False) -> None:
+    """Print the JSON Schema (draft-07) of the scenario format, for editors and CI validators."""
+    from scaling_cli.output import write_output
+    from scaling_cli.scenario.schema import schema_text
+
+    write_output(schema_text(), output, force=force)
+
+
+@app.command()
+@error_boundary
+def init(
+    path: Annotated[str, typer.Argument(help="Where to write the starter scenario.")] = "my-model.scenario.yaml",
+    force: ForceOption = False,
+) -> None:
+    """Write a commented starter scenario to PATH (never overwrites without --force)."""
+    from importlib import resources
+
+    from scaling_cli.output import write_output
+
+    text = resources.files("scaling_cli.data").joinpath("init_template.yaml").read_text(encoding="utf-8")
+    write_output(text, path, force=force)
+    _stderr(f"wrote {path}; plan it with: scaling plan {path}")
+
+
+@hardware_app.command("list")
+@error_boundary
+def hardware_list(fmt: FormatOption = OutputFormat.table, output: OutputOption = None, force: ForceOption = False) -> None:
+    """List every accelerator: dense peaks, memory, bandwidth, power, indicative price, aliases."""
+    from scaling_cli.catalog.hardware import accelerators, catalog_info
+    from scaling_cli.result import HardwareList
+
+    _emit(HardwareList(list(accelerators()), catalog_info()), fmt, output, force)
+
+
+@hardware_app.command("show")
+@error_boundary
+def hardware_show(
+    accelerator: Annotated[str, typer.Argument(help="Catalog id or alias, e.g. h100.", metavar="ID")],
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Show one accelerator with every figure and its sources."""
+    from scaling_cli.catalog.hardware import CatalogLookupError, find_accelerator
+    from scaling_cli.result import HardwareDetail
+
+    try:
+        found = find_accelerator(accelerator)
+    except CatalogLookupError as exc:
+        raise ScalingError(str(exc)) from None
+    _emit(HardwareDetail(found), fmt, output, force)
+
+
+def main() -> None:
+    """Console-script entry point: the CLI plus Ctrl-C and internal-error handling."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        _stderr("interrupted")
+        sys.exit(int(ExitCode.INTERRUPTED))

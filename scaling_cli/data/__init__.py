@@ -1,0 +1,1 @@
+"""Package data: catalogs (with citations), the built-in default scenario and the init template."""

@@ -1,0 +1,41 @@
+"""Pretraining compute and memory.
+
+Sources: Kaplan et al. 2020 §2.1 (C ≈ 6·N·D: 2N forward + 4N backward per token); Chowdhery et al.
+2022 (PaLM) App. B (model FLOPs per token 6N + 12·L·H·Q·T, counting QK^T and AV in forward and
+backward over the full, unmasked context); Rajbhandari et al. 2020 (ZeRO) §3 (16 bytes/param of
+mixed-precision Adam state).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scaling_cli.engine.types import ArrayLike
+
+#: Forward (2) + backward (4) FLOP per parameter per token (Kaplan et al. 2020 §2.1).
+TRAINING_FLOP_PER_PARAM_TOKEN = 6.0
+#: bf16 weights 2 + bf16 grads 2 + fp32 master weights 4 + fp32 Adam moments 8 (ZeRO §3).
+TRAINING_STATE_BYTES_PER_PARAM = 16.0
+
+
+def dense_training_flops(active_params: ArrayLike, tokens: ArrayLike) -> ArrayLike:
+    """6·N·D with N the parameters used per token (active parameters for MoE)."""
+    return TRAINING_FLOP_PER_PARAM_TOKEN * active_params * tokens
+
+
+def attention_training_flops(layers: ArrayLike, attention_width: ArrayLike, seq_len: ArrayLike, tokens: ArrayLike) -> ArrayLike:
+    """PaLM's attention term: 12·L·(H·Q)·T FLOP per token, times D tokens.
+
+    ``attention_width`` is H·Q (heads × head dimension, usually d_model). The count is PaLM's
+    convention: the full T×T score matrix, not halved for the causal mask.
+    """
+    return 12.0 * layers * attention_width * seq_len * tokens
+
+
+def min_gpus_for_training_state(total_params: ArrayLike, memory_bytes: ArrayLike) -> ArrayLike:
+    """Fewest accelerators that hold weights, gradients and Adam state fully sharded (ZeRO-3/FSDP).
+
+    ceil(16·N_total / HBM per GPU). Activations, buffers and fragmentation are not counted, so
+    this is a lower bound.
+    """
+    return np.ceil(TRAINING_STATE_BYTES_PER_PARAM * np.asarray(total_params, dtype=float) / memory_bytes)

@@ -1,0 +1,46 @@
+"""Names, units and labels of every metric key in a plan (the JSON contract's vocabulary).
+
+Keys carry their unit where it is not obvious (``cost_usd``, ``energy_mwh``, ``wall_clock_days``);
+values are raw SI numbers. Renderers use this table for labels and units; the README documents it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Metric:
+    label: str
+    unit: str
+    #: How a table shows it: "sci" (1.23e24), "si" (1.23M), "int" (2,048), "frac" (0.383), "usd", "text".
+    style: str = "si"
+
+
+METRICS: dict[str, Metric] = {
+    "params": Metric("Parameters (total)", "params"),
+    "active_params": Metric("Active parameters per token", "params"),
+    "tokens": Metric("Training tokens", "tokens"),
+    "tokens_per_param": Metric("Tokens per active parameter", "", "frac"),
+    "flops": Metric("Compute", "FLOP", "sci"),
+    "flops_6nd": Metric("  of which 6·N·D", "FLOP", "sci"),
+    "attention_flops": Metric("  of which attention", "FLOP", "sci"),
+    "flops_convention": Metric("FLOP convention", "", "text"),
+    "accelerator": Metric("Accelerator", "", "text"),
+    "precision": Metric("Precision", "", "text"),
+    "mfu": Metric("MFU", "fraction", "frac"),
+    "goodput": Metric("Goodput", "fraction", "frac"),
+    "productive_gpu_hours": Metric("Productive GPU-hours", "GPU-h"),
+    "gpu_hours": Metric("GPU-hours (reserved)", "GPU-h"),
+    "gpus": Metric("GPUs", "GPUs", "int"),
+    "wall_clock_days": Metric("Wall-clock", "days", "frac"),
+    "cost_usd": Metric("Cost", "USD", "usd"),
+    "energy_mwh": Metric("Energy (with PUE)", "MWh", "frac"),
+    "co2_tonnes": Metric("CO2e", "t", "frac"),
+    "min_gpus_for_memory": Metric("Min GPUs to hold training state", "GPUs", "int"),
+}
+
+
+def metric(key: str) -> Metric:
+    """The metric for ``key``; unknown keys get a label made from the key itself."""
+    return METRICS.get(key) or Metric(key.replace("_", " ").capitalize(), "")

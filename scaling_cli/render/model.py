@@ -1,0 +1,31 @@
+"""What renderers draw: tables of cells, where numbers keep their raw value and a display style."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number cell: ``value`` goes to CSV untouched, ``style`` decides the human form."""
+
+    value: float | int | None
+    style: str = "si"
+
+
+Cell = Union[str, Num, None]
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: Columns that hold numbers (right-aligned in text output).
+    numeric: set[int] = field(default_factory=set)
+
+
+def cell_raw(cell: Cell) -> Any:
+    return cell.value if isinstance(cell, Num) else cell

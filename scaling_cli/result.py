@@ -1,0 +1,125 @@
+"""Plain result objects handed from the planner to the renderers.
+
+A ``Plan`` is data only: numbers in SI units (FLOP, hours, USD, MWh), strings, ``None`` where an
+input is missing. Its ``to_dict`` is the JSON contract documented in the README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A number the plan used that the scenario did not give, and where it comes from."""
+
+    key: str
+    value: Any
+    unit: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "value": self.value, "unit": self.unit, "source": self.source}
+
+
+@dataclass
+class Plan:
+    """The planned compute of one scenario, section by section (``pretraining``, ...)."""
+
+    name: str
+    description: str | None
+    source: str
+    sections: dict[str, dict[str, Any] | None]
+    assumptions: list[Assumption] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "scenario": {"name": self.name, "description": self.description, "source": self.source},
+            "assumptions": [a.to_dict() for a in self.assumptions],
+            "warnings": list(self.warnings),
+            **self.sections,
+        }
+
+
+def accelerator_dict(accel: Any) -> dict[str, Any]:
+    """JSON form of a catalog ``Accelerator``: peaks in TFLOP/s (dense), memory as labelled by the vendor."""
+    price = accel.price
+    return {
+        "id": accel.id,
+        "name": accel.name,
+        "vendor": accel.vendor,
+        "architecture": accel.architecture,
+        "release_year": accel.release_year,
+        "aliases": list(accel.aliases),
+        "efficiency_class": accel.efficiency_class,
+        "peak_tflops_dense": dict(accel.peak_tflops),
+        "not_supported": list(accel.not_supported),
+        "memory_capacity": accel.memory_capacity,
+        "memory_unit": accel.memory_unit,
+        "memory_bandwidth_tb_s": accel.bandwidth_tb_s,
+        "power_w": accel.power_w,
+        "price_usd_per_hour": None
+        if price is None
+        else {"value": price.value, "low": price.low, "high": price.high, "central": price.central, "basis": price.basis, "as_of": price.as_of, "sources": list(price.sources)},
+        "sources": list(accel.sources),
+        "notes": accel.notes,
+    }
+
+
+@dataclass
+class HardwareList:
+    accelerators: list[Any]
+    catalog: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "catalog": self.catalog,
+            "accelerators": [accelerator_dict(a) for a in self.accelerators],
+        }
+
+
+@dataclass
+class HardwareDetail:
+    accelerator: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema_version": SCHEMA_VERSION, "accelerator": accelerator_dict(self.accelerator)}
+
+
+@dataclass
+class FileCheck:
+    file: str
+    problems: list[Any]
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class ValidationReport:
+    files: list[FileCheck]
+
+    @property
+    def valid(self) -> bool:
+        return all(f.valid for f in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "valid": self.valid,
+            "files": [
+                {
+                    "file": f.file,
+                    "valid": f.valid,
+                    "problems": [{"file": p.file, "line": p.line, "column": p.column, "field": p.field, "message": p.message} for p in f.problems],
+                }
+                for f in self.files
+            ],
+        }

@@ -1,0 +1,55 @@
+"""``model:`` — the foundation model: its size and, optionally, its architecture."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from scaling_cli.scenario.fields import PositiveCount, PositiveQuantity, StrictModel, user_error
+
+
+class ModelSpec(StrictModel):
+    """Parameter counts and optional architecture (needed for attention FLOPs and KV-cache sizes)."""
+
+    params: PositiveQuantity = Field(description="Total parameters, e.g. 70B. For mixture-of-experts, all experts.")
+    active_params: PositiveQuantity | None = Field(None, description="Parameters used per token (MoE); default: params.")
+    layers: PositiveCount | None = Field(None, description="Transformer layers (n_layer).")
+    d_model: PositiveCount | None = Field(None, description="Hidden size.")
+    heads: PositiveCount | None = Field(None, description="Attention (query) heads.")
+    kv_heads: PositiveCount | None = Field(None, description="Key/value heads (grouped-query attention); default: heads.")
+    head_dim: PositiveCount | None = Field(None, description="Dimension per head; default: d_model / heads.")
+    vocab: PositiveCount | None = Field(None, description="Vocabulary size.")
+    ffn_dim: PositiveCount | None = Field(None, description="Feed-forward hidden size.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelSpec:
+        if self.active_params is not None and self.active_params > self.params:
+            raise user_error("active_exceeds_total", f"active_params ({self.active_params:.4g}) exceeds params ({self.params:.4g})", field="active_params")
+        if self.kv_heads is not None:
+            if self.heads is None:
+                raise user_error("kv_heads_without_heads", "kv_heads needs heads", field="kv_heads")
+            if self.kv_heads > self.heads or self.heads % self.kv_heads:
+                raise user_error("kv_heads_divide", f"kv_heads ({self.kv_heads}) must divide heads ({self.heads})", field="kv_heads")
+        if self.head_dim is None and self.heads is not None and self.d_model is not None and self.d_model % self.heads:
+            raise user_error("head_dim_ambiguous", f"d_model ({self.d_model}) is not a multiple of heads ({self.heads}); set head_dim", field="heads")
+        return self
+
+    @property
+    def n_active(self) -> float:
+        """Parameters used per token: ``active_params`` for MoE, else ``params``."""
+        return self.active_params if self.active_params is not None else self.params
+
+    @property
+    def resolved_head_dim(self) -> int | None:
+        if self.head_dim is not None:
+            return self.head_dim
+        if self.heads is not None and self.d_model is not None:
+            return self.d_model // self.heads
+        return None
+
+    @property
+    def attention_width(self) -> int | None:
+        """H·Q: query heads × head dimension (equals d_model unless head_dim is set otherwise)."""
+        head_dim = self.resolved_head_dim
+        if head_dim is None or self.heads is None:
+            return self.d_model
+        return self.heads * head_dim

@@ -1,0 +1,213 @@
+"""Read YAML safely and remember where every key and value came from.
+
+PyYAML's ``safe_load`` forgets positions, so this module composes the node graph with the safe
+(C, when available) loader and builds plain Python objects itself, recording each path's line and
+column. Along the way it rejects what ``safe_load`` would silently accept: duplicate keys (the last
+one would win), and documents whose aliases expand without bound ("billion laughs").
+Approach after dagster's ``parse_yaml_with_source_positions`` (cli_conventions.md B.3); own code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scaling_cli.errors import InputError, Problem
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_NODES = 100_000
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int  #: 1-based
+    column: int  #: 1-based
+
+
+@dataclass
+class YamlDocument:
+    """A parsed document plus the positions of its keys and values, addressed by path."""
+
+    file: str
+    data: Any
+    key_positions: dict[PathKey, Position] = field(default_factory=dict)
+    value_positions: dict[PathKey, Position] = field(default_factory=dict)
+
+    def locate(self, path: PathKey, *, prefer_key: bool = False) -> Position | None:
+        """Position of the longest prefix of ``path`` that exists in the document."""
+        for end in range(len(path), -1, -1):
+            prefix = path[:end]
+            tables = (self.key_positions, self.value_positions)
+            for table in tables if prefer_key else reversed(tables):
+                if prefix in table:
+                    return table[prefix]
+        return None
+
+    def problem(self, path: PathKey, field_name: str, message: str, *, prefer_key: bool = False) -> Problem:
+        position = self.locate(path, prefer_key=prefer_key)
+        return Problem(
+            file=self.file,
+            line=position.line if position else None,
+            column=position.column if position else None,
+            field=field_name,
+            message=message,
+        )
+
+
+def read_yaml_file(path: str | Path) -> YamlDocument:
+    """Read and parse ``path``; every failure is an ``InputError`` naming the file."""
+    name = str(path)
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError([Problem(name, 1, 1, "", f"file is {size / 1e6:.0f} MB; scenario files are limited to {MAX_FILE_BYTES // (1024 * 1024)} MB")])
+        raw = Path(path).read_bytes()
+    except InputError:
+        raise
+    except IsADirectoryError:
+        raise InputError([Problem(name, None, None, "", "is a directory, not a scenario file")]) from None
+    except FileNotFoundError:
+        raise InputError([Problem(name, None, None, "", "no such file")]) from None
+    except OSError as exc:
+        raise InputError([Problem(name, None, None, "", f"cannot read file: {exc.strerror or exc}")]) from None
+    return parse_yaml(raw, name)
+
+
+def parse_yaml(raw: bytes | str, file: str) -> YamlDocument:
+    """Parse one YAML document from bytes (UTF-8) or text."""
+    text = _decode(raw, file) if isinstance(raw, bytes) else raw
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise InputError([Problem(file, 1, 1, "", f"document is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")])
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        node = yaml.compose(text, Loader=loader_class)
+    except yaml.MarkedYAMLError as exc:
+        raise InputError([_problem_from_yaml_error(exc, file, text)]) from None
+    except yaml.YAMLError as exc:  # e.g. "expected a single document"
+        raise InputError([Problem(file, 1, 1, "", f"YAML error: {exc}")]) from None
+    except RecursionError:
+        raise InputError([Problem(file, 1, 1, "", "YAML nesting is too deep")]) from None
+    document = YamlDocument(file=file, data=None)
+    if node is None:
+        return document
+    builder = _Builder(document)
+    try:
+        document.data = builder.build(node, ())
+    except RecursionError:
+        raise InputError([Problem(file, 1, 1, "", "YAML nesting is too deep")]) from None
+    return document
+
+
+def _decode(raw: bytes, file: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError([Problem(file, line, column, "", f"file is not valid UTF-8 text (byte 0x{raw[exc.start]:02x})")]) from None
+
+
+def _problem_from_yaml_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
+    if mark is None:
+        return Problem(file, 1, 1, "", f"YAML syntax error: {message}")
+    hint = ""
+    if "\t" in text[max(0, mark.index - 1) : mark.index + 1] or "tab" in message.lower():
+        hint = " (YAML indentation must use spaces, not tabs)"
+    return Problem(file, mark.line + 1, mark.column + 1, "", f"YAML syntax error: {message}{hint}")
+
+
+def _position(mark: yaml.Mark) -> Position:
+    return Position(mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    """Turn composed nodes into dicts, lists and scalars, recording positions."""
+
+    def __init__(self, document: YamlDocument) -> None:
+        self.document = document
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.nodes_built = 0
+        self.active: set[int] = set()
+
+    def build(self, node: yaml.Node, path: PathKey) -> Any:
+        self.nodes_built += 1
+        if self.nodes_built > MAX_NODES:
+            raise InputError([self._problem(node, path, f"document expands to more than {MAX_NODES:,} values (alias bomb?)")])
+        self.document.value_positions.setdefault(path, _position(node.start_mark))
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        if id(node) in self.active:
+            raise InputError([self._problem(node, path, "recursive alias: a collection contains itself")])
+        if node.tag not in _COLLECTION_TAGS:
+            raise InputError([self._problem(node, path, f"tag {node.tag!r} is not allowed (only plain YAML values are read)")])
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+            return self._mapping(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def _scalar(self, node: yaml.ScalarNode, path: PathKey) -> Any:
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            problem = exc.problem or "cannot read value"
+            if "could not determine a constructor" in problem:
+                problem = f"tag {node.tag!r} is not allowed (only plain YAML values are read)"
+            raise InputError([self._problem(node, path, problem)]) from None
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        explicit: set[str] = set()
+        merged: list[tuple[yaml.Node, PathKey]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merged.append((value_node, path))
+                continue
+            key = self._key(key_node, path)
+            child = (*path, key)
+            if key in explicit:
+                first = self.document.key_positions[child]
+                raise InputError([self._problem(key_node, child, f"duplicate key {key!r} (first defined at line {first.line})", field_path=child)])
+            explicit.add(key)
+            self.document.key_positions.setdefault(child, _position(key_node.start_mark))
+            result[key] = self.build(value_node, child)
+        for value_node, _ in merged:
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    raise InputError([self._problem(source, path, "a merge key (<<) must refer to a mapping")])
+                for key, value in self._mapping(source, path).items():
+                    result.setdefault(key, value)
+        return result
+
+    def _key(self, key_node: yaml.Node, path: PathKey) -> str:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise InputError([self._problem(key_node, path, "a key must be a plain name, not a list or mapping")])
+        key = self._scalar(key_node, path)
+        if not isinstance(key, str):
+            # YAML 1.1 reads `yes:` / `1:` as bool/int keys; every key in a scenario is a name.
+            return str(key_node.value)
+        return key
+
+    def _problem(self, node: yaml.Node, path: PathKey, message: str, field_path: PathKey | None = None) -> Problem:
+        mark = node.start_mark
+        return Problem(self.document.file, mark.line + 1, mark.column + 1, dotted(field_path if field_path is not None else path), message)
+
+
+def dotted(path: PathKey) -> str:
+    """``("post_training", 0, "count")`` -> ``post_training[0].count``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

@@ -1,0 +1,176 @@
+"""The commands as a user types them: formats, files, overrides, streams and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from scaling_cli import __version__
+from tests.conftest import run_subprocess
+
+PRETRAINING_KEYS = {"flops", "gpu_hours", "productive_gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "min_gpus_for_memory"}
+
+
+def test_plan_without_argument_plans_the_builtin_default(cli):
+    result = cli("plan", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = result.json()
+    assert data["schema_version"] == "1.0"
+    assert data["scenario"]["name"] == "default-70b-dense"
+    assert PRETRAINING_KEYS <= set(data["pretraining"])
+    assert all(isinstance(a["source"], str) and a["source"] for a in data["assumptions"])
+
+
+def test_json_says_which_defaults_were_used(cli, scenario_file):
+    path = scenario_file("name: t\nhardware: {accelerator: h100, mfu: 0.5}\nmodel: {params: 7B}\npretraining: {tokens: 1T}\n")
+    keys = {a["key"] for a in cli("plan", path, "-f", "json").json()["assumptions"]}
+    assert "hardware.goodput" in keys and "hardware.price_per_hour" in keys
+    assert "hardware.mfu" not in keys  # given by the user, so not an assumption
+
+
+def test_default_mfu_is_the_calibrated_one_and_cited(cli):
+    data = cli("plan", "-f", "json").json()
+    mfu = next(a for a in data["assumptions"] if a["key"] == "hardware.mfu")
+    assert "Llama 3.1 405B" in mfu["source"]
+    assert data["pretraining"]["mfu"] == pytest.approx(mfu["value"], rel=1e-3)
+
+
+def test_table_output_has_every_section_and_assumptions(cli):
+    result = cli("plan")
+    assert result.exit_code == 0
+    assert "Pretraining — default-70b-dense" in result.stdout
+    assert "GPU-hours (reserved)" in result.stdout
+    assert "Assumptions (defaults used)" in result.stdout
+
+
+def test_piped_table_never_truncates_numbers(cli):
+    # CliRunner's stdout is not a TTY: plain columns, no box drawing, no ellipsis.
+    out = cli("plan", env={"COLUMNS": "40"}).stdout
+    assert "…" not in out
+    assert "7.32e24" in out
+    assert "│" not in out and "─" not in out
+
+
+def test_terminal_table_honours_no_color():
+    from scaling_cli.render.emit import render
+    from scaling_cli.planner import build_plan
+    from scaling_cli.scenario.loading import load_scenario
+
+    plan = build_plan(load_scenario(None))
+    os.environ["NO_COLOR"] = "1"
+    try:
+        plain = render(plan, "table", terminal=True, color=True, width=200)
+    finally:
+        del os.environ["NO_COLOR"]
+    colored = render(plan, "table", terminal=True, color=True, width=200)
+    assert "\x1b[3" not in plain  # no foreground colour codes under NO_COLOR
+    assert "\x1b[36m" in colored  # the value column is cyan otherwise
+    assert "…" not in plain
+
+
+def test_csv_is_one_raw_row_per_metric(cli):
+    rows = list(csv.DictReader(io.StringIO(cli("plan", "-f", "csv").stdout)))
+    by_metric = {r["metric"]: r for r in rows}
+    assert float(by_metric["pretraining.flops"]["value"]) == pytest.approx(cli("plan", "-f", "json").json()["pretraining"]["flops"], rel=1e-15)
+    assert by_metric["pretraining.gpu_hours"]["unit"] == "GPU-h"
+
+
+def test_markdown_is_a_pipe_table(cli):
+    out = cli("plan", "-f", "markdown").stdout
+    assert "### Pretraining — default-70b-dense" in out
+    assert "| Metric | Value | Unit |" in out
+
+
+def test_set_overrides_a_value(cli):
+    base = cli("plan", "-f", "json").json()["pretraining"]
+    doubled = cli("plan", "-f", "json", "--set", "pretraining.tokens=30T", "--set", "hardware.count=4096").json()["pretraining"]
+    assert doubled["flops"] == pytest.approx(2 * base["flops"])
+    assert doubled["wall_clock_days"] == pytest.approx(base["wall_clock_days"])  # 2x work on 2x GPUs
+
+
+def test_output_file_is_written_and_never_overwritten_without_force(cli, tmp_path):
+    target = tmp_path / "plan.json"
+    first = cli("plan", "-f", "json", "-o", str(target))
+    assert first.exit_code == 0 and first.stdout == ""
+    assert json.loads(target.read_text())["schema_version"] == "1.0"
+    target.write_text("keep me")
+    second = cli("plan", "-f", "json", "-o", str(target))
+    assert second.exit_code == 1
+    assert "use --force" in second.stderr
+    assert target.read_text() == "keep me"
+    third = cli("plan", "-f", "json", "-o", str(target), "--force")
+    assert third.exit_code == 0
+    assert json.loads(target.read_text())["scenario"]["name"] == "default-70b-dense"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]  # no temporary files left
+
+
+def test_bad_input_writes_nothing_to_output(cli, scenario_file, tmp_path):
+    target = tmp_path / "out.json"
+    result = cli("plan", scenario_file("name: t\nmodel: {params: 70m}\n"), "-o", str(target))
+    assert result.exit_code == 1
+    assert not target.exists()
+
+
+def test_init_writes_a_valid_starter_and_refuses_to_overwrite(cli, tmp_path):
+    path = tmp_path / "new.scenario.yaml"
+    assert cli("init", str(path)).exit_code == 0
+    text = path.read_text()
+    assert text.startswith("# yaml-language-server: $schema=")
+    assert cli("validate", str(path)).exit_code == 0
+    path.write_text("mine")
+    again = cli("init", str(path))
+    assert again.exit_code == 1 and path.read_text() == "mine"
+    assert cli("init", str(path), "--force").exit_code == 0 and path.read_text() == text
+
+
+def test_validate_reports_every_file(cli, scenario_file):
+    good = scenario_file("name: a\nmodel: {params: 7B}\n", "good.scenario.yaml")
+    bad = scenario_file("name: b\nmodel: {params: 7Q}\n", "bad.scenario.yaml")
+    result = cli("validate", good, bad)
+    assert result.exit_code == 1
+    assert f"{bad}:2:17: model.params: unknown suffix 'Q'" in result.stderr
+    assert "1 of 2 scenario files valid" in result.stderr
+    report = cli("validate", good, bad, "-f", "json").json()
+    assert [f["valid"] for f in report["files"]] == [True, False]
+    assert report["files"][1]["problems"][0]["line"] == 2
+
+
+def test_schema_is_draft07_and_accepts_quantity_strings(cli):
+    schema = cli("schema").json()
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    params = schema["definitions"]["ModelSpec"]["properties"]["params"]
+    assert {"type": "number"} in params["anyOf"]
+    assert any(alt.get("type") == "string" and "pattern" in alt for alt in params["anyOf"])
+    assert "$defs" not in json.dumps(schema)
+
+
+def test_committed_schema_matches_the_models(cli):
+    committed = (Path(__file__).resolve().parent.parent / "schemas" / "scenario.schema.json").read_text()
+    assert cli("schema").stdout == committed, "run: scaling schema -o schemas/scenario.schema.json --force"
+
+
+def test_version(cli):
+    result = cli("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"scaling {__version__}"
+
+
+def test_hardware_list_and_show(cli):
+    listed = cli("hardware", "list", "-f", "json").json()["accelerators"]
+    assert len(listed) >= 30
+    shown = cli("hardware", "show", "H100", "-f", "json").json()["accelerator"]
+    assert shown["id"] == "nvidia-h100-sxm5-80gb"
+    assert shown["peak_tflops_dense"]["bf16"] == 989.5
+    assert cli("hardware", "show", "h10").exit_code == 1
+    assert "H100 SXM5 80GB" in cli("hardware", "list").stdout
+
+
+def test_python_dash_m_and_data_on_stdout_messages_on_stderr(scenario_file):
+    proc = run_subprocess("plan", "--format", "json")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["schema_version"] == "1.0"
+    assert proc.stderr == ""

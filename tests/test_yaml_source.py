@@ -1,0 +1,69 @@
+"""Safe YAML with positions: what PyYAML's safe_load would get wrong or silently accept."""
+
+from __future__ import annotations
+
+import pytest
+
+from scaling_cli.errors import InputError
+from scaling_cli.yaml_source import MAX_NODES, Position, parse_yaml
+
+
+def test_positions_of_keys_and_values_are_one_based():
+    doc = parse_yaml("name: t\nmodel:\n  params: 7B\nlist:\n  - a: 1\n", "f.yaml")
+    assert doc.key_positions[("model", "params")] == Position(3, 3)
+    assert doc.value_positions[("model", "params")] == Position(3, 11)
+    assert doc.key_positions[("list", 0, "a")] == Position(5, 5)
+
+
+def test_scientific_notation_without_dot_stays_a_string_for_the_quantity_parser():
+    # YAML 1.1 (PyYAML) needs a dot in the mantissa: 1.2e24 is a string, 1.2e+24 a float.
+    doc = parse_yaml("a: 1.2e24\nb: 1.2e+24\n", "f.yaml")
+    assert doc.data == {"a": "1.2e24", "b": 1.2e24}
+
+
+def test_duplicate_keys_are_errors():
+    with pytest.raises(InputError, match="duplicate key 'a'"):
+        parse_yaml("a: 1\nb: 2\na: 3\n", "f.yaml")
+
+
+def test_merge_keys_keep_explicit_values():
+    doc = parse_yaml("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n", "f.yaml")
+    assert doc.data["other"] == {"x": 1, "y": 3}
+
+
+def test_alias_bomb_is_refused_quickly():
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        refs = ", ".join([f"*a{i - 1}"] * 10)
+        levels.append(f"a{i}: &a{i} [{refs}]")
+    with pytest.raises(InputError, match=f"more than {MAX_NODES:,} values"):
+        parse_yaml("\n".join(levels) + "\n", "f.yaml")
+
+
+def test_recursive_alias_is_refused():
+    with pytest.raises(InputError, match="recursive alias"):
+        parse_yaml("a: &a [1, *a]\n", "f.yaml")
+
+
+@pytest.mark.parametrize("text", ["a: !!python/object/apply:os.system [ls]\n", "a: !!python/name:os.system\n", "a: !custom 1\n", "a: !!set {x}\n"])
+def test_tags_beyond_plain_yaml_are_refused(text):
+    with pytest.raises(InputError, match="is not allowed"):
+        parse_yaml(text, "f.yaml")
+
+
+def test_non_utf8_bytes_are_located():
+    with pytest.raises(InputError) as info:
+        parse_yaml(b"name: t\nmodel: \xff\xfe\n", "f.yaml")
+    problem = info.value.problems[0]
+    assert (problem.line, problem.column) == (2, 8)
+    assert "not valid UTF-8" in problem.message
+
+
+def test_deep_nesting_is_an_error_not_a_crash():
+    with pytest.raises(InputError, match="too deep"):
+        parse_yaml("[" * 5000 + "]" * 5000, "f.yaml")
+
+
+def test_multiple_documents_are_refused():
+    with pytest.raises(InputError, match="single document"):
+        parse_yaml("a: 1\n---\nb: 2\n", "f.yaml")
