@@ -16,6 +16,7 @@ from typing import Annotated, Any, Callable, Optional, TypeVar
 import typer
 
 from scaling_cli import __version__
+from scaling_cli.defaults import MONTE_CARLO_SAMPLES, MONTE_CARLO_SEED
 from scaling_cli.errors import ExitCode, InputError, ScalingError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,6 +43,8 @@ class OutputFormat(str, Enum):
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format: table (default), json, csv or markdown.")]
 OutputOption = Annotated[Optional[str], typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", metavar="FILE")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
+SamplesOption = Annotated[int, typer.Option("--samples", min=0, max=10_000_000, help="Monte Carlo samples behind the P10-P90 bands (0: no bands).")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Random seed of the Monte Carlo bands (fixed, so bands are reproducible).")]
 
 
 def _stderr(message: str) -> None:
@@ -103,12 +106,14 @@ def plan(
     overrides: Annotated[
         Optional[list[str]], typer.Option("--set", help="Override a scenario value: PATH=VALUE, e.g. hardware.count=1024 (repeatable).", metavar="PATH=VALUE")
     ] = None,
+    samples: SamplesOption = MONTE_CARLO_SAMPLES,
+    seed: SeedOption = MONTE_CARLO_SEED,
 ) -> None:
-    """Plan a scenario: FLOP, GPU-hours, wall-clock, cost and energy per phase."""
+    """Plan a scenario: FLOP, GPU-hours, wall-clock, cost and energy per phase, with P10-P90 bands."""
     from scaling_cli.planner import build_plan
     from scaling_cli.scenario.loading import load_scenario
 
-    result = build_plan(load_scenario(scenario, overrides or ()))
+    result = build_plan(load_scenario(scenario, overrides or ()), samples=samples, seed=seed)
     for warning in result.warnings:
         _stderr(f"warning: {warning}")
     _emit(result, fmt, output, force)

@@ -41,6 +41,10 @@ METRICS: dict[str, Metric] = {
 }
 
 
+#: Metrics that always carry ``_p10`` / ``_p90`` bands (time, money and energy follow efficiency).
+BANDED = frozenset({"productive_gpu_hours", "gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "co2_tonnes"})
+
+
 def metric(key: str) -> Metric:
     """The metric for ``key``; unknown keys get a label made from the key itself."""
     return METRICS.get(key) or Metric(key.replace("_", " ").capitalize(), "")

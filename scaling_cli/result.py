@@ -35,6 +35,8 @@ class Plan:
     sections: dict[str, dict[str, Any] | None]
     assumptions: list[Assumption] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Monte Carlo settings behind the ``_p10``/``_p90`` bands, or ``None`` without bands.
+    uncertainty: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +44,7 @@ class Plan:
             "scenario": {"name": self.name, "description": self.description, "source": self.source},
             "assumptions": [a.to_dict() for a in self.assumptions],
             "warnings": list(self.warnings),
+            "uncertainty": self.uncertainty,
             **self.sections,
         }
 

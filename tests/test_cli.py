@@ -83,7 +83,7 @@ def test_csv_is_one_raw_row_per_metric(cli):
 def test_markdown_is_a_pipe_table(cli):
     out = cli("plan", "-f", "markdown").stdout
     assert "### Pretraining — default-70b-dense" in out
-    assert "| Metric | Value | Unit |" in out
+    assert "| Metric | Value | P10 | P90 | Unit |" in out
 
 
 def test_set_overrides_a_value(cli):
@@ -144,7 +144,8 @@ def test_schema_is_draft07_and_accepts_quantity_strings(cli):
     schema = cli("schema").json()
     assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
     params = schema["definitions"]["ModelSpec"]["properties"]["params"]
-    assert {"type": "number"} in params["anyOf"]
+    assert any(alt.get("type") == "number" and alt.get("exclusiveMinimum") == 0 for alt in params["anyOf"])
+    assert any(alt.get("type") == "object" and alt["required"] == ["low", "high"] for alt in params["anyOf"])
     assert any(alt.get("type") == "string" and "pattern" in alt for alt in params["anyOf"])
     assert "$defs" not in json.dumps(schema)
 

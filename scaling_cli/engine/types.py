@@ -7,3 +7,10 @@ from typing import Union
 import numpy as np
 
 ArrayLike = Union[float, np.ndarray]
+
+
+def whole(value: ArrayLike | None) -> int | np.ndarray | None:
+    """A scalar whole number as ``int`` (counts read better as 15 than 15.0); arrays unchanged."""
+    if value is None or np.ndim(value) != 0:
+        return value
+    return int(value)

@@ -1,6 +1,8 @@
 """Scenario -> ``Plan``: resolve defaults, call the engine per law, check every number.
 
-The planner is the only place that knows both the scenario format and the engine; it never prints.
+The plan is evaluated twice through the same code: once with point values (the figures shown) and
+once with Monte Carlo samples of every uncertain input (calibrated efficiency, catalog price ranges,
+scenario ranges), whose P10 and P90 become the bands. The planner never prints.
 """
 
 from __future__ import annotations
@@ -10,24 +12,43 @@ from typing import Any
 
 import numpy as np
 
+from scaling_cli.engine.uncertainty import DEFAULT_SAMPLES, DEFAULT_SEED, Sampler
 from scaling_cli.errors import InputError, Problem
 from scaling_cli.planner.assumptions import Assumptions
+from scaling_cli.planner.bands import add_bands
 from scaling_cli.planner.hardware import resolve_hardware
+from scaling_cli.planner.post_training import plan_post_training
 from scaling_cli.planner.pretraining import plan_pretraining
+from scaling_cli.planner.test_time import plan_test_time
 from scaling_cli.result import Plan
 from scaling_cli.scenario.loading import LoadedScenario
+from scaling_cli.scenario.realize import realize
 from scaling_cli.scenario.root import Scenario
 
 
-def build_plan(loaded: LoadedScenario) -> Plan:
+def evaluate(scenario: Scenario, sampler: Sampler, assumptions: Assumptions) -> dict[str, Any]:
+    """Every section of the plan, as floats (point sampler) or arrays of samples."""
+    realized = realize(scenario, sampler)
+    hardware = resolve_hardware(realized.hardware, assumptions, sampler)
+    pretraining = None if realized.pretraining is None else plan_pretraining(realized.model, realized.pretraining, hardware)
+    return {
+        "pretraining": pretraining,
+        "post_training": plan_post_training(realized, hardware, assumptions, sampler, pretraining),
+        "test_time": plan_test_time(realized, hardware, assumptions, sampler),
+    }
+
+
+def build_plan(loaded: LoadedScenario, *, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED) -> Plan:
+    """Point estimate plus, unless ``samples`` is 0, P10-P90 bands from ``samples`` Monte Carlo draws."""
     scenario = loaded.scenario
     assumptions = Assumptions()
-    hardware = resolve_hardware(scenario.hardware, assumptions)
-    sections: dict[str, Any] = {
-        "pretraining": None if scenario.pretraining is None else plan_pretraining(scenario.model, scenario.pretraining, hardware),
-    }
-    sections = {name: to_plain(value) for name, value in sections.items()}
-    check_finite(sections, loaded.source)
+    point = to_plain(evaluate(scenario, Sampler.point(), assumptions))
+    check_finite(point, loaded.source)
+    sections = point
+    if samples:
+        sampled = evaluate(scenario, Sampler(samples, seed), Assumptions())
+        check_finite(sampled, loaded.source)
+        sections = to_plain(add_bands(point, sampled))
     return Plan(
         name=scenario.name,
         description=scenario.description,
@@ -35,11 +56,12 @@ def build_plan(loaded: LoadedScenario) -> Plan:
         sections=sections,
         assumptions=assumptions.as_list(),
         warnings=plan_warnings(scenario, sections),
+        uncertainty={"samples": samples, "seed": seed, "band": "P10-P90"} if samples else None,
     )
 
 
 def to_plain(value: Any) -> Any:
-    """numpy scalars and 0-d arrays -> Python numbers, recursively."""
+    """numpy scalars and 0-d arrays -> Python numbers, recursively (sample arrays are kept)."""
     if isinstance(value, dict):
         return {k: to_plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -59,8 +81,14 @@ def check_finite(tree: Any, source: str, path: str = "") -> None:
     elif isinstance(tree, list):
         for index, value in enumerate(tree):
             check_finite(value, source, f"{path}[{index}]")
-    elif isinstance(tree, float) and (not math.isfinite(tree) or tree < 0):
-        what = "is not a finite number" if not math.isfinite(tree) else "is negative"
+    elif isinstance(tree, (float, np.ndarray)) and not isinstance(tree, bool):
+        values = np.asarray(tree, dtype=float)
+        if not np.all(np.isfinite(values)):
+            what = "is not a finite number"
+        elif np.any(values < 0):
+            what = "is negative"
+        else:
+            return
         raise InputError([Problem(source, None, None, path, f"the planned value {what}; the scenario's magnitudes are out of range")])
 
 

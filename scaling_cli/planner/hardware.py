@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 from scaling_cli.catalog.calibration import EfficiencyPrior, goodput_default, prior_for
 from scaling_cli.catalog.hardware import Accelerator, find_accelerator
+from scaling_cli.engine.uncertainty import Z90, Range, Sampler
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.scenario.hardware import HardwareSpec
 
@@ -15,6 +18,21 @@ DEFAULT_PUE_SOURCE = (
     "default; OLMo 2 reports PUE 1.2 and 1.12 for its H100 clusters (arXiv 2501.00656 Table 19), "
     "Epoch AI uses 1.1 for hyperscalers and 1.25 otherwise (Cottier et al. 2024, arXiv 2405.21015)"
 )
+#: Spread of goodput when the scenario gives MFU but not goodput: log-normal σ, capped at 1.
+GOODPUT_LOG_SIGMA = 0.10
+GOODPUT_SPREAD_SOURCE = (
+    "goodput spread (log-normal σ 0.10, P10-P90 ≈ 0.79-1.0): Llama 3 reports >90% effective training time (§3.3.4); "
+    "PaLM's whole-run 30.8% against 46.2% MFU implies 0.67; LLaMA-65B's whole-run 47.7% equals its 47.6% steady throughput"
+)
+#: Monte Carlo keys: one shared draw per systematic error, so phases on the same estimate move together.
+TRAINING_EFFICIENCY_KEY = "training-efficiency"
+GOODPUT_KEY = "goodput"
+
+
+def _capped(goodput: Any) -> Any:
+    import numpy as np
+
+    return np.minimum(goodput, 1.0) if isinstance(goodput, np.ndarray) else min(goodput, 1.0)
 
 
 @dataclass(frozen=True)
@@ -25,14 +43,15 @@ class ResolvedHardware:
     precision: str
     peak_flops: float
     count: int | None
-    mfu: float
-    goodput: float
+    #: floats for a point estimate, numpy arrays of samples under a Monte Carlo sampler
+    mfu: Any
+    goodput: Any
     prior: EfficiencyPrior
     mfu_given: bool
-    price_per_hour: float | None
+    price_per_hour: Any
     power_w: float | None
-    pue: float
-    carbon_kg_per_kwh: float | None
+    pue: Any
+    carbon_kg_per_kwh: Any
 
     @property
     def efficiency(self) -> float:
@@ -40,8 +59,14 @@ class ResolvedHardware:
         return self.mfu * self.goodput
 
 
-def resolve_hardware(spec: HardwareSpec, assumptions: Assumptions, scope: str = "hardware") -> ResolvedHardware:
-    """Fill in catalog figures and calibrated defaults for ``spec`` (``scope`` names it in assumptions)."""
+def resolve_hardware(spec: HardwareSpec, assumptions: Assumptions, sampler: Sampler | None = None, scope: str = "hardware") -> ResolvedHardware:
+    """Fill in catalog figures and calibrated defaults for a realized ``spec``.
+
+    ``scope`` names the block in assumptions. Under a Monte Carlo ``sampler`` the defaults become
+    samples: MFU from the class's log-normal efficiency prior (shared draw across phases), goodput
+    from ``GOODPUT_LOG_SIGMA`` when only MFU is given, and a catalog price range uniformly.
+    """
+    sampler = sampler or Sampler.point()
     given = spec.model_fields_set
     accel = find_accelerator(spec.accelerator)
     precision = spec.precision or "bf16"
@@ -53,35 +78,44 @@ def resolve_hardware(spec: HardwareSpec, assumptions: Assumptions, scope: str = 
         assumptions.add(f"{scope}.precision", precision, "", "default: bf16, or fp16 where the accelerator has no bf16")
     assumptions.add(f"{scope}.peak_flops", peak, "FLOP/s", f"dense {precision} peak, {catalog_source}")
 
-    goodput, goodput_source = goodput_default()
-    if spec.goodput is not None:
-        goodput = spec.goodput
-    else:
-        assumptions.add(f"{scope}.goodput", goodput, "fraction", goodput_source)
+    default_goodput, goodput_source = goodput_default()
+    goodput: Any = spec.goodput
+    if goodput is None:
+        goodput = default_goodput
+        if spec.mfu is not None:
+            goodput = _capped(sampler.lognormal(default_goodput, GOODPUT_LOG_SIGMA, GOODPUT_KEY))
+            goodput_source += f"; band: {GOODPUT_SPREAD_SOURCE}"
+        assumptions.add(f"{scope}.goodput", default_goodput, "fraction", goodput_source)
 
     prior = prior_for(accel.efficiency_class)
-    if spec.mfu is not None:
-        mfu = spec.mfu
-    else:
-        default_goodput = goodput_default()[0]
-        mfu = prior.efficiency / default_goodput
+    mfu: Any = spec.mfu
+    if mfu is None:
+        point_mfu = prior.efficiency / default_goodput
+        mfu = sampler.lognormal(point_mfu, prior.log_sigma, TRAINING_EFFICIENCY_KEY)
+        low, high = point_mfu * math.exp(-Z90 * prior.log_sigma), point_mfu * math.exp(Z90 * prior.log_sigma)
         assumptions.add(
             f"{scope}.mfu",
-            round(mfu, 4),
+            round(point_mfu, 4),
             "fraction",
             f"calibrated whole-run efficiency {prior.efficiency:.3f} for class '{prior.efficiency_class}' "
-            f"÷ default goodput {default_goodput}; {prior.basis}",
+            f"÷ default goodput {default_goodput}; {prior.basis}; band P10-P90 {low:.3f}-{high:.3f} "
+            f"(log-normal σ {prior.log_sigma:.3f} from the spread of published runs)",
         )
 
-    price = spec.price_per_hour
+    price: Any = spec.price_per_hour
     if price is None and accel.price is not None:
-        price = accel.price.central
-        spread = f"midpoint of {accel.price.low}-{accel.price.high}" if accel.price.value is None else "published value"
+        catalog = accel.price
+        if catalog.value is None and catalog.low is not None and catalog.high is not None:
+            price = sampler.draw(Range(catalog.low, catalog.high), f"price:{accel.id}")
+            spread = f"midpoint of {catalog.low}-{catalog.high}, sampled uniformly over that range for the band"
+        else:
+            price = catalog.central
+            spread = "published value"
         assumptions.add(
             f"{scope}.price_per_hour",
-            price,
+            catalog.central,
             "USD/GPU-h",
-            f"indicative catalog price ({spread}; {accel.price.basis}; as of {accel.price.as_of})",
+            f"indicative catalog price ({spread}; {catalog.basis}; as of {catalog.as_of})",
         )
 
     if accel.power_w is not None:

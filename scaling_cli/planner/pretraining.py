@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scaling_cli.engine import pretraining as formulas
+from scaling_cli.engine.types import whole
 from scaling_cli.planner.costing import training_time_and_cost
 from scaling_cli.planner.hardware import ResolvedHardware
 from scaling_cli.scenario.model import ModelSpec
@@ -26,6 +27,7 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
         convention = CONVENTION_6ND + "; attention term omitted (needs model.layers, d_model or heads, and pretraining.seq_len)"
     flops = dense if attention is None else dense + attention
     memory = hardware.accelerator.memory_bytes
+    min_gpus = None if memory is None else formulas.min_gpus_for_training_state(model.params, memory)
     return {
         "params": model.params,
         "active_params": model.n_active,
@@ -40,5 +42,5 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
         "mfu": hardware.mfu,
         "goodput": hardware.goodput,
         **training_time_and_cost(flops, hardware),
-        "min_gpus_for_memory": None if memory is None else formulas.min_gpus_for_training_state(model.params, memory),
+        "min_gpus_for_memory": whole(min_gpus),
     }

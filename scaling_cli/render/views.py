@@ -16,22 +16,40 @@ SECTION_TITLES = {
 }
 
 
-def metric_rows(section: dict[str, Any], keys: list[str] | None = None) -> tuple[list[list[Any]], list[str]]:
-    """``[label, value, unit]`` rows for the numeric entries of a section, and ``label: text`` notes
-    for its text entries (kept out of the value column so numbers stay narrow and aligned)."""
+BAND_SUFFIXES = ("_p10", "_p90")
+
+
+def has_bands(section: dict[str, Any]) -> bool:
+    return any(key.endswith(BAND_SUFFIXES) for key in section)
+
+
+def metric_rows(section: dict[str, Any], keys: list[str] | None = None, bands: bool = False) -> tuple[list[list[Any]], list[str]]:
+    """``[label, value, (P10, P90,) unit]`` rows for the numeric entries of a section, and
+    ``label: text`` notes for its text entries (kept out of the value column so numbers stay narrow)."""
     rows: list[list[Any]] = []
     notes: list[str] = []
     for key in keys or list(section):
         value = section.get(key)
-        if isinstance(value, (dict, list)):
+        if isinstance(value, (dict, list)) or key.endswith(BAND_SUFFIXES):
             continue
         info = metric(key)
         if info.style == "text" or isinstance(value, str):
             if value is not None:
                 notes.append(f"{info.label}: {value}")
-        else:
-            rows.append([info.label, Num(value, info.style), info.unit])
+            continue
+        row: list[Any] = [info.label, Num(value, info.style)]
+        if bands:
+            row += [Num(section.get(f"{key}{suffix}"), info.style) if f"{key}{suffix}" in section else "" for suffix in BAND_SUFFIXES]
+        rows.append([*row, info.unit])
     return rows, notes
+
+
+def metric_table(title: str, section: dict[str, Any], keys: list[str] | None = None) -> Table:
+    """A Metric | Value | (P10 | P90 |) Unit table for one section or sub-section."""
+    bands = has_bands(section)
+    rows, notes = metric_rows(section, keys, bands)
+    columns = ["Metric", "Value", "P10", "P90", "Unit"] if bands else ["Metric", "Value", "Unit"]
+    return Table(title=title, columns=columns, rows=rows, notes=notes, numeric={1, 2, 3} if bands else {1})
 
 
 def plan_tables(plan: Plan) -> list[Table]:
@@ -39,13 +57,41 @@ def plan_tables(plan: Plan) -> list[Table]:
     for name, section in plan.sections.items():
         if section is None:
             continue
-        title = f"{SECTION_TITLES.get(name, name)} — {plan.name}"
-        rows, notes = metric_rows(section)
-        tables.append(Table(title=title, columns=["Metric", "Value", "Unit"], rows=rows, notes=notes, numeric={1}))
+        tables.append(metric_table(f"{SECTION_TITLES.get(name, name)} — {plan.name}", section))
+        tables.extend(list_tables(name, section))
     if plan.assumptions:
         rows = [[a.key, _assumption_value(a.value), a.unit, a.source] for a in plan.assumptions]
         tables.append(Table(title="Assumptions (defaults used)", columns=["Key", "Value", "Unit", "Source"], rows=rows, numeric={1}))
     return tables
+
+
+def list_tables(name: str, section: dict[str, Any]) -> list[Table]:
+    """One row per item for each list in a section (``derivatives``, ``workloads``): its name and
+    numeric figures as columns, P10-P90 folded into the same cell as ``value (p10-p90)``."""
+    tables = []
+    for key, items in section.items():
+        if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+            continue
+        columns: list[str] = []
+        for item in items:
+            for field, value in item.items():
+                if field.endswith(BAND_SUFFIXES) or isinstance(value, (dict, list)) or field in columns:
+                    continue
+                columns.append(field)
+        rows = []
+        for item in items:
+            rows.append([_list_cell(item, field) for field in columns])
+        headers = [metric(c).label.strip() + (f" ({metric(c).unit})" if metric(c).unit else "") for c in columns]
+        numeric = {i for i, c in enumerate(columns) if metric(c).style != "text" and not isinstance(items[0].get(c), str)}
+        tables.append(Table(title=f"{SECTION_TITLES.get(name, name)}: {key.replace('_', ' ')}", columns=headers, rows=rows, numeric=numeric))
+    return tables
+
+
+def _list_cell(item: dict[str, Any], field: str) -> Any:
+    value = item.get(field)
+    if isinstance(value, str) or value is None:
+        return value
+    return Num(value, metric(field).style)
 
 
 def _assumption_value(value: Any) -> Any:

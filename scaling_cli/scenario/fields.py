@@ -7,19 +7,14 @@ what the CLI accepts.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from scaling_cli.engine.uncertainty import DISTRIBUTIONS, Range
 from scaling_cli.quantity import QUANTITY_PATTERN, parse_count, parse_quantity
 
-_NUMBER_OR_QUANTITY = {
-    "anyOf": [
-        {"type": "number"},
-        {"type": "string", "pattern": QUANTITY_PATTERN},
-    ]
-}
 _INTEGER_OR_QUANTITY = {
     "anyOf": [
         {"type": "integer"},
@@ -47,17 +42,95 @@ def _count(value: Any) -> int:
         raise user_error("quantity", str(exc)) from None
 
 
-#: A finite number; strings with suffixes allowed. Combine with ``Field(gt=...)`` for ranges.
-Quantity = Annotated[float, BeforeValidator(_quantity), WithJsonSchema(_NUMBER_OR_QUANTITY)]
 #: A whole number; suffixes allowed (``16K`` GPUs), fractions rejected.
 Count = Annotated[int, BeforeValidator(_count), WithJsonSchema(_INTEGER_OR_QUANTITY)]
-
-PositiveQuantity = Annotated[Quantity, Field(gt=0)]
-NonNegativeQuantity = Annotated[Quantity, Field(ge=0)]
 PositiveCount = Annotated[Count, Field(ge=1)]
 NonNegativeCount = Annotated[Count, Field(ge=0)]
+
+_RANGE_KEYS = ("low", "high", "dist", "mode")
+
+
+def _bounds_text(gt: float | None, ge: float | None, lt: float | None, le: float | None) -> list[tuple[str, Any]]:
+    checks = []
+    if gt is not None:
+        checks.append((f"greater than {gt:g}", lambda x: x > gt))
+    if ge is not None:
+        checks.append((f"greater than or equal to {ge:g}", lambda x: x >= ge))
+    if lt is not None:
+        checks.append((f"less than {lt:g}", lambda x: x < lt))
+    if le is not None:
+        checks.append((f"less than or equal to {le:g}", lambda x: x <= le))
+    return checks
+
+
+def uncertain(*, gt: float | None = None, ge: float | None = None, lt: float | None = None, le: float | None = None) -> Any:
+    """A number, quantity string, or range ``{low, high, dist: uniform|loguniform|triangular, mode}``.
+
+    Bounds apply to the number and to every bound of a range. The value is a ``float`` or a
+    ``Range``; the planner turns ranges into their central value or into Monte Carlo samples.
+    """
+    checks = _bounds_text(gt, ge, lt, le)
+
+    def check(value: float, what: str = "") -> float:
+        for text, ok in checks:
+            if not ok(value):
+                raise user_error("out_of_range", f"{what}must be {text} (got {value:g})")
+        return value
+
+    def validate(value: Any) -> float | Range:
+        if isinstance(value, Range):
+            return value
+        if not isinstance(value, dict):
+            return check(_quantity(value))
+        unknown = [k for k in value if k not in _RANGE_KEYS]
+        if unknown:
+            raise user_error("range_key", f"unknown key {unknown[0]!r} in a range; valid keys: {', '.join(_RANGE_KEYS)}")
+        if "low" not in value or "high" not in value:
+            raise user_error("range_bounds", "a range needs both low and high, e.g. {low: 0.3, high: 0.5}")
+        low = check(_quantity(value["low"]), "low ")
+        high = check(_quantity(value["high"]), "high ")
+        if low > high:
+            raise user_error("range_order", f"low ({low:g}) is above high ({high:g})")
+        dist = value.get("dist", "uniform")
+        if dist not in DISTRIBUTIONS:
+            raise user_error("range_dist", f"unknown dist {dist!r}; valid: {', '.join(DISTRIBUTIONS)}")
+        if dist == "loguniform" and low <= 0:
+            raise user_error("range_dist", "a loguniform range needs low > 0")
+        mode = value.get("mode")
+        if mode is not None:
+            if dist != "triangular":
+                raise user_error("range_mode", "mode applies only to dist: triangular")
+            mode = _quantity(mode)
+            if not low <= mode <= high:
+                raise user_error("range_mode", f"mode ({mode:g}) must lie between low and high")
+        return Range(low=low, high=high, dist=dist, mode=mode)
+
+    number_schema: dict[str, Any] = {"type": "number"}
+    for key, bound in (("exclusiveMinimum", gt), ("minimum", ge), ("exclusiveMaximum", lt), ("maximum", le)):
+        if bound is not None:
+            number_schema[key] = bound
+    range_schema = {
+        "type": "object",
+        "description": "An uncertain value: sampled in Monte Carlo, its central value used for the point estimate.",
+        "properties": {
+            "low": {"anyOf": [number_schema, {"type": "string", "pattern": QUANTITY_PATTERN}]},
+            "high": {"anyOf": [number_schema, {"type": "string", "pattern": QUANTITY_PATTERN}]},
+            "dist": {"enum": list(DISTRIBUTIONS), "default": "uniform"},
+            "mode": {"anyOf": [{"type": "number"}, {"type": "string", "pattern": QUANTITY_PATTERN}]},
+        },
+        "required": ["low", "high"],
+        "additionalProperties": False,
+    }
+    schema = {"anyOf": [number_schema, {"type": "string", "pattern": QUANTITY_PATTERN}, range_schema]}
+    return Annotated[Union[float, Range], PlainValidator(validate), WithJsonSchema(schema)]
+
+
+#: Any finite number (or range).
+Quantity = uncertain()
+PositiveQuantity = uncertain(gt=0)
+NonNegativeQuantity = uncertain(ge=0)
 #: A fraction in (0, 1], e.g. MFU or goodput.
-Fraction = Annotated[Quantity, Field(gt=0, le=1)]
+Fraction = uncertain(gt=0, le=1)
 
 
 class StrictModel(BaseModel):

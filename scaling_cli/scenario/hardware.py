@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from scaling_cli.catalog.hardware import PRECISION_KEYS, CatalogLookupError, find_accelerator
-from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveCount, Quantity, StrictModel, user_error
+from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveCount, StrictModel, uncertain, user_error
 
 DEFAULT_ACCELERATOR = "nvidia-h100-sxm5-80gb"
 
@@ -28,7 +28,7 @@ class HardwareSpec(StrictModel):
     mfu: Fraction | None = Field(None, description="Model FLOPs utilization in (0, 1]; default: calibrated per accelerator class.")
     goodput: Fraction | None = Field(None, description="Fraction of reserved time spent on productive training; default 0.90.")
     price_per_hour: NonNegativeQuantity | None = Field(None, description="USD per accelerator-hour; default: the catalog's indicative price.")
-    pue: Annotated[Quantity, Field(ge=1, le=5)] | None = Field(None, description="Data-centre power usage effectiveness (>= 1); default 1.2.")
+    pue: uncertain(ge=1, le=5) | None = Field(None, description="Data-centre power usage effectiveness (>= 1); default 1.2.")
     carbon_kg_per_kwh: NonNegativeQuantity | None = Field(None, description="Grid carbon intensity in kg CO2e per kWh; CO2 is reported only when set.")
 
     @field_validator("accelerator")

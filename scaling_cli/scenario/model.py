@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from scaling_cli.engine.uncertainty import central
 from scaling_cli.scenario.fields import PositiveCount, PositiveQuantity, StrictModel, user_error
 
 
@@ -22,8 +23,10 @@ class ModelSpec(StrictModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelSpec:
-        if self.active_params is not None and self.active_params > self.params:
-            raise user_error("active_exceeds_total", f"active_params ({self.active_params:.4g}) exceeds params ({self.params:.4g})", field="active_params")
+        if self.active_params is not None and central(self.active_params) > central(self.params):
+            raise user_error(
+                "active_exceeds_total", f"active_params ({central(self.active_params):.4g}) exceeds params ({central(self.params):.4g})", field="active_params"
+            )
         if self.kv_heads is not None:
             if self.heads is None:
                 raise user_error("kv_heads_without_heads", "kv_heads needs heads", field="kv_heads")
