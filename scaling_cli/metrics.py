@@ -41,8 +41,20 @@ METRICS: dict[str, Metric] = {
 }
 
 
+# --- post-training metrics (issue #4) ---------------------------------------------------------
+POST_TRAINING_METRICS: dict[str, Metric] = {}
+POST_TRAINING_BANDED: frozenset[str] = frozenset()
+
+# --- test-time metrics (issue #5) ------------------------------------------------------------
+TEST_TIME_METRICS: dict[str, Metric] = {}
+TEST_TIME_BANDED: frozenset[str] = frozenset()
+
+# ---------------------------------------------------------------------------------------------
+METRICS.update(POST_TRAINING_METRICS)
+METRICS.update(TEST_TIME_METRICS)
+
 #: Metrics that always carry ``_p10`` / ``_p90`` bands (time, money and energy follow efficiency).
-BANDED = frozenset({"productive_gpu_hours", "gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "co2_tonnes"})
+BANDED = frozenset({"productive_gpu_hours", "gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "co2_tonnes"}) | POST_TRAINING_BANDED | TEST_TIME_BANDED
 
 
 def metric(key: str) -> Metric:

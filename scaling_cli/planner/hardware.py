@@ -138,3 +138,40 @@ def resolve_hardware(spec: HardwareSpec, assumptions: Assumptions, sampler: Samp
         pue=pue,
         carbon_kg_per_kwh=spec.carbon_kg_per_kwh,
     )
+
+
+#: Properties of the site rather than of the accelerator: a phase on other GPUs keeps them.
+SITE_FIELDS = ("pue", "carbon_kg_per_kwh")
+#: Properties tied to the accelerator: inherited only when the override keeps the same accelerator.
+ACCELERATOR_FIELDS = ("accelerator", "precision", "mfu", "goodput", "price_per_hour")
+
+
+def merge_hardware(base: HardwareSpec, override: HardwareSpec | None, *, keep_count: bool = False) -> HardwareSpec:
+    """The hardware a phase runs on: ``override`` (e.g. a derivative group's own ``hardware:``)
+    completed from the scenario's ``base`` hardware.
+
+    Site fields (PUE, carbon intensity) are inherited unless set; accelerator fields (precision,
+    MFU, goodput, price) are inherited only when the override names no other accelerator; the GPU
+    count is inherited only with ``keep_count`` (a fine-tune rarely runs on the pretraining cluster).
+    """
+    given = override.model_fields_set if override is not None else set()
+    same_accelerator = "accelerator" not in given or (override is not None and override.accelerator == base.accelerator)
+    inherited: dict[str, Any] = {}
+    for name in SITE_FIELDS:
+        if name not in given and name in base.model_fields_set:
+            inherited[name] = getattr(base, name)
+    if same_accelerator:
+        for name in ACCELERATOR_FIELDS:
+            if name not in given and name in base.model_fields_set:
+                inherited[name] = getattr(base, name)
+    if "count" not in given:
+        inherited["count"] = base.count if keep_count else None
+    source = override if override is not None else HardwareSpec(accelerator=base.accelerator)
+    if "accelerator" not in given:
+        inherited.setdefault("accelerator", base.accelerator)
+    merged = source.model_copy(update=inherited)
+    # Fields the user set in either block count as given, so resolve_hardware does not list them
+    # as defaults (model_copy would otherwise keep only the override's fields_set).
+    user_set = set(given) | {name for name in inherited if name in base.model_fields_set}
+    object.__setattr__(merged, "__pydantic_fields_set__", user_set)
+    return merged

@@ -58,11 +58,24 @@ def plan_tables(plan: Plan) -> list[Table]:
         if section is None:
             continue
         tables.append(metric_table(f"{SECTION_TITLES.get(name, name)} — {plan.name}", section))
-        tables.extend(list_tables(name, section))
+        tables.extend(section_detail_tables(name, section))
     if plan.assumptions:
         rows = [[a.key, _assumption_value(a.value), a.unit, a.source] for a in plan.assumptions]
         tables.append(Table(title="Assumptions (defaults used)", columns=["Key", "Value", "Unit", "Source"], rows=rows, numeric={1}))
     return tables
+
+
+def section_detail_tables(name: str, section: dict[str, Any]) -> list[Table]:
+    """Tables below a section's summary: a law-specific view where one exists, else one table per list."""
+    if name == "post_training":
+        from scaling_cli.render.post_training_views import post_training_tables
+
+        return post_training_tables(section)
+    if name == "test_time":
+        from scaling_cli.render.test_time_views import test_time_tables
+
+        return test_time_tables(section)
+    return list_tables(name, section)
 
 
 def list_tables(name: str, section: dict[str, Any]) -> list[Table]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from scaling_cli.scenario.fields import StrictModel
 from scaling_cli.scenario.hardware import HardwareSpec
 from scaling_cli.scenario.model import ModelSpec
+from scaling_cli.scenario.post_training import PostTrainingGroup
 from scaling_cli.scenario.pretraining import PretrainingSpec
+from scaling_cli.scenario.test_time import TestTimeWorkload
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -22,5 +24,5 @@ class Scenario(StrictModel):
     hardware: HardwareSpec = Field(default_factory=HardwareSpec, description="Default hardware for every phase.")
     model: ModelSpec = Field(description="The foundation model.")
     pretraining: PretrainingSpec | None = Field(None, description="Pretraining run; omit to plan only adaptation and serving.")
-    post_training: list[dict[str, Any]] = Field(default_factory=list, description="Derivative-model groups (post-training law).")
-    test_time: list[dict[str, Any]] = Field(default_factory=list, description="Inference workloads (test-time law).")
+    post_training: list[PostTrainingGroup] = Field(default_factory=list, description="Derivative-model groups (post-training law).")
+    test_time: list[TestTimeWorkload] = Field(default_factory=list, description="Inference workloads (test-time law).")
