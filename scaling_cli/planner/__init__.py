@@ -17,9 +17,9 @@ from scaling_cli.errors import InputError, Problem
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.bands import add_bands
 from scaling_cli.planner.hardware import resolve_hardware
-from scaling_cli.planner.post_training import plan_post_training
+from scaling_cli.planner.post_training import plan_post_training, post_training_warnings
 from scaling_cli.planner.pretraining import plan_pretraining
-from scaling_cli.planner.test_time import plan_test_time
+from scaling_cli.planner.test_time import plan_test_time, test_time_warnings
 from scaling_cli.result import Plan
 from scaling_cli.scenario.loading import LoadedScenario
 from scaling_cli.scenario.realize import realize
@@ -93,5 +93,5 @@ def check_finite(tree: Any, source: str, path: str = "") -> None:
 
 
 def plan_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str]:
-    """Legal but suspicious inputs (issue #8 extends this list)."""
-    return []
+    """Legal but suspicious inputs, each law contributing its own checks (issue #8 extends this)."""
+    return [*post_training_warnings(scenario, sections), *test_time_warnings(scenario, sections)]

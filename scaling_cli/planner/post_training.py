@@ -15,3 +15,8 @@ def plan_post_training(
 ) -> dict[str, Any] | None:
     """``None`` until derivative-model groups are computed."""
     return None
+
+
+def post_training_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str]:
+    """Legal but suspicious post-training inputs, printed on stderr and listed in JSON ``warnings``."""
+    return []
