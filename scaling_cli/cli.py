@@ -108,12 +108,14 @@ def plan(
     ] = None,
     samples: SamplesOption = MONTE_CARLO_SAMPLES,
     seed: SeedOption = MONTE_CARLO_SEED,
+    fit: Annotated[Optional[str], typer.Option("--fit", help="Scaling-law fit for loss and sizing (overrides pretraining.fit).")] = None,
 ) -> None:
     """Plan a scenario: FLOP, GPU-hours, wall-clock, cost and energy per phase, with P10-P90 bands."""
     from scaling_cli.planner import build_plan
     from scaling_cli.scenario.loading import load_scenario
 
-    result = build_plan(load_scenario(scenario, overrides or ()), samples=samples, seed=seed)
+    extra = [f"pretraining.fit={fit}"] if fit else []
+    result = build_plan(load_scenario(scenario, [*(overrides or ()), *extra]), samples=samples, seed=seed)
     for warning in result.warnings:
         _stderr(f"warning: {warning}")
     _emit(result, fmt, output, force)
@@ -174,6 +176,70 @@ def init(
     text = resources.files("scaling_cli.data").joinpath("init_template.yaml").read_text(encoding="utf-8")
     write_output(text, path, force=force)
     _stderr(f"wrote {path}; plan it with: scaling plan {path}")
+
+
+def _quantity(text: str) -> float:
+    from scaling_cli.quantity import parse_quantity
+
+    return parse_quantity(text)
+
+
+def _count(text: str) -> int:
+    from scaling_cli.quantity import parse_count
+
+    return parse_count(text)
+
+
+def _qty_option(help_text: str, *names: str) -> Any:
+    return typer.Option(*names, parser=_quantity, metavar="QTY", help=help_text)
+
+
+@app.command()
+@error_boundary
+def optimal(
+    compute: Annotated[Optional[float], _qty_option("Training FLOP budget (6·N·D), e.g. 3e24.", "--compute")] = None,
+    gpu_hours: Annotated[Optional[float], _qty_option("Budget in reserved GPU-hours, e.g. 2M.", "--gpu-hours")] = None,
+    budget_usd: Annotated[Optional[float], _qty_option("Budget in US dollars, e.g. 10M.", "--budget-usd")] = None,
+    gpus: Annotated[Optional[int], typer.Option("--gpus", parser=_count, metavar="N", help="GPUs available (with --days).")] = None,
+    days: Annotated[Optional[float], _qty_option("Days available on --gpus GPUs.", "--days")] = None,
+    params: Annotated[Optional[float], _qty_option("Fix the model size and solve the tokens, e.g. 70B.", "--params")] = None,
+    tokens: Annotated[Optional[float], _qty_option("Fix the training tokens and solve the model size, e.g. 15T.", "--tokens")] = None,
+    target_loss: Annotated[Optional[float], _qty_option("Find the cheapest (params, tokens) reaching this predicted loss.", "--target-loss")] = None,
+    fit: Annotated[Optional[str], typer.Option("--fit", help="Scaling-law fit: besiroglu2024 (default), hoffmann2022, hoffmann2022-exact, sardana2023, rule20.")] = None,
+    accelerator: Annotated[str, typer.Option("--accelerator", help="Catalog id or alias.")] = "h100",
+    precision: Annotated[Optional[str], typer.Option("--precision", help="Precision of the dense peak (default bf16).")] = None,
+    mfu: Annotated[Optional[float], _qty_option("Model FLOPs utilization (default: calibrated).", "--mfu")] = None,
+    goodput: Annotated[Optional[float], _qty_option("Goodput (default 0.90).", "--goodput")] = None,
+    price: Annotated[Optional[float], _qty_option("USD per GPU-hour (default: catalog).", "--price")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    samples: SamplesOption = MONTE_CARLO_SAMPLES,
+    seed: SeedOption = MONTE_CARLO_SEED,
+) -> None:
+    """Compute-optimal params and tokens for a budget (FLOP, GPU-hours, USD or GPUs x days), or for a target loss."""
+    from scaling_cli.planner.optimal import OptimalRequest, solve_optimal
+
+    hardware = {"accelerator": accelerator, "precision": precision, "mfu": mfu, "goodput": goodput, "price_per_hour": price}
+    request = OptimalRequest(
+        compute=compute, gpu_hours=gpu_hours, budget_usd=budget_usd, gpus=gpus, days=days,
+        params=params, tokens=tokens, target_loss=target_loss, fit=fit, hardware=hardware,
+    )  # fmt: skip
+    _emit(solve_optimal(request, samples=samples, seed=seed), fmt, output, force)
+
+
+@app.command()
+@error_boundary
+def reference(
+    in_sample: Annotated[bool, typer.Option("--in-sample", help="Predict each run with the full fit instead of leaving it out.")] = False,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """The planner against published training runs: predicted vs reported FLOP and GPU-hours, and band coverage."""
+    from scaling_cli.planner.reference import reference_report
+
+    _emit(reference_report(leave_one_out=not in_sample), fmt, output, force)
 
 
 @hardware_app.command("list")

@@ -95,7 +95,7 @@ def format_quantity(value: float, digits: int = 3) -> str:
     if magnitude >= 1e18:
         return f"{value:.{digits - 1}e}".replace("e+", "e")
     for suffix, scale in (("P", 1e15), ("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if magnitude >= scale * (1 - 0.5 * 10 ** (1 - digits)):
+        if magnitude >= scale * (1 - 0.5 * 10 ** (-digits)):
             return f"{_significant(value / scale, digits)}{suffix}"
     return _significant(value, digits)
 

@@ -74,10 +74,22 @@ def test_ampere_prior_is_the_median_of_its_runs():
     assert 0.3 < prior_for("ampere").efficiency < 0.5
 
 
-def test_fp8_run_is_kept_out_of_the_fit():
+def test_fp8_run_is_measured_against_the_16_bit_peak():
+    # DeepSeek-V3 (FP8): 6 × 37e9 × 14.8e12 / (2.664e6 h × 3600 × 989.5e12 BF16) = 0.346, beside
+    # Llama 3.1 405B's BF16 0.345; against the FP8 peak (1979e12) it would read 0.173.
     deepseek = next(r for r in run_efficiencies() if r.name == "DeepSeek-V3")
-    assert not deepseek.in_fit
-    assert "DeepSeek-V3" not in prior_for("hopper").runs
+    assert deepseek.precision == "fp8"
+    assert deepseek.efficiency == pytest.approx(6 * 37e9 * 14.8e12 / (2.664e6 * 3600 * 989.5e12), rel=1e-9)
+    assert deepseek.efficiency == pytest.approx(0.346, abs=0.001)
+    assert "DeepSeek-V3" in prior_for("hopper").runs
+
+
+def test_fp8_plan_gets_no_throughput_credit_by_default(cli, scenario_file):
+    base = "name: t\nmodel: {params: 37B}\npretraining: {tokens: 1T}\nhardware: {accelerator: h100, precision: %s}\n"
+    bf16 = cli("plan", scenario_file(base % "bf16"), "-f", "json").json()["pretraining"]
+    fp8 = cli("plan", scenario_file(base % "fp8"), "-f", "json").json()["pretraining"]
+    assert fp8["gpu_hours"] == pytest.approx(bf16["gpu_hours"], rel=1e-9)
+    assert fp8["mfu"] == pytest.approx(bf16["mfu"] * 989.5 / 1979, rel=1e-9)
 
 
 def test_every_class_in_the_overlay_has_a_prior():

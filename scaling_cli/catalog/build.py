@@ -49,12 +49,12 @@ def build_hardware() -> dict[str, Any]:
 
 
 def build_reference() -> dict[str, Any]:
-    """Published training runs (shared list + supplement, each tagged with its file) and the
-    efficiency-calibration settings that are fitted to them."""
+    """Published training runs (shared list + supplement, each tagged with its file), the
+    efficiency-calibration settings fitted to them, and the scaling-law fits."""
     runs = []
     for name in ("published_runs.yaml", "published_runs_supplement.yaml"):
         runs.extend({**run, "listed_in": name} for run in _load_yaml(name)["runs"])
-    return {"runs": runs, "efficiency": _load_yaml("efficiency.yaml")}
+    return {"runs": runs, "efficiency": _load_yaml("efficiency.yaml"), "fits": _load_yaml("fits.yaml")}
 
 
 #: Every compiled file and the function that builds it.

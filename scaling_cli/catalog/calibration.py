@@ -1,7 +1,7 @@
 """Default training efficiency per accelerator class, fitted to published runs with reported GPU-hours.
 
-Whole-run efficiency = MFU × goodput = 6·N_active·D / (GPU-hours × 3600 × peak) (PaLM 2022 App. B
-for MFU; DOMAIN.md §1). For each efficiency class (``hardware_overlay.yaml``) the centre is the median
+Whole-run efficiency = MFU × goodput = 6·N_active·D / (GPU-hours × 3600 × 16-bit peak) (PaLM 2022
+App. B for MFU; DOMAIN.md §1). For each efficiency class (``hardware_overlay.yaml``) the centre is the median
 over its runs and the spread a log-normal whose σ is the pooled within-class standard deviation of
 log efficiency, widened by √(1 + 1/n) so it predicts a new run rather than describing the fitted ones.
 Classes without runs use reported MFU × default goodput (``efficiency.yaml``), or every run pooled.
@@ -63,7 +63,9 @@ def goodput_default() -> tuple[float, str]:
 
 
 def run_peak(run: dict[str, Any]) -> tuple[str, str | None, str, float] | None:
-    """(efficiency class, accelerator id, precision, peak FLOP/s) of a run, or None if unmapped."""
+    """(efficiency class, accelerator id, training precision, 16-bit dense peak FLOP/s) of a run,
+    or None if its hardware is not mapped. Efficiency is measured against the 16-bit peak whatever
+    the run's precision, so FP8 runs (DeepSeek-V3) sit on the same scale as BF16 runs."""
     mapping = run_hardware().get(run.get("hardware") or "")
     if mapping is None:
         return None
@@ -71,7 +73,7 @@ def run_peak(run: dict[str, Any]) -> tuple[str, str | None, str, float] | None:
         return mapping["efficiency_class"], None, "bf16", float(mapping["peak_tflops"]) * 1e12
     accel = find_accelerator(mapping["accelerator"])
     precision = run.get("precision") or mapping["precision"]
-    return accel.efficiency_class, accel.id, precision, accel.peak_flops(precision)
+    return accel.efficiency_class, accel.id, precision, accel.reference_peak()
 
 
 @lru_cache(maxsize=1)
@@ -118,14 +120,15 @@ def _log_sd(values: list[float]) -> float:
     return math.sqrt(sum((x - mean) ** 2 for x in logs) / (len(logs) - 1))
 
 
-@lru_cache(maxsize=1)
-def efficiency_priors() -> dict[str, EfficiencyPrior]:
-    """The fitted prior of every efficiency class named in the hardware overlay."""
+@lru_cache(maxsize=64)
+def efficiency_priors(leave_out: str | None = None) -> dict[str, EfficiencyPrior]:
+    """The fitted prior of every efficiency class, optionally fitted without the run ``leave_out``
+    (leave-one-out validation in ``scaling reference``)."""
     settings = reference_data()["efficiency"]
     goodput, _ = goodput_default()
     by_class: dict[str, list[RunEfficiency]] = {}
     for run in run_efficiencies():
-        if run.in_fit:
+        if run.in_fit and run.name != leave_out:
             by_class.setdefault(run.efficiency_class, []).append(run)
     everything = [r.efficiency for runs in by_class.values() for r in runs]
     groups = [[r.efficiency for r in runs] for runs in by_class.values() if len(runs) > 1]
@@ -163,6 +166,6 @@ def efficiency_priors() -> dict[str, EfficiencyPrior]:
     return priors
 
 
-def prior_for(efficiency_class: str) -> EfficiencyPrior:
-    priors = efficiency_priors()
+def prior_for(efficiency_class: str, leave_out: str | None = None) -> EfficiencyPrior:
+    priors = efficiency_priors(leave_out)
     return priors.get(efficiency_class) or priors[reference_data()["efficiency"]["pooled_class"]]

@@ -103,6 +103,11 @@ class Accelerator:
             raise CatalogLookupError(f"{reason} (precisions with a dense peak: {supported})")
         return float(value) * 1e12
 
+    def reference_peak(self) -> float:
+        """The 16-bit dense peak (BF16, or FP16 where there is no BF16) that training efficiency
+        is calibrated against (see ``efficiency.yaml``)."""
+        return self.peak_flops("bf16" if "bf16" in self.precisions else "fp16")
+
     def sparse_only(self, precision: str) -> bool:
         """True when the vendor publishes ``precision`` only as a with-sparsity figure."""
         key = PRECISION_KEYS.get(precision, precision)

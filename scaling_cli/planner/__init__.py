@@ -18,7 +18,7 @@ from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.bands import add_bands
 from scaling_cli.planner.hardware import resolve_hardware
 from scaling_cli.planner.post_training import plan_post_training, post_training_warnings
-from scaling_cli.planner.pretraining import plan_pretraining
+from scaling_cli.planner.pretraining import plan_pretraining, solve_pretraining
 from scaling_cli.planner.test_time import plan_test_time, test_time_warnings
 from scaling_cli.result import Plan
 from scaling_cli.scenario.loading import LoadedScenario
@@ -28,9 +28,9 @@ from scaling_cli.scenario.root import Scenario
 
 def evaluate(scenario: Scenario, sampler: Sampler, assumptions: Assumptions) -> dict[str, Any]:
     """Every section of the plan, as floats (point sampler) or arrays of samples."""
-    realized = realize(scenario, sampler)
+    realized = solve_pretraining(realize(scenario, sampler), assumptions)
     hardware = resolve_hardware(realized.hardware, assumptions, sampler)
-    pretraining = None if realized.pretraining is None else plan_pretraining(realized.model, realized.pretraining, hardware)
+    pretraining = None if realized.pretraining is None else plan_pretraining(realized.model, realized.pretraining, hardware, assumptions)
     return {
         "pretraining": pretraining,
         "post_training": plan_post_training(realized, hardware, assumptions, sampler, pretraining),

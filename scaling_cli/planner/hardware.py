@@ -42,7 +42,8 @@ class ResolvedHardware:
     accelerator: Accelerator
     precision: str
     peak_flops: float
-    count: int | None
+    count: Any
+    deadline_days: Any
     #: floats for a point estimate, numpy arrays of samples under a Monte Carlo sampler
     mfu: Any
     goodput: Any
@@ -90,14 +91,22 @@ def resolve_hardware(spec: HardwareSpec, assumptions: Assumptions, sampler: Samp
     prior = prior_for(accel.efficiency_class)
     mfu: Any = spec.mfu
     if mfu is None:
-        point_mfu = prior.efficiency / default_goodput
+        # Efficiency is calibrated against the 16-bit peak; faster formats get no throughput credit.
+        format_factor = min(1.0, accel.reference_peak() / peak)
+        point_mfu = prior.efficiency * format_factor / default_goodput
         mfu = sampler.lognormal(point_mfu, prior.log_sigma, TRAINING_EFFICIENCY_KEY)
         low, high = point_mfu * math.exp(-Z90 * prior.log_sigma), point_mfu * math.exp(Z90 * prior.log_sigma)
+        fp8_note = (
+            f" × {format_factor:.3g} (16-bit peak ÷ {precision} peak: no whole-run speed-up credited for {precision}, "
+            "as DeepSeek-V3's FP8 run matched BF16 runs; set mfu to credit a measured one)"
+            if format_factor < 1
+            else ""
+        )
         assumptions.add(
             f"{scope}.mfu",
             round(point_mfu, 4),
             "fraction",
-            f"calibrated whole-run efficiency {prior.efficiency:.3f} for class '{prior.efficiency_class}' "
+            f"calibrated whole-run efficiency {prior.efficiency:.3f} for class '{prior.efficiency_class}'{fp8_note} "
             f"÷ default goodput {default_goodput}; {prior.basis}; band P10-P90 {low:.3f}-{high:.3f} "
             f"(log-normal σ {prior.log_sigma:.3f} from the spread of published runs)",
         )
@@ -129,6 +138,7 @@ def resolve_hardware(spec: HardwareSpec, assumptions: Assumptions, sampler: Samp
         precision=precision,
         peak_flops=peak,
         count=spec.count,
+        deadline_days=spec.deadline_days,
         mfu=mfu,
         goodput=goodput,
         prior=prior,

@@ -1,21 +1,68 @@
-"""The ``pretraining`` section of a plan."""
+"""The ``pretraining`` section of a plan, and the inverse modes that size a run from a budget."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import numpy as np
+
+from scaling_cli.catalog.fits import LOSS_CAVEAT, default_fit_name, find_fit
+from scaling_cli.engine import costing
 from scaling_cli.engine import pretraining as formulas
 from scaling_cli.engine.types import whole
+from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.costing import training_time_and_cost
 from scaling_cli.planner.hardware import ResolvedHardware
 from scaling_cli.scenario.model import ModelSpec
 from scaling_cli.scenario.pretraining import PretrainingSpec
+from scaling_cli.scenario.root import Scenario
 
 CONVENTION_6ND = "6·N_active·D (Kaplan et al. 2020 §2.1)"
 CONVENTION_PALM = "6·N_active·D + 12·L·H·Q·T·D attention (PaLM, Chowdhery et al. 2022 App. B; full context, not causal-halved)"
 
 
-def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: ResolvedHardware) -> dict[str, Any]:
+def solve_pretraining(scenario: Scenario, assumptions: Assumptions) -> Scenario:
+    """Fill in ``model.params`` and/or ``pretraining.tokens`` from a ``pretraining.compute`` budget.
+
+    The budget is the 6·N·D compute (attention FLOPs come on top when the architecture is known).
+    compute alone -> the fit's compute-optimal (N, D); with tokens -> N = C/(6·D); with params ->
+    D = C/(6·N_active). Solved values are recorded as assumptions.
+    """
+    run = scenario.pretraining
+    if run is None or run.compute is None:
+        return scenario
+    law = find_fit(run.fit)
+    model = scenario.model
+    budget = run.compute
+    if model.params is None and run.tokens is None:
+        params, tokens = law.optimal_allocation(budget)
+        how = f"compute-optimal for {_num(budget)} FLOP with fit {law.name} ({law.source})"
+    elif model.params is None:
+        tokens = run.tokens
+        params = budget / (formulas.TRAINING_FLOP_PER_PARAM_TOKEN * tokens)
+        how = f"from pretraining.compute / (6 × pretraining.tokens) = {_num(budget)} / (6 × {_num(tokens)})"
+    else:
+        params = None
+        tokens = budget / (formulas.TRAINING_FLOP_PER_PARAM_TOKEN * model.n_active)
+        how = f"from pretraining.compute / (6 × active params) = {_num(budget)} / (6 × {_num(model.n_active)})"
+    if params is not None:
+        assumptions.add("model.params", _num_value(params), "params", f"solved: {how}")
+        model = model.model_copy(update={"params": params})
+    if run.tokens is None:
+        assumptions.add("pretraining.tokens", _num_value(tokens), "tokens", f"solved: {how}")
+    return scenario.model_copy(update={"model": model, "pretraining": run.model_copy(update={"tokens": tokens})})
+
+
+def _num_value(value: Any) -> Any:
+    return float(value) if np.ndim(value) == 0 else float(np.median(value))
+
+
+def _num(value: Any) -> str:
+    return f"{_num_value(value):.4g}"
+
+
+def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: ResolvedHardware, assumptions: Assumptions | None = None) -> dict[str, Any]:
     tokens = spec.tokens
     dense = formulas.dense_training_flops(model.n_active, tokens)
     width = model.attention_width
@@ -26,6 +73,13 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
         attention = None
         convention = CONVENTION_6ND + "; attention term omitted (needs model.layers, d_model or heads, and pretraining.seq_len)"
     flops = dense if attention is None else dense + attention
+    law = find_fit(spec.fit)
+    if assumptions is not None and spec.fit is None:
+        assumptions.add("pretraining.fit", law.name, "", f"default scaling-law fit ({law.source})")
+    deadline = hardware.deadline_days
+    if hardware.count is None and deadline is not None:
+        reserved = costing.reserved_gpu_hours(costing.productive_gpu_hours(flops, hardware.peak_flops, hardware.mfu), hardware.goodput)
+        hardware = dataclasses.replace(hardware, count=whole(np.ceil(costing.gpus_for_deadline(reserved, deadline))))
     memory = hardware.accelerator.memory_bytes
     min_gpus = None if memory is None else formulas.min_gpus_for_training_state(model.params, memory)
     return {
@@ -37,10 +91,17 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
         "flops_6nd": dense,
         "attention_flops": attention,
         "flops_convention": convention,
+        "loss": law.loss(model.n_active, tokens),
+        "fit": law.name,
+        "loss_note": LOSS_CAVEAT + ("; for mixture-of-experts the dense fit is evaluated at the active parameters" if model.active_params is not None else ""),
         "accelerator": hardware.accelerator.id,
         "precision": hardware.precision,
         "mfu": hardware.mfu,
         "goodput": hardware.goodput,
+        "deadline_days": deadline,
         **training_time_and_cost(flops, hardware),
         "min_gpus_for_memory": whole(min_gpus),
     }
+
+
+__all__ = ["plan_pretraining", "solve_pretraining", "default_fit_name"]

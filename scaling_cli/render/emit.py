@@ -20,12 +20,23 @@ def tables_for(result: Any) -> list[Table]:
         return views.hardware_detail_tables(result)
     if isinstance(result, ValidationReport):
         return [views.validation_table(result)]
+    from scaling_cli.planner.optimal import OptimalResult
+    from scaling_cli.planner.reference import ReferenceReport
+
+    if isinstance(result, OptimalResult):
+        return views.optimal_tables(result)
+    if isinstance(result, ReferenceReport):
+        return views.reference_tables(result)
     raise TypeError(f"no table view for {type(result).__name__}")
 
 
 def csv_table_for(result: Any) -> Table:
     if isinstance(result, Plan):
         return views.plan_csv_table(result)
+    if hasattr(result, "values"):
+        return views.flat_csv_table(result.values)
+    if hasattr(result, "runs"):
+        return views.flat_csv_table({"runs": result.runs})
     tables = tables_for(result)
     return tables[0]
 

@@ -59,10 +59,23 @@ def plan_tables(plan: Plan) -> list[Table]:
             continue
         tables.append(metric_table(f"{SECTION_TITLES.get(name, name)} — {plan.name}", section))
         tables.extend(section_detail_tables(name, section))
-    if plan.assumptions:
-        rows = [[a.key, _assumption_value(a.value), a.unit, a.source] for a in plan.assumptions]
-        tables.append(Table(title="Assumptions (defaults used)", columns=["Key", "Value", "Unit", "Source"], rows=rows, numeric={1}))
+    tables.extend(assumptions_tables(plan.assumptions))
     return tables
+
+
+def assumptions_tables(assumptions: list[Any]) -> list[Table]:
+    """The defaults a result used, with their sources (empty list when there are none)."""
+    if not assumptions:
+        return []
+    rows = [[a.key, _assumption_value(a.value), a.unit, a.source] for a in assumptions]
+    return [Table(title="Assumptions (defaults used)", columns=["Key", "Value", "Unit", "Source"], rows=rows, numeric={1})]
+
+
+def optimal_tables(result: Any) -> list[Table]:
+    keys = [k for k in result.values if k != "fit_source"]
+    table = metric_table(f"Compute-optimal allocation — fit {result.law.name}", {k: result.values[k] for k in keys})
+    table.notes.append(f"Fit source: {result.law.source}")
+    return [table, *assumptions_tables(result.assumptions)]
 
 
 def section_detail_tables(name: str, section: dict[str, Any]) -> list[Table]:
@@ -129,12 +142,16 @@ def flatten(document: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 def plan_csv_table(plan: Plan) -> Table:
     """One row per metric path (``pretraining.gpu_hours``), raw values: easy to grep, join and diff."""
+    return flat_csv_table({name: section for name, section in plan.sections.items() if section is not None})
+
+
+def flat_csv_table(document: dict[str, Any]) -> Table:
     rows = []
-    for name, section in plan.sections.items():
-        if section is None:
-            continue
-        for path, value in flatten(section, name):
-            rows.append([path, value if not isinstance(value, float) else Num(value), metric(path.rsplit(".", 1)[-1]).unit])
+    for path, value in flatten(document):
+        key = path.rsplit(".", 1)[-1]
+        for suffix in BAND_SUFFIXES:
+            key = key.removesuffix(suffix)
+        rows.append([path, value if not isinstance(value, float) else Num(value), metric(key).unit])
     return Table(title="", columns=["metric", "value", "unit"], rows=rows, numeric={1})
 
 
@@ -197,3 +214,46 @@ def validation_table(result: Any) -> Table:
         for problem in check.problems:
             rows.append([check.file, "invalid", str(problem)])
     return Table(title="", columns=["file", "status", "problem"], rows=rows)
+
+
+def reference_tables(report: Any) -> list[Table]:
+    rows = []
+    for run in report.runs:
+        rows.append(
+            [
+                run["name"],
+                Num(run["predicted_flops"], "sci"),
+                Num(run["reported_flops"], "sci"),
+                _signed_percent(run["flops_error"]),
+                Num(run["gpu_hours"]),
+                Num(run["gpu_hours_p10"]),
+                Num(run["gpu_hours_p90"]),
+                Num(run["reported_gpu_hours"]),
+                _signed_percent(run["gpu_hours_error"]),
+                {True: "yes", False: "NO", None: "-"}[run["in_band"]],
+            ]
+        )
+    mode = "leave-one-out: each run predicted from a fit without it" if report.leave_one_out else "in-sample: the full fit"
+    s = report.summary
+    notes = [
+        f"{s['runs_with_gpu_hours']} runs with reported GPU-hours: median |error| {_percent(s['gpu_hours_median_abs_error'])}, "
+        f"P10-P90 band covers {_percent(s['gpu_hours_band_coverage'])} of them, median band width P90/P10 {s['gpu_hours_band_median_width']:.2f}",
+        f"{s['runs_with_flops']} runs with reported FLOP: median |6ND error| {_percent(s['flops_median_abs_error'])} (reported counts differ by convention; see pitfalls in the sources)",
+    ]
+    return [
+        Table(
+            title=f"Planner vs published runs ({mode})",
+            columns=["Run", "6ND FLOP", "Reported FLOP", "Error", "GPU-h", "P10", "P90", "Reported GPU-h", "Error", "In band"],
+            rows=rows,
+            notes=notes,
+            numeric={1, 2, 3, 4, 5, 6, 7, 8},
+        )
+    ]
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _signed_percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:+.1f}%"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from scaling_cli.catalog.hardware import PRECISION_KEYS, CatalogLookupError, find_accelerator
-from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveCount, StrictModel, uncertain, user_error
+from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveCount, PositiveQuantity, StrictModel, uncertain, user_error
 
 DEFAULT_ACCELERATOR = "nvidia-h100-sxm5-80gb"
 
@@ -25,6 +25,7 @@ class HardwareSpec(StrictModel):
         description=f"Matmul precision whose dense peak is used: {', '.join(PRECISION_KEYS)}. Default bf16 (fp16 where the accelerator has no bf16).",
     )
     count: PositiveCount | None = Field(None, description="Number of accelerators (GPUs/TPU chips).")
+    deadline_days: PositiveQuantity | None = Field(None, description="Finish pretraining within this many days: the plan sizes the GPU count (instead of count).")
     mfu: Fraction | None = Field(None, description="Model FLOPs utilization in (0, 1]; default: calibrated per accelerator class.")
     goodput: Fraction | None = Field(None, description="Fraction of reserved time spent on productive training; default 0.90.")
     price_per_hour: NonNegativeQuantity | None = Field(None, description="USD per accelerator-hour; default: the catalog's indicative price.")
@@ -56,3 +57,9 @@ class HardwareSpec(StrictModel):
             except CatalogLookupError as exc:
                 raise user_error("precision_unavailable", str(exc)) from None
         return value
+
+    @model_validator(mode="after")
+    def _count_or_deadline(self) -> HardwareSpec:
+        if self.count is not None and self.deadline_days is not None:
+            raise user_error("count_and_deadline", "give count or deadline_days, not both (a deadline sizes the GPU count)", field="deadline_days")
+        return self

@@ -172,7 +172,7 @@ def problems_from_validation(
         extra = context.get("key") or context.get("field")
         path = _document_path(loc, data)
         if extra is not None:
-            path = (*path, extra)
+            path = (*path, *str(extra).split("."))
         message = _message(error)
         if (path, message) in seen:
             continue

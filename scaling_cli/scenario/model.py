@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, model_validator
 
 from scaling_cli.engine.uncertainty import central
@@ -11,7 +13,9 @@ from scaling_cli.scenario.fields import PositiveCount, PositiveQuantity, StrictM
 class ModelSpec(StrictModel):
     """Parameter counts and optional architecture (needed for attention FLOPs and KV-cache sizes)."""
 
-    params: PositiveQuantity = Field(description="Total parameters, e.g. 70B. For mixture-of-experts, all experts.")
+    params: PositiveQuantity | None = Field(
+        None, description="Total parameters, e.g. 70B (for mixture-of-experts, all experts). Omit only to size the model from pretraining.compute."
+    )
     active_params: PositiveQuantity | None = Field(None, description="Parameters used per token (MoE); default: params.")
     layers: PositiveCount | None = Field(None, description="Transformer layers (n_layer).")
     d_model: PositiveCount | None = Field(None, description="Hidden size.")
@@ -23,6 +27,10 @@ class ModelSpec(StrictModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelSpec:
+        if self.params is None:
+            if self.active_params is not None:
+                raise user_error("active_without_total", "active_params needs params (the total, all experts included)", field="active_params")
+            return self
         if self.active_params is not None and central(self.active_params) > central(self.params):
             raise user_error(
                 "active_exceeds_total", f"active_params ({central(self.active_params):.4g}) exceeds params ({central(self.params):.4g})", field="active_params"
@@ -37,7 +45,7 @@ class ModelSpec(StrictModel):
         return self
 
     @property
-    def n_active(self) -> float:
+    def n_active(self) -> Any:
         """Parameters used per token: ``active_params`` for MoE, else ``params``."""
         return self.active_params if self.active_params is not None else self.params
 

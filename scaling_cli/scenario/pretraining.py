@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from scaling_cli.scenario.fields import PositiveCount, PositiveQuantity, StrictModel
+from scaling_cli.scenario.fields import PositiveCount, PositiveQuantity, StrictModel, user_error
 
 
 class PretrainingSpec(StrictModel):
-    """Tokens seen in pretraining and the sequence length (for the attention term)."""
+    """Tokens (or a FLOP budget), sequence length and the scaling-law fit used for loss and sizing.
 
-    tokens: PositiveQuantity = Field(description="Training tokens, e.g. 15T.")
+    Give two of ``model.params``, ``tokens`` and ``compute``; with ``compute`` alone the fit picks
+    the compute-optimal model size and data (``Scenario`` checks the combination).
+    """
+
+    tokens: PositiveQuantity | None = Field(None, description="Training tokens, e.g. 15T.")
+    compute: PositiveQuantity | None = Field(
+        None, description="Training FLOP budget, e.g. 3e24: sizes the missing side (tokens, params, or both compute-optimally)."
+    )
     seq_len: PositiveCount | None = Field(None, description="Training sequence length; with the architecture it adds the attention FLOPs.")
+    fit: str | None = Field(None, description="Scaling-law fit for loss and sizing: besiroglu2024 (default), hoffmann2022, hoffmann2022-exact, sardana2023, rule20.")
+
+    @field_validator("fit")
+    @classmethod
+    def _known_fit(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from scaling_cli.catalog.fits import UnknownFit, find_fit
+
+        try:
+            return find_fit(value).name
+        except UnknownFit as exc:
+            raise user_error("unknown_fit", str(exc)) from None

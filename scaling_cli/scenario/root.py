@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
-from scaling_cli.scenario.fields import StrictModel
+from scaling_cli.scenario.fields import StrictModel, user_error
 from scaling_cli.scenario.hardware import HardwareSpec
 from scaling_cli.scenario.model import ModelSpec
 from scaling_cli.scenario.post_training import PostTrainingGroup
@@ -26,3 +26,21 @@ class Scenario(StrictModel):
     pretraining: PretrainingSpec | None = Field(None, description="Pretraining run; omit to plan only adaptation and serving.")
     post_training: list[PostTrainingGroup] = Field(default_factory=list, description="Derivative-model groups (post-training law).")
     test_time: list[TestTimeWorkload] = Field(default_factory=list, description="Inference workloads (test-time law).")
+
+    @model_validator(mode="after")
+    def _pretraining_is_determined(self) -> Scenario:
+        """Two of params, tokens and compute (or compute alone) pin down a pretraining run."""
+        run = self.pretraining
+        has_params = self.model.params is not None
+        if run is None:
+            if not has_params:
+                raise user_error("params_missing", "required key is missing (or give pretraining.compute to size the model)", field="model.params")
+            return self
+        given = [name for name, present in (("model.params", has_params), ("pretraining.tokens", run.tokens is not None), ("pretraining.compute", run.compute is not None)) if present]
+        if len(given) == 3:
+            raise user_error("overdetermined", "give two of model.params, pretraining.tokens and pretraining.compute, not all three", field="pretraining.compute")
+        if given == ["pretraining.tokens"]:
+            raise user_error("params_missing", "required key is missing (or give pretraining.compute to size the model)", field="model.params")
+        if given == ["model.params"]:
+            raise user_error("tokens_missing", "give pretraining.tokens, or pretraining.compute to derive them", field="pretraining.tokens")
+        return self

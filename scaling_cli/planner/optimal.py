@@ -1,0 +1,170 @@
+"""``scaling optimal``: the model size and data that spend a budget best, under a named fit.
+
+A budget arrives as FLOP, GPU-hours, dollars, or GPUs × days, and is turned into 6·N·D compute with
+the same efficiency defaults as ``scaling plan`` (so the result plans back to the same numbers);
+``--params``/``--tokens`` fix one side, ``--target-loss`` asks for the cheapest run reaching a loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from scaling_cli.catalog.fits import LOSS_CAVEAT, find_fit
+from scaling_cli.engine import costing
+from scaling_cli.engine.pretraining import TRAINING_FLOP_PER_PARAM_TOKEN
+from scaling_cli.engine.scaling_laws import ScalingLaw, UnreachableLoss
+from scaling_cli.engine.uncertainty import Sampler
+from scaling_cli.errors import ScalingError, UsageError
+from scaling_cli.planner.assumptions import Assumptions
+from scaling_cli.planner.bands import add_bands
+from scaling_cli.planner.costing import training_time_and_cost
+from scaling_cli.planner.hardware import ResolvedHardware, resolve_hardware
+from scaling_cli.result import SCHEMA_VERSION, Assumption
+from scaling_cli.scenario.hardware import HardwareSpec
+
+
+@dataclass(frozen=True)
+class OptimalRequest:
+    """What the user asked: one budget (or a target loss), optional fixed side, hardware."""
+
+    compute: float | None = None
+    gpu_hours: float | None = None
+    budget_usd: float | None = None
+    gpus: int | None = None
+    days: float | None = None
+    params: float | None = None
+    tokens: float | None = None
+    target_loss: float | None = None
+    fit: str | None = None
+    hardware: dict[str, Any] = field(default_factory=dict)
+
+    def budget_kind(self) -> str | None:
+        kinds = [
+            name
+            for name, given in (
+                ("compute", self.compute is not None),
+                ("gpu_hours", self.gpu_hours is not None),
+                ("budget_usd", self.budget_usd is not None),
+                ("gpus_days", self.days is not None),
+                ("target_loss", self.target_loss is not None),
+            )
+            if given
+        ]
+        if len(kinds) > 1:
+            raise UsageError(f"give one budget, not several ({', '.join('--' + k.replace('_', '-') for k in kinds)})")
+        if self.days is not None and self.gpus is None:
+            raise UsageError("--days needs --gpus (the budget is GPUs × days)")
+        if self.params is not None and self.tokens is not None:
+            raise UsageError("--params and --tokens fix both sides: give one, or use `scaling plan`")
+        if self.target_loss is not None and (self.params is not None or self.tokens is not None):
+            raise UsageError("--target-loss chooses both params and tokens: drop --params/--tokens")
+        return kinds[0] if kinds else None
+
+
+@dataclass
+class OptimalResult:
+    request: OptimalRequest
+    law: ScalingLaw
+    values: dict[str, Any]
+    assumptions: list[Assumption]
+    uncertainty: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        inputs = {k: v for k, v in self.request.__dict__.items() if v is not None and k != "hardware"}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "inputs": {**inputs, **self.request.hardware},
+            "assumptions": [a.to_dict() for a in self.assumptions],
+            "uncertainty": self.uncertainty,
+            **self.values,
+        }
+
+
+def _hardware(request: OptimalRequest, assumptions: Assumptions, sampler: Sampler) -> ResolvedHardware:
+    spec_fields = {k: v for k, v in request.hardware.items() if v is not None}
+    if request.gpus is not None:
+        spec_fields["count"] = request.gpus
+    try:
+        spec = HardwareSpec.model_validate(spec_fields)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "hardware"
+        raise UsageError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
+    return resolve_hardware(spec, assumptions, sampler)
+
+
+def _compute_from_budget(kind: str | None, request: OptimalRequest, hardware: ResolvedHardware) -> Any:
+    """The 6·N·D FLOP a budget buys: reserved GPU-hours × goodput × 3600 × peak × MFU."""
+    if kind == "compute":
+        return request.compute
+    if kind == "budget_usd":
+        if hardware.price_per_hour is None:
+            raise ScalingError(f"no price for {hardware.accelerator.id} in the catalog: give --price (USD per GPU-hour)")
+        gpu_hours = request.budget_usd / hardware.price_per_hour
+    elif kind == "gpus_days":
+        gpu_hours = request.gpus * request.days * 24.0
+    elif kind == "gpu_hours":
+        gpu_hours = request.gpu_hours
+    else:
+        return None
+    return gpu_hours * hardware.goodput * 3600.0 * hardware.peak_flops * hardware.mfu
+
+
+def _allocate(law: ScalingLaw, kind: str | None, request: OptimalRequest, compute: Any) -> tuple[Any, Any]:
+    if kind == "target_loss":
+        try:
+            return law.cheapest_for_loss(request.target_loss)
+        except UnreachableLoss as exc:
+            raise ScalingError(str(exc)) from None
+    if request.params is not None:
+        tokens = law.optimal_tokens(request.params) if compute is None else compute / (TRAINING_FLOP_PER_PARAM_TOKEN * request.params)
+        return request.params, tokens
+    if request.tokens is not None:
+        params = law.optimal_params(request.tokens) if compute is None else compute / (TRAINING_FLOP_PER_PARAM_TOKEN * request.tokens)
+        return params, request.tokens
+    if compute is None:
+        raise UsageError("give a budget (--compute, --gpu-hours, --budget-usd, or --gpus with --days), --target-loss, --params or --tokens")
+    return law.optimal_allocation(compute)
+
+
+def _evaluate(request: OptimalRequest, law: ScalingLaw, sampler: Sampler, assumptions: Assumptions) -> dict[str, Any]:
+    kind = request.budget_kind()
+    hardware = _hardware(request, assumptions, sampler)
+    params, tokens = _allocate(law, kind, request, _compute_from_budget(kind, request, hardware))
+    flops = TRAINING_FLOP_PER_PARAM_TOKEN * params * tokens
+    spend = training_time_and_cost(flops, hardware)
+    if kind == "gpus_days":
+        spend["wall_clock_days"] = costing.wall_clock_days(spend["gpu_hours"], request.gpus)
+    return {
+        "params": params,
+        "tokens": tokens,
+        "tokens_per_param": tokens / params,
+        "flops": flops,
+        "loss": law.loss(params, tokens),
+        "fit": law.name,
+        "fit_source": law.source,
+        "loss_note": LOSS_CAVEAT,
+        "accelerator": hardware.accelerator.id,
+        "mfu": hardware.mfu,
+        "goodput": hardware.goodput,
+        **spend,
+    }
+
+
+def solve_optimal(request: OptimalRequest, *, samples: int, seed: int) -> OptimalResult:
+    from scaling_cli.catalog.fits import UnknownFit
+    from scaling_cli.planner import check_finite, to_plain
+
+    try:
+        law = find_fit(request.fit)
+    except UnknownFit as exc:
+        raise UsageError(f"--fit: {exc}") from None
+    assumptions = Assumptions()
+    values = to_plain(_evaluate(request, law, Sampler.point(), assumptions))
+    check_finite(values, "scaling optimal")
+    if samples:
+        values = to_plain(add_bands(values, _evaluate(request, law, Sampler(samples, seed), Assumptions())))
+    return OptimalResult(request, law, values, assumptions.as_list(), {"samples": samples, "seed": seed, "band": "P10-P90"} if samples else None)

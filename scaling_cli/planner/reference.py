@@ -1,0 +1,97 @@
+"""``scaling reference``: the planner against published training runs — its own honesty report.
+
+For every bundled run (``data/published_runs*.yaml``) with reported FLOP or GPU-hours, predict
+FLOP as 6·N_active·D and reserved GPU-hours with the same engine and efficiency defaults a plan
+uses, and say whether the reported figure falls inside the P10-P90 band. By default each run is
+predicted from priors fitted *without* it (leave-one-out), so the report measures prediction, not
+memory of the fit; ``in_sample=True`` uses the full fit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from scaling_cli.catalog.calibration import goodput_default, prior_for, published_runs, run_peak
+from scaling_cli.engine import costing
+from scaling_cli.engine.pretraining import dense_training_flops
+from scaling_cli.engine.uncertainty import Z90
+from scaling_cli.result import SCHEMA_VERSION
+
+
+@dataclass
+class ReferenceReport:
+    runs: list[dict[str, Any]]
+    summary: dict[str, Any]
+    leave_one_out: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema_version": SCHEMA_VERSION, "leave_one_out": self.leave_one_out, "summary": self.summary, "runs": self.runs}
+
+
+def _predict(run: dict[str, Any], leave_one_out: bool) -> dict[str, Any]:
+    flops = dense_training_flops(run["active_params"], run["tokens"]) if run.get("tokens") else None
+    row: dict[str, Any] = {
+        "name": run["name"],
+        "hardware": run.get("hardware"),
+        "listed_in": run.get("listed_in"),
+        "reported_flops": run.get("reported_flops"),
+        "predicted_flops": flops,
+        "flops_error": None if flops is None or not run.get("reported_flops") else flops / run["reported_flops"] - 1,
+        "reported_gpu_hours": run.get("gpu_hours"),
+        "gpu_hours": None,
+        "gpu_hours_p10": None,
+        "gpu_hours_p90": None,
+        "gpu_hours_error": None,
+        "in_band": None,
+        "efficiency_class": None,
+        "precision": None,
+        "note": (run.get("extra") or {}).get("exclude_from_fit") or "",
+    }
+    mapped = run_peak(run) if flops is not None else None
+    if mapped is None or not run.get("gpu_hours"):
+        return row
+    efficiency_class, _, precision, peak = mapped  # peak: the 16-bit peak the fit is calibrated on
+    prior = prior_for(efficiency_class, run["name"] if leave_one_out else None)
+    goodput, _ = goodput_default()
+    mfu = prior.efficiency / goodput
+    point = costing.reserved_gpu_hours(costing.productive_gpu_hours(flops, peak, mfu), goodput)
+    # GPU-hours are inversely proportional to a log-normal efficiency, so they are log-normal with
+    # the same σ: the Monte Carlo band of `scaling plan` converges to exactly these quantiles.
+    low, high = point * math.exp(-Z90 * prior.log_sigma), point * math.exp(Z90 * prior.log_sigma)
+    reported = run["gpu_hours"]
+    row.update(
+        gpu_hours=point,
+        gpu_hours_p10=low,
+        gpu_hours_p90=high,
+        gpu_hours_error=point / reported - 1,
+        in_band=low <= reported <= high,
+        efficiency_class=efficiency_class,
+        precision=precision,
+    )
+    return row
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def reference_report(*, leave_one_out: bool = True) -> ReferenceReport:
+    rows = [_predict(run, leave_one_out) for run in published_runs()]
+    rows = [r for r in rows if r["flops_error"] is not None or r["gpu_hours"] is not None]
+    timed = [r for r in rows if r["gpu_hours"] is not None]
+    flops_rows = [r for r in rows if r["flops_error"] is not None]
+    summary = {
+        "runs_with_gpu_hours": len(timed),
+        "gpu_hours_median_abs_error": _median([abs(r["gpu_hours_error"]) for r in timed]),
+        "gpu_hours_band_coverage": sum(r["in_band"] for r in timed) / len(timed) if timed else None,
+        "gpu_hours_band_median_width": _median([r["gpu_hours_p90"] / r["gpu_hours_p10"] for r in timed]),
+        "runs_with_flops": len(flops_rows),
+        "flops_median_abs_error": _median([abs(r["flops_error"]) for r in flops_rows]),
+    }
+    return ReferenceReport(runs=rows, summary=summary, leave_one_out=leave_one_out)
