@@ -83,6 +83,42 @@ def _emit(result: Any, fmt: OutputFormat, output: str | None, force: bool) -> No
     write_output(render(result, fmt.value, terminal=terminal, color=color), output, force=force)
 
 
+class _progress_bar:
+    """A rich progress bar on stderr for work that takes over a second; nothing when not wanted."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+        self.task: Any = None
+        self.started = 0.0
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if not self.enabled:
+            return None
+        import time
+
+        self.started = time.perf_counter()
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        import time
+
+        if self.bar is None:
+            if time.perf_counter() - self.started < 1.0 or done >= total:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("sweeping", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"scaling {__version__}")
@@ -226,6 +262,41 @@ def optimal(
         params=params, tokens=tokens, target_loss=target_loss, fit=fit, hardware=hardware,
     )  # fmt: skip
     _emit(solve_optimal(request, samples=samples, seed=seed), fmt, output, force)
+
+
+@app.command()
+@error_boundary
+def sweep(
+    scenario: Annotated[Optional[str], typer.Argument(help="Scenario YAML file; omit for the built-in default.", metavar="[SCENARIO]")] = None,
+    varies: Annotated[
+        Optional[list[str]],
+        typer.Option("--vary", help="PATH=START:STOP[:N][:log] or PATH=a,b,c (repeatable; several form a grid).", metavar="PATH=SPEC"),
+    ] = None,
+    objective: Annotated[Optional[str], typer.Option("--objective", help="Metric path to optimize, e.g. pretraining.cost_usd.", metavar="METRIC")] = None,
+    maximize: Annotated[bool, typer.Option("--maximize/--minimize", help="Direction of the objective (default: minimize).")] = False,
+    where: Annotated[Optional[list[str]], typer.Option("--where", help="Constraint METRIC<=VALUE (also <, >=, >, ==, !=); repeatable.", metavar="COND")] = None,
+    top: Annotated[int, typer.Option("--top", min=0, help="Best points to show; 0 = every point (for CSV).")] = 10,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario value first: PATH=VALUE.", metavar="PATH=VALUE")] = None,
+    samples: Annotated[int, typer.Option("--samples", min=0, max=100_000, help="Monte Carlo samples per point for P10-P90 bands (default 0: none).")] = 0,
+    seed: SeedOption = MONTE_CARLO_SEED,
+) -> None:
+    """Evaluate the plan over a grid of inputs in one vectorized pass; rank, filter and report the best points."""
+    from scaling_cli.planner.sweep import parse_vary, parse_where, run_sweep
+    from scaling_cli.scenario.loading import load_scenario
+
+    loaded = load_scenario(scenario, overrides or ())
+    parsed = [parse_vary(v) for v in varies or ()]
+    conditions = [parse_where(w) for w in where or ()]
+    show_progress = fmt is not OutputFormat.json and sys.stderr.isatty()
+    with _progress_bar(show_progress) as progress:
+        result = run_sweep(
+            loaded, parsed, objective=objective, minimize=not maximize, conditions=conditions,
+            top=top or None, samples=samples, seed=seed, progress=progress,
+        )  # fmt: skip
+    _emit(result, fmt, output, force)
 
 
 @app.command()

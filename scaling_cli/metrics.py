@@ -13,7 +13,8 @@ from dataclasses import dataclass
 class Metric:
     label: str
     unit: str
-    #: How a table shows it: "sci" (1.23e24), "si" (1.23M), "int" (2,048), "frac" (0.383), "usd", "text".
+    #: How a table shows it: "sci" (1.23e24), "si" (1.23M), "int" (2,048), "frac" (0.383),
+    #: "fine" (1.9312, for small differences such as losses), "usd", "text".
     style: str = "si"
 
 
@@ -26,7 +27,8 @@ METRICS: dict[str, Metric] = {
     "flops_6nd": Metric("  of which 6·N·D", "FLOP", "sci"),
     "attention_flops": Metric("  of which attention", "FLOP", "sci"),
     "flops_convention": Metric("FLOP convention", "", "text"),
-    "loss": Metric("Predicted loss", "nats/token", "frac"),
+    "loss": Metric("Predicted loss", "nats/token", "fine"),
+    "count": Metric("GPUs", "GPUs", "int"),
     "fit": Metric("Scaling-law fit", "", "text"),
     "loss_note": Metric("Loss units", "", "text"),
     "deadline_days": Metric("Deadline", "days", "frac"),
@@ -46,8 +48,17 @@ METRICS: dict[str, Metric] = {
 
 
 # --- post-training metrics (issue #4) ---------------------------------------------------------
-POST_TRAINING_METRICS: dict[str, Metric] = {}
-POST_TRAINING_BANDED: frozenset[str] = frozenset()
+POST_TRAINING_METRICS: dict[str, Metric] = {
+    "derivative_groups": Metric("Derivative groups", "groups", "int"),
+    "derivative_models": Metric("Derivative models", "models"),
+    "ratio_to_pretraining": Metric("Ecosystem ratio (÷ pretraining compute)", "×", "frac"),
+    "technique": Metric("Technique", "", "text"),
+    "formula": Metric("Formula", "", "text"),
+    "flops_per_model": Metric("Compute per derivative", "FLOP", "sci"),
+    "decode_mfu": Metric("Decode utilization", "fraction", "frac"),
+    "wall_clock_days_per_model": Metric("Wall-clock per derivative", "days", "frac"),
+}
+POST_TRAINING_BANDED: frozenset[str] = frozenset({"ratio_to_pretraining", "wall_clock_days_per_model"})
 
 # --- test-time metrics (issue #5) ------------------------------------------------------------
 TEST_TIME_METRICS: dict[str, Metric] = {}

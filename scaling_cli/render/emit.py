@@ -22,7 +22,10 @@ def tables_for(result: Any) -> list[Table]:
         return [views.validation_table(result)]
     from scaling_cli.planner.optimal import OptimalResult
     from scaling_cli.planner.reference import ReferenceReport
+    from scaling_cli.planner.sweep import SweepResult
 
+    if isinstance(result, SweepResult):
+        return views.sweep_tables(result)
     if isinstance(result, OptimalResult):
         return views.optimal_tables(result)
     if isinstance(result, ReferenceReport):
@@ -33,6 +36,8 @@ def tables_for(result: Any) -> list[Table]:
 def csv_table_for(result: Any) -> Table:
     if isinstance(result, Plan):
         return views.plan_csv_table(result)
+    if hasattr(result, "varies"):
+        return views.sweep_csv_table(result)
     if hasattr(result, "values"):
         return views.flat_csv_table(result.values)
     if hasattr(result, "runs"):

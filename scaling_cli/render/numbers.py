@@ -19,6 +19,8 @@ def format_number(value: float | int | None, style: str) -> str:
         return f"{int(round(value)):,}"
     if style == "sci":
         return f"{value:.3g}".replace("e+", "e") if abs(value) >= 1e6 else format_quantity(value)
+    if style == "fine":
+        return f"{value:.5g}"
     if style == "frac":
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
     if style == "usd":

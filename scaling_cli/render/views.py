@@ -257,3 +257,33 @@ def _percent(value: float | None) -> str:
 
 def _signed_percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:+.1f}%"
+
+
+def sweep_tables(result: Any) -> list[Table]:
+    """The best points: varied inputs, the objective, constraint metrics and a few headline figures."""
+    varied = [v.name for v in result.varies]
+    wanted = [*varied, result.objective, *(c.metric for c in result.conditions)]
+    for band in ("_p10", "_p90"):
+        if f"{result.objective}{band}" in result.columns:
+            wanted.append(f"{result.objective}{band}")
+    columns = list(dict.fromkeys(name for name in wanted if name in result.columns))
+    n = len(result.columns[columns[0]]) if columns else 0
+    rows = []
+    for i in range(n):
+        row = []
+        for name in columns:
+            key = name.rsplit(".", 1)[-1].removesuffix("_p10").removesuffix("_p90")
+            row.append(Num(float(result.columns[name][i]), metric(key).style if metric(key).style != "text" else "si"))
+        rows.append(row)
+    direction = "lowest" if result.minimize else "highest"
+    notes = [f"{result.evaluated:,} points evaluated, {result.feasible:,} meet the constraints; sorted by {direction} {result.objective}"]
+    title = f"Sweep of {result.scenario}: {'all' if result.all_points else f'top {n}'} points"
+    return [Table(title=title, columns=columns, rows=rows, notes=notes, numeric=set(range(len(columns))))]
+
+
+def sweep_csv_table(result: Any) -> Table:
+    """Every kept point with every metric: one row per point, raw values."""
+    names = list(result.columns)
+    n = len(result.columns[names[0]]) if names else 0
+    rows = [[Num(float(result.columns[name][i])) for name in names] for i in range(n)]
+    return Table(title="", columns=names, rows=rows, numeric=set(range(len(names))))

@@ -1,0 +1,104 @@
+"""`scaling sweep`: vectorized grids give exactly what single plans give, point by point."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scaling_cli.planner import build_plan
+from scaling_cli.planner.sweep import parse_vary, parse_where, run_sweep
+from scaling_cli.scenario.loading import load_scenario
+
+SCENARIO = "configs/small-model.scenario.yaml"
+
+
+def _single(overrides: list[str]) -> dict:
+    return build_plan(load_scenario(SCENARIO, overrides), samples=0).to_dict()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    tokens=st.lists(st.floats(1e9, 1e13), min_size=1, max_size=4, unique=True),
+    counts=st.lists(st.integers(1, 4096), min_size=1, max_size=3, unique=True),
+    mfu=st.floats(0.05, 1.0),
+)
+def test_sweep_equals_single_plans(tokens, counts, mfu):
+    loaded = load_scenario(SCENARIO, [f"hardware.mfu={mfu!r}"])
+    varies = [parse_vary("pretraining.tokens=" + ",".join(repr(t) for t in tokens)), parse_vary("hardware.count=" + ",".join(map(str, counts)))]
+    result = run_sweep(loaded, varies, objective="pretraining.cost_usd", minimize=True, conditions=[], top=None, samples=0, seed=0)
+    assert result.evaluated == len(tokens) * len(counts)
+    for i in range(result.evaluated):
+        t, c = float(result.columns["pretraining.tokens"][i]), int(result.columns["hardware.count"][i])
+        single = _single([f"hardware.mfu={mfu!r}", f"pretraining.tokens={t!r}", f"hardware.count={c}"])["pretraining"]
+        for key in ("flops", "gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "loss"):
+            assert result.columns[f"pretraining.{key}"][i] == pytest.approx(single[key], rel=1e-12), key
+
+
+def test_ranges_and_lists():
+    assert np.allclose(parse_vary("a.b=1:3:3").values, [1, 2, 3])
+    assert np.allclose(parse_vary("a.b=1K:1M:4:log").values, [1e3, 1e4, 1e5, 1e6])
+    assert np.allclose(parse_vary("a.b=1B,2B").values, [1e9, 2e9])
+    assert len(parse_vary("a.b=1:2").values) == 10
+
+
+def test_where_filters_and_objective_sorts(cli):
+    result = cli(
+        "sweep", SCENARIO, "--vary", "hardware.count=1,2,4,8,16,32", "--where", "pretraining.wall_clock_days<=5",
+        "--objective", "pretraining.wall_clock_days", "--maximize", "-f", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    data = result.json()
+    days = [p["pretraining.wall_clock_days"] for p in data["points"]]
+    assert all(d <= 5 for d in days)
+    assert days == sorted(days, reverse=True)
+    assert data["points_evaluated"] == 6 and data["points_feasible"] == len(days)
+
+
+def test_csv_streams_every_point(cli):
+    out = cli("sweep", SCENARIO, "--vary", "pretraining.tokens=10B:40B:7", "--vary", "hardware.count=8,16", "--top", "0", "-f", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 14
+    assert {"pretraining.tokens", "hardware.count", "pretraining.gpu_hours"} <= set(rows[0])
+
+
+def test_monte_carlo_bands_per_point(cli):
+    data = cli("sweep", SCENARIO, "--vary", "hardware.count=8,64", "--samples", "2000", "-f", "json").json()
+    for point in data["points"]:
+        assert point["pretraining.gpu_hours_p10"] < point["pretraining.gpu_hours"] < point["pretraining.gpu_hours_p90"]
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--vary", "hardware.count=1,2", "--objective", "pretraining.costs"], "unknown metric 'pretraining.costs'; valid metrics: "),
+        (["--vary", "hardware.count=1,2", "--where", "pretraining.day<=3"], "unknown metric 'pretraining.day'"),
+        (["--vary", "hardware.count=1,2", "--where", "days about 3"], "expected METRIC<=VALUE"),
+        (["--vary", "hardware.mfu=0.5:1.5:3"], "--vary hardware.mfu: must be less than or equal to 1"),
+        (["--vary", "hardware.cunt=1,2"], "unknown key 'cunt'; did you mean 'count'?"),
+        (["--vary", "hardware.count"], "expected PATH=START:STOP"),
+        (["--vary", "pretraining.tokens=1T:2T:3:log:x"], "expected START:STOP"),
+        ([], "give at least one --vary"),
+    ],
+)
+def test_sweep_usage_errors(cli, args, fragment):
+    result = cli("sweep", SCENARIO, *args)
+    assert result.exit_code == 2, result.stderr
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_valid_metric_list_includes_every_section_metric(cli):
+    stderr = cli("sweep", SCENARIO, "--vary", "hardware.count=1,2", "--objective", "nope").stderr
+    for path in ("pretraining.flops", "pretraining.gpu_hours", "pretraining.wall_clock_days", "pretraining.loss"):
+        assert path in stderr
+
+
+def test_where_parsing():
+    condition = parse_where("pretraining.wall_clock_days <= 90")
+    assert (condition.metric, condition.op, condition.value) == ("pretraining.wall_clock_days", "<=", 90.0)
+    assert parse_where("total.cost_usd<10M").value == 10e6
