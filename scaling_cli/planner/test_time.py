@@ -1,20 +1,298 @@
-"""The ``test_time`` section of a plan (reasoning workloads). Filled in by issue #5."""
+"""The ``test_time`` section: per-query compute of each workload, its serving roofline and its fleet.
+
+Formulas live in ``engine.test_time`` (FLOP per query, closed form) and ``engine.serving`` (decode
+roofline, replica and batch); this module fills in defaults, records them as assumptions and turns
+GPU-seconds per query into fleets, GPU-hours, dollars and energy (``engine.costing``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from scaling_cli.engine.uncertainty import Sampler
+import numpy as np
+
+from scaling_cli.engine import costing, serving
+from scaling_cli.engine import test_time as flops
+from scaling_cli.engine.types import whole
+from scaling_cli.engine.uncertainty import Z90, Sampler
+from scaling_cli.engine.units import HOURS_PER_DAY
+from scaling_cli.errors import ScalingError
 from scaling_cli.planner.assumptions import Assumptions
-from scaling_cli.planner.hardware import ResolvedHardware
+from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, resolve_hardware
+from scaling_cli.scenario.model import ModelSpec
 from scaling_cli.scenario.root import Scenario
+from scaling_cli.scenario.test_time import TestTimeWorkload
+
+#: Compute efficiency of prefill, scoring and compute-bound decode steps (median, log-normal σ).
+COMPUTE_EFFICIENCY = (0.5, 0.25)
+COMPUTE_EFFICIENCY_SOURCE = (
+    "beyond-chinchilla (Sardana et al. 2023) prefill MFU 0.5; llm-analysis warns above 0.8 as benchmarks show "
+    "0.6-0.7 (research/peer_tools.md §2.2, §2.5)"
+)
+#: Achieved share of HBM bandwidth in decode steps (median, log-normal σ; capped at 1).
+BANDWIDTH_EFFICIENCY = (0.8, 0.15)
+BANDWIDTH_EFFICIENCY_SOURCE = (
+    "NVIDIA aiconfigurator mem_bw_empirical_scaling_factor 0.8 (h200_sxm.yaml); band spans llm-analysis's observed "
+    "0.6-0.7 and LLM-Viewer's 3,072 of 3,350 GB/s = 0.92 for H100 (research/peer_tools.md §2.2, §2.8, §2.11)"
+)
+#: Peak-to-average load when a workload gives none (median, log-normal σ; at least 1).
+PEAK_TO_AVERAGE = (2.0, 0.3)
+PEAK_TO_AVERAGE_SOURCE = (
+    "planning convention, not a measured figure: LLM serving traffic follows a daily cycle (Azure conversation and "
+    "coding traces, Stojkovic et al. 2024 DynamoLLM, arXiv 2408.00741 §3) - set peak_to_average from your own traffic"
+)
+DAYS = 365.0
+DAYS_SOURCE = "planning convention: one year of serving (set days)"
+PREFIX_CACHING_SOURCE = "vLLM V1 enables automatic prefix caching by default (docs.vllm.ai, Automatic Prefix Caching)"
+
+CONVENTION = (
+    "forward only: 2·N_active per processed token + 4·L·(H·Q)·t attention for a token attending to t positions "
+    "(causal), summed in closed form; verifier and process reward model at 2·N per token read (DOMAIN.md §3)"
+)
+
+
+def _capped(value: Any, low: float = 0.0, high: float = np.inf) -> Any:
+    return np.clip(value, low, high) if isinstance(value, np.ndarray) else min(max(value, low), high)
+
+
+def _uncertain_default(prior: tuple[float, float], key: str, sampler: Sampler, assumptions: Assumptions, unit: str, source: str, **bounds: float) -> Any:
+    """A log-normal default, recorded with its P10-P90 band."""
+    median, sigma = prior
+    low, high = (_capped(median * np.exp(z * sigma), **bounds) for z in (-Z90, Z90))
+    assumptions.add(f"test_time.{key}", median, unit, f"{source}; band P10-P90 {low:.3g}-{high:.3g} (log-normal σ {sigma})")
+    return _capped(sampler.lognormal(median, sigma, "test-time-" + key.replace("_", "-")), **bounds)
+
+
+def _described(value: Any) -> str:
+    return f"{float(np.median(value)):.0f}"
+
+
+def serving_architecture(model: ModelSpec, assumptions: Assumptions) -> serving.Architecture:
+    """The model's architecture for attention and KV cache, completed by a documented approximation."""
+    heads, head_dim = model.heads, model.resolved_head_dim
+    if model.layers is not None and model.attention_width is not None and heads is not None and head_dim is not None:
+        return serving.Architecture(model.layers, model.attention_width, model.kv_heads or heads, head_dim)
+    derived = serving.approximate_architecture(model.n_active, model.layers, model.attention_width)
+    if heads is not None and head_dim is not None:  # heads given, layers derived from the width
+        derived = serving.Architecture(derived.layers, derived.attention_width, model.kv_heads or heads, head_dim)
+    assumptions.add(
+        "test_time.architecture",
+        f"layers {_described(derived.layers)}, attention width {_described(derived.attention_width)}, "
+        f"kv_heads {_described(derived.kv_heads)}, head_dim {_described(derived.head_dim)}",
+        "",
+        "derived (model gives no full architecture): N_active ≈ 12·L·d² (Kaplan et al. 2020 Table 1) with d = 128·L "
+        "(Llama 3 Table 3: d/L 102-130; GPT-3 175B: 128), head_dim 128 and 8 KV heads (every Llama 3 size)",
+    )
+    return derived
+
+
+def _workload_hardware(index: int, workload: TestTimeWorkload, scenario: Scenario, hardware: ResolvedHardware, assumptions: Assumptions, sampler: Sampler) -> ResolvedHardware:
+    """The scenario's hardware, or the workload's own block completed from it (serving figures only in assumptions)."""
+    if workload.hardware is None:
+        return hardware
+    scope = f"test_time[{index}].hardware"
+    scratch = Assumptions()
+    resolved = resolve_hardware(merge_hardware(scenario.hardware, workload.hardware), scratch, sampler, scope=scope)
+    for item in scratch.as_list():
+        if item.key.rsplit(".", 1)[-1] in ("accelerator", "precision", "peak_flops", "price_per_hour", "power_w", "pue"):
+            assumptions.add(item.key, item.value, item.unit, item.source)
+    return resolved
+
+
+def _query_shape(workload: TestTimeWorkload) -> flops.QueryShape:
+    search = workload.search
+    return flops.QueryShape(
+        prompt_tokens=workload.prompt_tokens,
+        answer_tokens=workload.output_tokens,
+        reasoning_tokens=workload.reasoning_tokens if search is None else search.steps * search.tokens_per_step,
+        samples=workload.samples,
+        beams=1 if search is None else search.beam_width,
+        rounds=1 + workload.revisions,
+        prefix_caching=workload.prefix_caching,
+    )
+
+
+def _scoring_flops(workload: TestTimeWorkload, shape: flops.QueryShape) -> Any:
+    """Verifier reads each sample (best-of-n); the process reward model reads every beam (search)."""
+    total: Any = 0.0
+    if workload.aggregation == "best_of_n" and workload.verifier_params is not None:
+        total = total + flops.scoring_flops(workload.verifier_params, shape.scored_tokens(workload.samples))
+    if workload.search is not None:
+        total = total + flops.scoring_flops(workload.search.prm_params, shape.scored_tokens(shape.chains))
+    return total
+
+
+def _check_fits(index: int, workload: TestTimeWorkload, model: serving.ServedModel, device: serving.Device, gpus: Any, context: Any, accelerator: Any) -> None:
+    """A replica that cannot hold the weights and one chain is bad input (point estimate only)."""
+    if np.all(serving.fits(model, device, gpus, context)):
+        return
+    needed = serving.min_replica_gpus(model, device, context)
+    key = "gpus_per_replica" if workload.gpus_per_replica is not None else "model.params"
+    raise ScalingError(
+        f"test_time[{index}].{key}: {float(gpus):.0f} × {accelerator.name} cannot hold the model's "
+        f"{float(model.weight_bytes) / 1e9:,.0f} GB of weights plus the KV cache of one {float(context):,.0f}-token chain "
+        f"(needs {float(needed):,.0f} GPUs per replica; omit gpus_per_replica to choose automatically)"
+    )
+
+
+def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, context: dict[str, Any], assumptions: Assumptions, sampler: Sampler) -> dict[str, Any]:
+    hw = _workload_hardware(index, workload, scenario, context["hardware"], assumptions, sampler)
+    compute_efficiency = hw.mfu if workload.hardware is not None and "mfu" in workload.hardware.model_fields_set else context["compute_efficiency"]
+    if hw.accelerator.bandwidth_tb_s is None or hw.accelerator.memory_bytes is None:
+        raise ScalingError(f"test_time[{index}]: the catalog has no memory size or bandwidth for {hw.accelerator.name}; serving cannot be planned")
+    arch = context["architecture"]
+    model = serving.ServedModel(
+        scenario.model.params,
+        scenario.model.n_active,
+        arch,
+        serving.BYTES_PER_ELEMENT[hw.precision],
+        serving.kv_cache_bytes_per_element(hw.precision),
+    )
+    device = serving.Device(hw.peak_flops, hw.accelerator.bandwidth_tb_s * 1e12, hw.accelerator.memory_bytes, compute_efficiency, context["bandwidth_efficiency"])
+    shape = _query_shape(workload)
+    n_active, layers, width = scenario.model.n_active, arch.layers, arch.attention_width
+    scoring = _scoring_flops(workload, shape)
+    per_query = flops.policy_flops(shape, n_active, layers, width) + scoring
+    single = flops.single_pass_flops(shape.prompt_tokens, shape.answer_tokens, n_active, layers, width)
+    request = serving.RequestShape(
+        shape.prompt_tokens, shape.chains, shape.chain_tokens, shape.prefix_caching, flops.prefill_flops(shape, n_active, layers, width) + scoring
+    )
+    choice = serving.serve_requests(model, device, request, workload.latency_target_seconds, workload.gpus_per_replica)
+    if sampler.is_point:
+        _check_fits(index, workload, model, device, choice.gpus, request.full_context, hw.accelerator)
+
+    days = workload.days if workload.days is not None else DAYS
+    if workload.days is None:
+        assumptions.add(f"test_time[{index}].days", DAYS, "days", DAYS_SOURCE)
+    peak_to_average = workload.peak_to_average if workload.peak_to_average is not None else context["peak_to_average"]
+    gpu_seconds_per_day = workload.queries_per_day * choice.gpu_seconds_per_request
+    gpus_peak = serving.fleet_gpus(gpu_seconds_per_day, choice.gpus, peak_to_average)
+    gpu_hours_per_day = gpus_peak * HOURS_PER_DAY  # the fleet is provisioned for the peak, all day
+    cost_per_day = None if hw.price_per_hour is None else costing.cost_usd(gpu_hours_per_day, hw.price_per_hour)
+    energy_per_day = None if hw.power_w is None else costing.energy_mwh(gpu_hours_per_day, hw.power_w, hw.pue)
+    energy = None if energy_per_day is None else energy_per_day * days
+    compute_share = np.mean(choice.compute_bound)
+    return {
+        "name": workload.name,
+        "accelerator": hw.accelerator.id,
+        "precision": hw.precision,
+        "queries_per_day": workload.queries_per_day,
+        "days": days,
+        "queries": workload.queries_per_day * days,
+        "prompt_tokens": shape.prompt_tokens,
+        "output_tokens": shape.answer_tokens,
+        "reasoning_tokens": shape.reasoning_tokens,
+        "samples": shape.samples,
+        "parallel_chains": shape.chains,
+        "chain_tokens": shape.chain_tokens,
+        "context_tokens": request.full_context,
+        "generated_tokens_per_query": shape.generated_tokens,
+        "flops_per_query": per_query,
+        "single_pass_flops_per_query": single,
+        "multiplier_vs_single_pass": per_query / single,
+        "scoring_flops_per_query": scoring,
+        "flops": per_query * workload.queries_per_day * days,
+        "kv_cache_bytes_per_token": model.kv_bytes_per_token,
+        "gpus_per_replica": whole(choice.gpus),
+        "batch_size": whole(choice.batch),
+        "max_batch_in_memory": whole(choice.max_batch),
+        "decode_bound": "compute" if compute_share > 0.5 else "memory bandwidth",
+        "decode_step_seconds": choice.step_seconds,
+        "tokens_per_second_per_gpu": choice.tokens_per_second_per_gpu,
+        "latency_seconds": choice.latency_seconds,
+        "latency_target_seconds": workload.latency_target_seconds,
+        "gpu_seconds_per_query": choice.gpu_seconds_per_request,
+        "gpus_needed": whole(serving.fleet_gpus(gpu_seconds_per_day, choice.gpus)),
+        "gpus_needed_peak": whole(gpus_peak),
+        "peak_to_average": peak_to_average,
+        "gpu_hours_per_day": gpu_hours_per_day,
+        "gpu_hours": gpu_hours_per_day * days,
+        "cost_per_query_usd": None if cost_per_day is None else cost_per_day / workload.queries_per_day,
+        "cost_per_day_usd": cost_per_day,
+        "cost_usd": None if cost_per_day is None else cost_per_day * days,
+        "energy_mwh": energy,
+        "co2_tonnes": None if energy is None or hw.carbon_kg_per_kwh is None else costing.co2_tonnes(energy, hw.carbon_kg_per_kwh),
+    }
+
+
+def _total(workloads: list[dict[str, Any]], key: str) -> Any:
+    """Sum over workloads, or ``None`` when any workload lacks the figure."""
+    values = [w[key] for w in workloads]
+    return None if any(v is None for v in values) else sum(values)
 
 
 def plan_test_time(scenario: Scenario, hardware: ResolvedHardware, assumptions: Assumptions, sampler: Sampler) -> dict[str, Any] | None:
-    """``None`` until inference workloads are computed."""
-    return None
+    """Every workload's per-query compute, serving figures and fleet, and their totals over ``days``."""
+    if not scenario.test_time:
+        return None
+    context = {
+        "hardware": hardware,
+        "architecture": serving_architecture(scenario.model, assumptions),
+        "compute_efficiency": _uncertain_default(COMPUTE_EFFICIENCY, "compute_efficiency", sampler, assumptions, "fraction", COMPUTE_EFFICIENCY_SOURCE, high=1.0),
+        "bandwidth_efficiency": _uncertain_default(BANDWIDTH_EFFICIENCY, "bandwidth_efficiency", sampler, assumptions, "fraction", BANDWIDTH_EFFICIENCY_SOURCE, high=1.0),
+    }
+    if any(w.peak_to_average is None for w in scenario.test_time):
+        context["peak_to_average"] = _uncertain_default(PEAK_TO_AVERAGE, "peak_to_average", sampler, assumptions, "", PEAK_TO_AVERAGE_SOURCE, low=1.0)
+    if any("prefix_caching" not in w.model_fields_set for w in scenario.test_time):
+        assumptions.add("test_time.prefix_caching", True, "", PREFIX_CACHING_SOURCE)
+    _serving_assumptions(assumptions)
+    workloads = [_plan_workload(i, w, scenario, context, assumptions, sampler) for i, w in enumerate(scenario.test_time)]
+    return {
+        "queries": sum(w["queries"] for w in workloads),
+        "flops": sum(w["flops"] for w in workloads),
+        "gpu_hours": sum(w["gpu_hours"] for w in workloads),
+        "cost_usd": _total(workloads, "cost_usd"),
+        "energy_mwh": _total(workloads, "energy_mwh"),
+        "co2_tonnes": _total(workloads, "co2_tonnes"),
+        "flops_convention": CONVENTION,
+        "workloads": workloads,
+    }
+
+
+def _serving_assumptions(assumptions: Assumptions) -> None:
+    """The roofline's fixed defaults (each documented with its source in ``engine.serving``)."""
+    assumptions.add("test_time.memory_fraction", serving.MEMORY_FRACTION, "fraction", "HBM share for weights + KV cache: vLLM gpu_memory_utilization default")
+    assumptions.add("test_time.max_running_sequences", serving.MAX_RUNNING_SEQUENCES, "sequences", "batch cap: vLLM max_num_seqs default")
+    assumptions.add(
+        "test_time.tensor_parallel_efficiency",
+        "0.796^(log2 g / 3)",
+        "",
+        "fit to Megatron-LM weak model-parallel scaling 90.7% / 86.5% / 79.6% at 2 / 4 / 8 GPUs (NVIDIA ADLR, MegatronLM V1.0, Table 1)",
+    )
+    assumptions.add(
+        "test_time.kv_cache_bytes_per_element",
+        serving.KV_CACHE_MIN_BYTES,
+        "bytes",
+        "KV cache in the activation dtype (bf16) even for FP8/FP4 weights: vLLM kv_cache_dtype='auto'; weights at the precision's width",
+    )
 
 
 def test_time_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str]:
     """Legal but suspicious test-time inputs, printed on stderr and listed in JSON ``warnings``."""
-    return []
+    section = sections.get("test_time")
+    if not section:
+        return []
+    warnings = []
+    for index, (workload, out) in enumerate(zip(scenario.test_time, section["workloads"])):
+        label = f"test_time[{index}] ({workload.name})"
+        target = out["latency_target_seconds"]
+        if target is not None and out["latency_seconds"] > target * (1 + 1e-9):
+            warnings.append(
+                f"{label}: latency {out['latency_seconds']:,.0f} s exceeds latency_target_seconds {target:,.0f} even at the "
+                f"fastest batch and replica; the serial chain of {out['chain_tokens']:,.0f} tokens sets a floor"
+            )
+        if "aggregation" in workload.model_fields_set and workload.samples == 1:
+            warnings.append(f"{label}: aggregation {workload.aggregation} has no effect with samples: 1")
+        if out["context_tokens"] > LONG_CONTEXT:
+            warnings.append(
+                f"{label}: a chain reaches {out['context_tokens']:,.0f} tokens of context, beyond the 128K window of "
+                "Llama 3.1 and DeepSeek-V3; check the model can hold it (revisions keep earlier attempts in context)"
+            )
+        count = workload.hardware.count if workload.hardware is not None else None
+        if count is not None and out["gpus_needed_peak"] > count:
+            warnings.append(f"{label}: the peak load needs {out['gpus_needed_peak']:,} GPUs but hardware.count is {count:,}")
+    return warnings
+
+
+#: Context length above which a warning is given: 128K, the window of Llama 3.1 (arXiv 2407.21783) and DeepSeek-V3.
+LONG_CONTEXT = 131072

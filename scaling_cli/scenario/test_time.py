@@ -1,10 +1,64 @@
-"""``test_time:`` — inference / reasoning workloads (test-time law). Defined by issue #5.
-
-Until then each workload is accepted as a free mapping.
-"""
+"""``test_time:`` — inference and reasoning workloads (test-time law, DOMAIN.md §3)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Literal
 
-TestTimeWorkload = dict[str, Any]
+from pydantic import Field, StringConstraints, model_validator
+
+from scaling_cli.engine.uncertainty import central
+from scaling_cli.scenario.fields import NonNegativeCount, NonNegativeQuantity, PositiveCount, PositiveQuantity, StrictModel, uncertain, user_error
+from scaling_cli.scenario.hardware import HardwareSpec
+
+Aggregation = Literal["majority_vote", "best_of_n"]
+
+
+class SearchSpec(StrictModel):
+    """Beam search over reasoning steps, every step of every beam scored by a process reward model
+    (Snell et al. 2024, arXiv 2408.03314 §5)."""
+
+    beam_width: PositiveCount = Field(description="Candidates extended at every step (beams decoded side by side).")
+    steps: PositiveCount = Field(description="Reasoning steps per beam.")
+    tokens_per_step: PositiveQuantity = Field(description="Tokens generated per step and beam.")
+    prm_params: PositiveQuantity = Field(description="Parameters of the process reward model scoring each step.")
+
+
+class TestTimeWorkload(StrictModel):
+    """One stream of identical queries: its tokens, how many samples and checks each takes, and its traffic."""
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(description="Shown in every output.")
+    queries_per_day: PositiveQuantity = Field(description="Average queries per day.")
+    days: PositiveQuantity | None = Field(None, description="Days served; default 365. Totals (flops, gpu_hours, cost_usd) cover them.")
+    prompt_tokens: NonNegativeQuantity = Field(description="Prompt (input) tokens per query.")
+    output_tokens: PositiveQuantity = Field(description="Final-answer tokens per sample.")
+    reasoning_tokens: NonNegativeQuantity = Field(0.0, description="Thinking tokens per sample before its answer; 0 = a single-pass model.")
+    samples: PositiveCount = Field(1, description="Parallel samples per query (self-consistency, best-of-n).")
+    aggregation: Aggregation = Field(
+        "majority_vote", description="How samples are combined: majority_vote (no extra model) or best_of_n (a verifier scores every sample)."
+    )
+    verifier_params: PositiveQuantity | None = Field(None, description="Parameters of the verifier / reward model (best_of_n).")
+    search: SearchSpec | None = Field(None, description="Beam search scored by a process reward model; its steps replace reasoning_tokens.")
+    revisions: NonNegativeCount = Field(0, description="Sequential self-revision rounds after the first attempt (earlier attempts stay in context).")
+    prefix_caching: bool = Field(True, description="Prefill the prompt once and share it among samples (true, vLLM's default) or once per sample.")
+    peak_to_average: uncertain(ge=1) | None = Field(None, description="Peak load ÷ average load; the fleet is sized for the peak. Default 2.")
+    latency_target_seconds: PositiveQuantity | None = Field(None, description="Wanted end-to-end latency of one query; caps the batch.")
+    gpus_per_replica: PositiveCount | None = Field(None, description="GPUs per tensor-parallel model replica; default: chosen automatically.")
+    hardware: HardwareSpec | None = Field(None, description="Serving hardware; default: the scenario's hardware (its count is a capacity to check).")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TestTimeWorkload:
+        if self.aggregation == "best_of_n" and self.verifier_params is None:
+            raise user_error("verifier_missing", "best_of_n needs verifier_params (the model that scores every sample)", field="aggregation")
+        if self.aggregation == "majority_vote" and self.verifier_params is not None:
+            raise user_error(
+                "verifier_unused", "verifier_params applies only to aggregation: best_of_n (majority_vote uses no extra model)", field="verifier_params"
+            )
+        if self.search is not None and central(self.reasoning_tokens) > 0:
+            raise user_error(
+                "search_and_reasoning",
+                "with search, each beam's reasoning is search.steps × search.tokens_per_step; remove reasoning_tokens",
+                field="reasoning_tokens",
+            )
+        return self

@@ -1,0 +1,379 @@
+"""Serving roofline: KV cache, decode step time, batch, replica size and generation GPU-seconds.
+
+A decode step of a replica of g tensor-parallel GPUs, running B sequences whose mean context is c:
+
+    compute = B·(2·N_active + 4·L·w·c) / (g · peak · compute efficiency)
+    memory  = (weights read + B · KV bytes per token · c · replication) / (g · HBM bandwidth · bandwidth efficiency)
+    step    = max(compute, memory) / tensor-parallel efficiency(g)
+
+Decoding reads every weight and the whole KV cache once per step, so it is bandwidth-bound at small
+batch and compute-bound once B·FLOP per token outgrows bytes read × peak/bandwidth (the roofline;
+DOMAIN.md §3; LLM-Viewer and llm-analysis use the same max(compute, memory) form, peer_tools.md §2.2,
+§2.8). Continuous batching keeps sequences at every stage of their chain, so the batch's mean context
+is the chain's mean context and the memory term is exact in expectation.
+
+Defaults, each with its source:
+- KV cache per token = 2 (K and V) · L · kv_heads · head_dim · bytes, counting grouped-query attention
+  by its KV heads (Ainslie et al. 2023, GQA); LLM-Viewer #12 and the cookbook costed GQA models as
+  multi-head (peer_tools.md §2.1, §3). Tensor parallelism beyond kv_heads GPUs replicates KV heads
+  (each GPU holds at least one), multiplying the cache by g / kv_heads.
+- KV cache element: the activation dtype, bf16 (2 bytes) even for FP8/FP4 weights: vLLM's
+  ``kv_cache_dtype="auto"`` keeps the model's activation dtype unless FP8 KV is asked for.
+- Memory for weights + KV: 90% of HBM, vLLM's default ``gpu_memory_utilization=0.9`` (the rest holds
+  activations, CUDA graphs and the runtime).
+- Largest batch: what fits in that memory, capped at 256 running sequences, vLLM's default
+  ``max_num_seqs`` (docs.vllm.ai engine arguments).
+- Tensor-parallel efficiency: 0.796^(log2 g / 3), a fit to Megatron-LM's weak model-parallel scaling
+  (NVIDIA ADLR, "MegatronLM's Supercharged V1.0", Table 1: 2-way 90.7%, 4-way 86.5%, 8-way 79.6%;
+  the fit gives 92.7%, 85.9%, 79.6%), extrapolated beyond 8 GPUs.
+- Replica size: a power of two (tensor parallelism splits attention heads, Shoeybi et al. 2019 §3),
+  the smallest that holds the weights plus one full-length sequence.
+- Mixture-of-experts: all experts stay in memory; a step reads at most min(N_total, B·N_active)
+  parameters (the distinct experts B tokens can touch; an upper bound).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scaling_cli.engine.test_time import ATTENTION_FLOP_PER_LAYER_WIDTH_POSITION, FORWARD_FLOP_PER_PARAM
+from scaling_cli.engine.types import ArrayLike
+from scaling_cli.engine.units import HOURS_PER_DAY, SECONDS_PER_HOUR
+
+#: Bytes per weight of each precision a scenario may name (format widths: IEEE 754, OCP MX formats).
+BYTES_PER_ELEMENT: dict[str, float] = {
+    "fp64": 8.0,
+    "fp32": 4.0,
+    "tf32": 4.0,
+    "bf16": 2.0,
+    "fp16": 2.0,
+    "fp8": 1.0,
+    "int8": 1.0,
+    "fp6": 0.75,
+    "fp4": 0.5,
+    "int4": 0.5,
+}
+#: KV cache in the activation dtype (bf16) unless the weights are wider (vLLM kv_cache_dtype="auto").
+KV_CACHE_MIN_BYTES = 2.0
+#: Share of HBM for weights and KV cache (vLLM gpu_memory_utilization default).
+MEMORY_FRACTION = 0.9
+#: Most sequences a replica runs at once (vLLM max_num_seqs default).
+MAX_RUNNING_SEQUENCES = 256
+#: Megatron-LM 8-way weak model-parallel scaling efficiency (ADLR "Supercharged V1.0", Table 1).
+TENSOR_PARALLEL_EFFICIENCY_8 = 0.796
+#: Largest replica considered: 2**16 GPUs.
+MAX_REPLICA_EXPONENT = 16
+#: d_model / n_layer of the approximated architecture: Llama 3 8B 128, 70B 102, 405B 130 (arXiv
+#: 2407.21783 Table 3), GPT-3 175B 128 (Brown et al. 2020 Table 2.1).
+ASPECT_RATIO = 128
+#: Head dimension and KV heads of the approximated architecture (Llama 3, every size: Table 3).
+APPROX_HEAD_DIM = 128
+APPROX_KV_HEADS = 8
+#: Non-embedding parameters ≈ 12·L·d² (Kaplan et al. 2020 Table 1).
+PARAMS_PER_LAYER_WIDTH2 = 12.0
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """What attention and the KV cache depend on (floats, or arrays when derived from a range)."""
+
+    layers: ArrayLike
+    #: H·Q, query heads × head dimension (d_model for most models)
+    attention_width: ArrayLike
+    kv_heads: ArrayLike
+    head_dim: ArrayLike
+
+
+def approximate_architecture(active_params: ArrayLike, layers: ArrayLike | None = None, d_model: ArrayLike | None = None) -> Architecture:
+    """An architecture for a model given only by its size: N ≈ 12·L·d² with d = 128·L, so
+    L = (N / (12·128²))^(1/3) (70.6B → 71 layers, d 9,088; Llama 3 70B has 80 and 8,192); a given
+    ``layers`` or ``d_model`` fixes the other through the same ratio. Head dimension 128 and 8 KV heads
+    (fewer when there are fewer heads), as in every Llama 3 size. Uses active parameters for MoE.
+    """
+    if layers is None and d_model is None:
+        layers = np.maximum(1.0, np.round(np.cbrt(np.asarray(active_params, dtype=float) / (PARAMS_PER_LAYER_WIDTH2 * ASPECT_RATIO**2))))
+    if layers is None:
+        layers = np.maximum(1.0, np.round(np.asarray(d_model, dtype=float) / ASPECT_RATIO))
+    width = ASPECT_RATIO * np.asarray(layers, dtype=float) if d_model is None else np.asarray(d_model, dtype=float)
+    heads = np.maximum(1.0, width / APPROX_HEAD_DIM)
+    return Architecture(layers=layers, attention_width=width, kv_heads=np.minimum(float(APPROX_KV_HEADS), heads), head_dim=float(APPROX_HEAD_DIM))
+
+
+def kv_cache_bytes_per_token(layers: ArrayLike, kv_heads: ArrayLike, head_dim: ArrayLike, bytes_per_element: ArrayLike) -> ArrayLike:
+    """2 (K and V) · L · kv_heads · head_dim · bytes: the cache one token of context occupies."""
+    return 2.0 * layers * kv_heads * head_dim * bytes_per_element
+
+
+def kv_cache_bytes_per_element(precision: str) -> float:
+    """KV cache element width at a serving precision (activation dtype, at least bf16)."""
+    return max(KV_CACHE_MIN_BYTES, BYTES_PER_ELEMENT[precision])
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """The model as the roofline sees it: sizes in parameters, widths in bytes."""
+
+    total_params: ArrayLike
+    active_params: ArrayLike
+    architecture: Architecture
+    weight_bytes_per_param: float
+    kv_bytes_per_element: float
+
+    @property
+    def weight_bytes(self) -> ArrayLike:
+        return self.total_params * self.weight_bytes_per_param
+
+    @property
+    def kv_bytes_per_token(self) -> ArrayLike:
+        a = self.architecture
+        return kv_cache_bytes_per_token(a.layers, a.kv_heads, a.head_dim, self.kv_bytes_per_element)
+
+    def flops_per_token(self, context: ArrayLike) -> ArrayLike:
+        """Forward FLOP of one token attending to ``context`` positions."""
+        a = self.architecture
+        return FORWARD_FLOP_PER_PARAM * self.active_params + ATTENTION_FLOP_PER_LAYER_WIDTH_POSITION * a.layers * a.attention_width * context
+
+
+@dataclass(frozen=True)
+class Device:
+    """One accelerator's serving figures; efficiencies are fractions of its peaks."""
+
+    peak_flops: ArrayLike
+    #: HBM bandwidth in bytes/s
+    bandwidth: ArrayLike
+    memory_bytes: ArrayLike
+    compute_efficiency: ArrayLike
+    bandwidth_efficiency: ArrayLike
+    memory_fraction: float = MEMORY_FRACTION
+
+
+def tensor_parallel_efficiency(gpus: ArrayLike) -> ArrayLike:
+    """Share of g GPUs' combined throughput a tensor-parallel replica achieves (1 for one GPU)."""
+    return TENSOR_PARALLEL_EFFICIENCY_8 ** (np.log2(gpus) / 3.0)
+
+
+def fits(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
+    """True where a replica of ``gpus`` holds the weights plus one sequence of ``context`` tokens."""
+    return kv_capacity_bytes(model, device, gpus) >= replica_kv_bytes_per_token(model, gpus) * context
+
+
+def kv_head_replication(gpus: ArrayLike, kv_heads: ArrayLike) -> ArrayLike:
+    """Copies of each KV head across a replica: g / kv_heads once g exceeds the KV heads, else 1."""
+    return np.maximum(1.0, gpus / kv_heads)
+
+
+def kv_capacity_bytes(model: ServedModel, device: Device, gpus: ArrayLike) -> ArrayLike:
+    """Replica memory left for the KV cache after the weights (negative when they do not fit)."""
+    return gpus * device.memory_bytes * device.memory_fraction - model.weight_bytes
+
+
+def replica_kv_bytes_per_token(model: ServedModel, gpus: ArrayLike) -> ArrayLike:
+    return model.kv_bytes_per_token * kv_head_replication(gpus, model.architecture.kv_heads)
+
+
+def max_batch(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
+    """Most sequences of mean resident ``context`` tokens whose KV cache fits (0 or less: none)."""
+    return np.floor(kv_capacity_bytes(model, device, gpus) / (replica_kv_bytes_per_token(model, gpus) * context))
+
+
+def min_replica_gpus(model: ServedModel, device: Device, context: ArrayLike) -> ArrayLike:
+    """Smallest power-of-two replica holding the weights plus one sequence of ``context`` tokens.
+
+    Vectorized over candidate sizes 1, 2, 4, ... 2**16; a model too large even for that gets the
+    largest candidate (its batch then comes out below 1, which callers report).
+    """
+    shape = (-1,) + (1,) * np.ndim(np.broadcast(model.total_params, context, device.memory_bytes))
+    candidates = (2.0 ** np.arange(MAX_REPLICA_EXPONENT + 1)).reshape(shape)
+    smallest = np.min(np.where(fits(model, device, candidates, context), candidates, np.inf), axis=0)
+    return np.where(np.isfinite(smallest), smallest, 2.0**MAX_REPLICA_EXPONENT)
+
+
+def decode_compute_seconds(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ArrayLike:
+    """Compute side of a decode step, before tensor-parallel losses."""
+    return batch * model.flops_per_token(context) / (gpus * device.peak_flops * device.compute_efficiency)
+
+
+def decode_memory_seconds(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ArrayLike:
+    """Memory side of a decode step: weights touched plus every sequence's KV cache, read once."""
+    weights = np.minimum(model.total_params, batch * model.active_params) * model.weight_bytes_per_param
+    kv = batch * replica_kv_bytes_per_token(model, gpus) * context
+    return (weights + kv) / (gpus * device.bandwidth * device.bandwidth_efficiency)
+
+
+def decode_step_seconds(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ArrayLike:
+    """One decode step of ``batch`` sequences at mean ``context``: max(compute, memory) / TP efficiency."""
+    slowest = np.maximum(decode_compute_seconds(model, device, gpus, batch, context), decode_memory_seconds(model, device, gpus, batch, context))
+    return slowest / tensor_parallel_efficiency(gpus)
+
+
+def compute_bound(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ArrayLike:
+    """True where the step is limited by FLOP/s rather than by HBM bandwidth."""
+    return decode_compute_seconds(model, device, gpus, batch, context) >= decode_memory_seconds(model, device, gpus, batch, context)
+
+
+def compute_seconds(flops: ArrayLike, device: Device, gpus: ArrayLike) -> ArrayLike:
+    """Wall time of compute-bound work (prefill, scoring) on a replica of ``gpus``."""
+    return flops / (gpus * device.peak_flops * device.compute_efficiency * tensor_parallel_efficiency(gpus))
+
+
+def default_batch(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
+    """The largest batch that fits, capped at ``MAX_RUNNING_SEQUENCES``, at least 1."""
+    return np.clip(max_batch(model, device, gpus, context), 1.0, MAX_RUNNING_SEQUENCES)
+
+
+def generation_gpu_seconds(
+    tokens: ArrayLike,
+    model: ServedModel,
+    device: Device,
+    context: ArrayLike,
+    gpus: ArrayLike | None = None,
+    batch: ArrayLike | None = None,
+) -> ArrayLike:
+    """GPU-seconds to generate ``tokens`` tokens with ``model`` at mean context ``context`` on ``device``.
+
+    tokens × step time(B, context) × g / B: each step of a replica of g GPUs emits B tokens. The
+    replica defaults to the smallest power of two that holds the weights and one sequence of
+    ``context`` tokens, the batch to the largest that fits (≤ 256). ``context`` is the mean number
+    of positions a generated token attends to, e.g. prompt + (generated + 1) / 2 for sequences
+    generated from a prompt. Prefill is not included: add ``compute_seconds(prefill FLOP, ...) × g``.
+    Use it for any decode-heavy phase: reasoning queries, RL rollouts, synthetic data generation.
+    """
+    if gpus is None:
+        gpus = min_replica_gpus(model, device, context)
+    if batch is None:
+        batch = default_batch(model, device, gpus, context)
+    return tokens * decode_step_seconds(model, device, gpus, batch, context) * gpus / batch
+
+
+def fleet_gpus(gpu_seconds_per_day: ArrayLike, replica_gpus: ArrayLike, load_factor: ArrayLike = 1.0) -> ArrayLike:
+    """GPUs (whole replicas) that deliver ``gpu_seconds_per_day`` × ``load_factor`` within a day.
+
+    ``load_factor`` is 1 for the average load and the peak-to-average ratio for the peak; DOMAIN.md §3:
+    fleet = daily GPU-seconds / 86,400 × peak-to-average, rounded up to whole replicas.
+    """
+    return np.ceil(gpu_seconds_per_day * load_factor / (SECONDS_PER_HOUR * HOURS_PER_DAY) / replica_gpus) * replica_gpus
+
+
+#: Replica sizes tried above the smallest that fits: ×1, ×2, ×4, ×8 (more KV room, more TP losses).
+REPLICA_MULTIPLES = (1.0, 2.0, 4.0, 8.0)
+#: Batches tried when a latency target caps the batch: powers of two up to the running-sequence cap.
+BATCH_GRID = tuple(2.0**k for k in range(int(np.log2(MAX_RUNNING_SEQUENCES)) + 1))
+
+
+@dataclass(frozen=True)
+class RequestShape:
+    """A request as the server sees it: a prompt, then ``chains`` sequences decoded side by side."""
+
+    prompt_tokens: ArrayLike
+    chains: ArrayLike
+    #: tokens each chain generates, one step after another
+    chain_tokens: ArrayLike
+    #: the chains share one copy of the prompt's KV cache (prefix caching)
+    prefix_shared: bool = True
+    #: compute-bound work per request on the same replica: prefill, verifier or reward-model scoring
+    compute_flops: ArrayLike = 0.0
+
+    @property
+    def attended_context(self) -> ArrayLike:
+        """Mean positions a generated token attends to: P + (C + 1) / 2."""
+        return self.prompt_tokens + (self.chain_tokens + 1) / 2
+
+    @property
+    def resident_context(self) -> ArrayLike:
+        """Mean KV tokens a running chain keeps in memory (the shared prompt split among its chains)."""
+        prompt = self.prompt_tokens / self.chains if self.prefix_shared else self.prompt_tokens
+        return prompt + (self.chain_tokens + 1) / 2
+
+    @property
+    def full_context(self) -> ArrayLike:
+        return self.prompt_tokens + self.chain_tokens
+
+
+@dataclass(frozen=True)
+class ServingChoice:
+    """The replica and batch chosen for a request stream, and what they deliver."""
+
+    gpus: ArrayLike
+    batch: ArrayLike
+    max_batch: ArrayLike
+    step_seconds: ArrayLike
+    compute_bound: ArrayLike
+    #: prompt work + waves of the serial chain (parallel chains run concurrently, ``batch`` at a time)
+    latency_seconds: ArrayLike
+    gpu_seconds_per_request: ArrayLike
+    tokens_per_second_per_gpu: ArrayLike
+
+
+def _request_metrics(model: ServedModel, device: Device, request: RequestShape, gpus: ArrayLike, batch: ArrayLike) -> dict[str, ArrayLike]:
+    context = request.attended_context
+    step = decode_step_seconds(model, device, gpus, batch, context)
+    upfront = compute_seconds(request.compute_flops, device, gpus)
+    waves = np.ceil(request.chains / batch)
+    return {
+        "step_seconds": step,
+        "latency_seconds": upfront + waves * request.chain_tokens * step,
+        "gpu_seconds_per_request": gpus * (upfront + request.chains * request.chain_tokens * step / batch),
+        "tokens_per_second_per_gpu": batch / (step * gpus),
+        "compute_bound": compute_bound(model, device, gpus, batch, context),
+    }
+
+
+def _take(values: ArrayLike, index: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The entry ``index`` picks along axis 0, after broadcasting ``values`` to the candidates' ``shape``."""
+    return np.take_along_axis(np.broadcast_to(values, shape), index[None], axis=0)[0]
+
+
+def _choose(key: np.ndarray, feasible: np.ndarray | None, fallback: np.ndarray) -> np.ndarray:
+    """Index along axis 0 minimizing ``key`` among feasible entries, or ``fallback`` where none is."""
+    if feasible is None:
+        return np.argmin(key, axis=0)
+    any_ok = np.any(feasible, axis=0)
+    return np.where(any_ok, np.argmin(np.where(feasible, key, np.inf), axis=0), np.argmin(fallback, axis=0))
+
+
+def serve_requests(
+    model: ServedModel,
+    device: Device,
+    request: RequestShape,
+    latency_target: ArrayLike | None = None,
+    gpus: ArrayLike | None = None,
+) -> ServingChoice:
+    """Replica size and batch for a stream of identical requests, and their latency and GPU-seconds.
+
+    Without a latency target the batch is the largest that fits (≤ 256) and the replica, among the
+    smallest power of two that holds the weights plus one full-length chain and 2×, 4×, 8× that, the
+    one with the fewest GPU-seconds per request (more GPUs buy KV room for larger batches but lose
+    tensor-parallel efficiency). With a target the batch is the largest on the grid 1, 2, 4, ... (or
+    the memory limit) whose latency meets it, and the replica the cheapest that meets it; when none
+    can, the fastest. ``gpus`` fixes the replica size. Vectorized over candidates: no Python loop
+    over values that may be arrays.
+    """
+    inputs = (*vars(request).values(), *vars(model).values(), *vars(model.architecture).values(), *vars(device).values(), latency_target)
+    ndim = max(np.ndim(value) for value in inputs if not isinstance(value, Architecture))
+    if gpus is None:
+        smallest = min_replica_gpus(model, device, request.full_context)
+        sizes = smallest * np.reshape(REPLICA_MULTIPLES, (-1,) + (1,) * ndim)
+    else:
+        sizes = np.reshape(np.asarray(gpus, dtype=float), (1,) + np.shape(gpus) + (1,) * (ndim - np.ndim(gpus)))
+    memory_batch = default_batch(model, device, sizes, request.resident_context)
+    if latency_target is None:
+        batch = memory_batch
+    else:
+        grid = np.minimum(np.reshape(BATCH_GRID, (-1,) + (1,) * (ndim + 1)), memory_batch)
+        grid = np.concatenate([grid, np.broadcast_to(memory_batch, (1, *grid.shape[1:]))])
+        latency = _request_metrics(model, device, request, sizes, grid)["latency_seconds"]
+        shape = np.broadcast_shapes(np.shape(latency), grid.shape)
+        largest_meeting = _choose(-np.broadcast_to(grid, shape), np.broadcast_to(latency, shape) <= latency_target, np.broadcast_to(latency, shape))
+        batch = _take(grid, largest_meeting, shape)
+    metrics = _request_metrics(model, device, request, sizes, batch)
+    shape = np.broadcast_shapes(*(np.shape(v) for v in (sizes, batch, memory_batch, *metrics.values())))
+    meets = None if latency_target is None else np.broadcast_to(metrics["latency_seconds"] <= latency_target, shape)
+    pick = _choose(np.broadcast_to(metrics["gpu_seconds_per_request"], shape), meets, np.broadcast_to(metrics["latency_seconds"], shape))
+    return ServingChoice(
+        gpus=_take(sizes, pick, shape),
+        batch=_take(batch, pick, shape),
+        max_batch=_take(memory_batch, pick, shape),
+        **{name: _take(value, pick, shape) for name, value in metrics.items()},
+    )
