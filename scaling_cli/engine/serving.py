@@ -178,13 +178,24 @@ def max_batch(model: ServedModel, device: Device, gpus: ArrayLike, context: Arra
     return np.floor(kv_capacity_bytes(model, device, gpus) / (replica_kv_bytes_per_token(model, gpus) * context))
 
 
+def _ndim(*values: object) -> int:
+    """Dimensions of the broadcast of every number in ``values`` (dataclasses are opened)."""
+    flat: list[object] = []
+    for value in values:
+        if isinstance(value, (ServedModel, Device, Architecture, RequestShape)):
+            flat.append(_ndim(*vars(value).values()))
+        else:
+            flat.append(np.ndim(value))
+    return max((int(n) for n in flat), default=0)
+
+
 def min_replica_gpus(model: ServedModel, device: Device, context: ArrayLike) -> ArrayLike:
     """Smallest power-of-two replica holding the weights plus one sequence of ``context`` tokens.
 
     Vectorized over candidate sizes 1, 2, 4, ... 2**16; a model too large even for that gets the
     largest candidate (its batch then comes out below 1, which callers report).
     """
-    shape = (-1,) + (1,) * np.ndim(np.broadcast(model.total_params, context, device.memory_bytes))
+    shape = (-1,) + (1,) * _ndim(model, device, context)
     candidates = (2.0 ** np.arange(MAX_REPLICA_EXPONENT + 1)).reshape(shape)
     smallest = np.min(np.where(fits(model, device, candidates, context), candidates, np.inf), axis=0)
     return np.where(np.isfinite(smallest), smallest, 2.0**MAX_REPLICA_EXPONENT)
@@ -350,8 +361,7 @@ def serve_requests(
     can, the fastest. ``gpus`` fixes the replica size. Vectorized over candidates: no Python loop
     over values that may be arrays.
     """
-    inputs = (*vars(request).values(), *vars(model).values(), *vars(model.architecture).values(), *vars(device).values(), latency_target)
-    ndim = max(np.ndim(value) for value in inputs if not isinstance(value, Architecture))
+    ndim = _ndim(model, device, request, latency_target)
     if gpus is None:
         smallest = min_replica_gpus(model, device, request.full_context)
         sizes = smallest * np.reshape(REPLICA_MULTIPLES, (-1,) + (1,) * ndim)

@@ -71,10 +71,10 @@ def serving_architecture(model: ModelSpec, assumptions: Assumptions) -> serving.
     """The model's architecture for attention and KV cache, completed by a documented approximation."""
     heads, head_dim = model.heads, model.resolved_head_dim
     if model.layers is not None and model.attention_width is not None and heads is not None and head_dim is not None:
-        return serving.Architecture(model.layers, model.attention_width, model.kv_heads or heads, head_dim)
+        return serving.Architecture(model.layers, model.attention_width, heads if model.kv_heads is None else model.kv_heads, head_dim)
     derived = serving.approximate_architecture(model.n_active, model.layers, model.attention_width)
     if heads is not None and head_dim is not None:  # heads given, layers derived from the width
-        derived = serving.Architecture(derived.layers, derived.attention_width, model.kv_heads or heads, head_dim)
+        derived = serving.Architecture(derived.layers, derived.attention_width, heads if model.kv_heads is None else model.kv_heads, head_dim)
     assumptions.add(
         "test_time.architecture",
         f"layers {_described(derived.layers)}, attention width {_described(derived.attention_width)}, "
@@ -158,7 +158,7 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
         shape.prompt_tokens, shape.chains, shape.chain_tokens, shape.prefix_caching, flops.prefill_flops(shape, n_active, layers, width) + scoring
     )
     choice = serving.serve_requests(model, device, request, workload.latency_target_seconds, workload.gpus_per_replica)
-    if sampler.is_point:
+    if sampler.is_point and np.ndim(choice.gpus) == 0:  # a single plan; sweeps keep a clamped batch of 1
         _check_fits(index, workload, model, device, choice.gpus, request.full_context, hw.accelerator)
 
     days = workload.days if workload.days is not None else DAYS

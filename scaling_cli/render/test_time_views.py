@@ -1,12 +1,83 @@
-"""Table views of the ``test_time`` section (issue #5 may specialise them)."""
+"""Table views of the ``test_time`` section: one column per workload, so a chat workload and a
+long-thinking one on the same model read side by side."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from scaling_cli.render.model import Table
-from scaling_cli.render.views import list_tables
+from scaling_cli.metrics import metric
+from scaling_cli.render.model import Cell, Num, Table
+from scaling_cli.render.numbers import format_number
+
+#: Rows of the workload table, in reading order: the query, its compute, its serving, its fleet and bill.
+WORKLOAD_ROWS = (
+    "queries_per_day",
+    "prompt_tokens",
+    "reasoning_tokens",
+    "output_tokens",
+    "samples",
+    "chain_tokens",
+    "generated_tokens_per_query",
+    "flops_per_query",
+    "single_pass_flops_per_query",
+    "multiplier_vs_single_pass",
+    "scoring_flops_per_query",
+    "kv_cache_bytes_per_token",
+    "gpus_per_replica",
+    "batch_size",
+    "decode_bound",
+    "decode_step_seconds",
+    "tokens_per_second_per_gpu",
+    "latency_seconds",
+    "latency_target_seconds",
+    "gpu_seconds_per_query",
+    "gpus_needed",
+    "gpus_needed_peak",
+    "gpu_hours_per_day",
+    "cost_per_query_usd",
+    "cost_per_day_usd",
+    "days",
+    "flops",
+    "gpu_hours",
+    "cost_usd",
+    "energy_mwh",
+    "co2_tonnes",
+)
+
+
+def _cell(workload: dict[str, Any], key: str) -> Cell:
+    """The value, with its P10-P90 band folded in as ``value (p10-p90)`` where it has one."""
+    value = workload.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    style = metric(key).style
+    low, high = workload.get(f"{key}_p10"), workload.get(f"{key}_p90")
+    if low is None or high is None or low == high:
+        return Num(value, style)
+    return f"{format_number(value, style)} ({format_number(low, style)}-{format_number(high, style)})"
+
+
+def workload_table(workloads: list[dict[str, Any]]) -> Table:
+    rows = []
+    for key in WORKLOAD_ROWS:
+        values = [w.get(key) for w in workloads]
+        if all(v is None or v == 0 and key == "scoring_flops_per_query" for v in values):
+            continue
+        info = metric(key)
+        rows.append([info.label.strip(), *(_cell(w, key) for w in workloads), info.unit])
+    banded = any(key.endswith("_p10") for w in workloads for key in w)
+    return Table(
+        title="Test-time: workloads" + (" (P10-P90 in brackets)" if banded else ""),
+        columns=["Metric", *(str(w["name"]) for w in workloads), "Unit"],
+        rows=rows,
+        notes=[f"{w['name']}: {w['accelerator']}, {w['precision']}" for w in workloads],
+        numeric=set(range(1, len(workloads) + 1)),
+    )
 
 
 def test_time_tables(section: dict[str, Any]) -> list[Table]:
-    return list_tables("test_time", section)
+    workloads = section.get("workloads") or []
+    return [workload_table(workloads)] if workloads else []
+
+
+test_time_tables.__test__ = False  # type: ignore[attr-defined]  # not a pytest test, despite its name
