@@ -61,8 +61,52 @@ POST_TRAINING_METRICS: dict[str, Metric] = {
 POST_TRAINING_BANDED: frozenset[str] = frozenset({"ratio_to_pretraining", "wall_clock_days_per_model"})
 
 # --- test-time metrics (issue #5) ------------------------------------------------------------
-TEST_TIME_METRICS: dict[str, Metric] = {}
-TEST_TIME_BANDED: frozenset[str] = frozenset()
+TEST_TIME_METRICS: dict[str, Metric] = {
+    "queries": Metric("Queries served", "queries"),
+    "queries_per_day": Metric("Queries per day", "queries/day"),
+    "days": Metric("Days served", "days", "frac"),
+    "prompt_tokens": Metric("Prompt tokens", "tokens"),
+    "output_tokens": Metric("Answer tokens per sample", "tokens"),
+    "reasoning_tokens": Metric("Reasoning tokens per sample", "tokens"),
+    "samples": Metric("Samples per query", "samples", "int"),
+    "parallel_chains": Metric("Chains decoded side by side", "chains", "int"),
+    "chain_tokens": Metric("Serial chain length", "tokens"),
+    "context_tokens": Metric("Longest context", "tokens"),
+    "generated_tokens_per_query": Metric("Tokens generated per query", "tokens"),
+    "flops_per_query": Metric("Compute per query", "FLOP", "sci"),
+    "single_pass_flops_per_query": Metric("Single-pass compute per query", "FLOP", "sci"),
+    "multiplier_vs_single_pass": Metric("Multiplier vs single pass", "×", "frac"),
+    "scoring_flops_per_query": Metric("  of which verifier / PRM", "FLOP", "sci"),
+    "kv_cache_bytes_per_token": Metric("KV cache per token", "bytes"),
+    "gpus_per_replica": Metric("GPUs per replica", "GPUs", "int"),
+    "batch_size": Metric("Batch (running sequences)", "sequences", "int"),
+    "max_batch_in_memory": Metric("Largest batch in memory", "sequences", "int"),
+    "decode_bound": Metric("Decode bound by", "", "text"),
+    "decode_step_seconds": Metric("Decode step", "s", "frac"),
+    "tokens_per_second_per_gpu": Metric("Decode throughput per GPU", "tokens/s", "frac"),
+    "latency_seconds": Metric("Latency per query", "s", "frac"),
+    "latency_target_seconds": Metric("Latency target", "s", "frac"),
+    "gpu_seconds_per_query": Metric("GPU-seconds per query", "GPU-s", "frac"),
+    "gpus_needed": Metric("GPUs for the average load", "GPUs", "int"),
+    "gpus_needed_peak": Metric("GPUs for the peak load", "GPUs", "int"),
+    "peak_to_average": Metric("Peak-to-average load", "×", "frac"),
+    "gpu_hours_per_day": Metric("GPU-hours per day (peak fleet)", "GPU-h", "frac"),
+    "cost_per_query_usd": Metric("Cost per query", "USD", "usd"),
+    "cost_per_day_usd": Metric("Cost per day", "USD", "usd"),
+}
+TEST_TIME_BANDED: frozenset[str] = frozenset(
+    {
+        "decode_step_seconds",
+        "tokens_per_second_per_gpu",
+        "latency_seconds",
+        "gpu_seconds_per_query",
+        "gpus_needed",
+        "gpus_needed_peak",
+        "gpu_hours_per_day",
+        "cost_per_query_usd",
+        "cost_per_day_usd",
+    }
+)
 
 # ---------------------------------------------------------------------------------------------
 METRICS.update(POST_TRAINING_METRICS)
