@@ -98,6 +98,8 @@ class Accelerator:
             supported = ", ".join(self.precisions) or "none"
             if precision in self.not_supported or key in self.not_supported:
                 reason = f"{self.name} does not support {precision}"
+            elif self.sparse_only(precision):
+                reason = f"{self.name} publishes {precision} only as a with-sparsity figure; the planner needs the dense peak"
             else:
                 reason = f"the catalog has no published dense {precision} peak for {self.name}"
             raise CatalogLookupError(f"{reason} (precisions with a dense peak: {supported})")

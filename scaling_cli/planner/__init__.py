@@ -18,7 +18,7 @@ from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.bands import add_bands
 from scaling_cli.planner.hardware import resolve_hardware
 from scaling_cli.planner.post_training import plan_post_training, post_training_warnings
-from scaling_cli.planner.pretraining import plan_pretraining, solve_pretraining
+from scaling_cli.planner.pretraining import plan_pretraining, pretraining_warnings, solve_pretraining
 from scaling_cli.planner.test_time import plan_test_time, test_time_warnings
 from scaling_cli.result import Plan
 from scaling_cli.scenario.loading import LoadedScenario
@@ -94,4 +94,8 @@ def check_finite(tree: Any, source: str, path: str = "") -> None:
 
 def plan_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str]:
     """Legal but suspicious inputs, each law contributing its own checks (issue #8 extends this)."""
-    return [*post_training_warnings(scenario, sections), *test_time_warnings(scenario, sections)]
+    return [
+        *pretraining_warnings(sections.get("pretraining")),
+        *post_training_warnings(scenario, sections),
+        *test_time_warnings(scenario, sections),
+    ]

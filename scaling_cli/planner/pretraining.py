@@ -105,3 +105,31 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
 
 
 __all__ = ["plan_pretraining", "solve_pretraining", "default_fit_name"]
+
+
+#: Tokens per parameter beyond which a plan is flagged: Sardana et al. 2023 trained up to 10,000.
+MAX_TOKENS_PER_PARAM = 10_000
+#: MFU above this is beyond any published training run (MegaScale 55.2%, PaLM 46.2%; DOMAIN.md §1).
+MAX_PLAUSIBLE_MFU = 0.7
+
+
+def pretraining_warnings(section: dict[str, Any] | None) -> list[str]:
+    """Legal but suspicious pretraining plans (point values)."""
+    if section is None:
+        return []
+    warnings = []
+    ratio = section["tokens_per_param"]
+    if ratio < 1:
+        warnings.append(f"pretraining: {ratio:.2g} tokens per active parameter is below 1: the model sees less data than it has parameters")
+    elif ratio > MAX_TOKENS_PER_PARAM:
+        warnings.append(
+            f"pretraining: {ratio:,.0f} tokens per active parameter is beyond the 10,000 studied by Sardana et al. 2023; scaling-law losses are extrapolations there"
+        )
+    if section["mfu"] > MAX_PLAUSIBLE_MFU:
+        warnings.append(f"pretraining: MFU {section['mfu']:.2f} is above any published training run (MegaScale 0.552, PaLM 0.462)")
+    gpus, needed = section.get("gpus"), section.get("min_gpus_for_memory")
+    if gpus is not None and needed is not None and needed > gpus:
+        warnings.append(
+            f"pretraining: training state (16 bytes/param) needs at least {needed:,} GPUs fully sharded, but the plan has {gpus:,}: the model does not fit"
+        )
+    return warnings
