@@ -1,22 +1,299 @@
-"""The ``post_training`` section of a plan (derivative models). Filled in by issue #4."""
+"""The ``post_training`` section of a plan: derivative models, technique by technique (DOMAIN.md §2).
+
+Per group: the steps one derivative takes (``engine/post_training.py``), each step's GPU-hours, cost
+and energy (training and forward passes at the training MFU, generation at a decode efficiency), then
+× ``count``. The section adds the groups and divides by pretraining FLOP: the ecosystem ratio. NVIDIA
+(Briski, "How Scaling Laws Drive Smarter, More Powerful AI", 2025) puts a popular open model's
+derivative ecosystem at ~30x its pretraining; one alignment pipeline is far smaller (InstructGPT's
+PPO-ptx: 60 of GPT-3's 3,640 petaflop/s-days, 1.65%; Ouyang et al. 2022 §5.1).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, Callable
 
-from scaling_cli.engine.uncertainty import Sampler
+from scaling_cli.engine import post_training as formulas
+from scaling_cli.engine.uncertainty import Sampler, central
 from scaling_cli.planner.assumptions import Assumptions
-from scaling_cli.planner.hardware import ResolvedHardware
+from scaling_cli.planner.costing import training_time_and_cost
+from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, resolve_hardware
 from scaling_cli.scenario.root import Scenario
+
+#: Decode utilization of generation steps (FLOP at 2·N per token ÷ dense peak), and its spread.
+DEFAULT_DECODE_MFU = 0.05
+DECODE_MFU_LOG_SIGMA = 1.08
+DECODE_EFFICIENCY_KEY = "decode-efficiency"
+DECODE_MFU_SOURCE = (
+    "decode is memory-bandwidth bound: Sardana et al. 2023 (arXiv 2401.00448) note inference MFU 'can be as low as ~1%' "
+    "(their code defaults generation MFU to 0.01); RL frameworks spend 80-90% of run time generating (OpenRLHF, "
+    "arXiv 2405.11143), which implies ~1-3% against training MFU; a batch-64 decode on an H100 is capped near 22% "
+    "(B × HBM bandwidth ÷ peak, DOMAIN.md §3). Median 0.05, log-normal σ 1.08: P10-P90 0.0125-0.2"
+)
+#: Calibration set of post-training quantization and one-shot pruning.
+DEFAULT_CALIBRATION_TOKENS = 128 * 2048
+CALIBRATION_SOURCE = (
+    "128 random 2,048-token segments of C4: GPTQ (Frantar et al. 2022, arXiv 2210.17323 §4), SparseGPT "
+    "(Frantar & Alistarh 2023, arXiv 2301.00774 §4) and Wanda (Sun et al. 2023, arXiv 2306.11695 §4)"
+)
+DEFAULT_SAMPLES_PER_PROMPT = {
+    "ppo": (1, "PPO samples one response per prompt per episode (InstructGPT, Ouyang et al. 2022 App. C.4)"),
+    "grpo": (64, "GRPO group size: 64 outputs per question (DeepSeekMath, Shao et al. 2024 §4.2)"),
+    "dpo": (2, "a chosen and a rejected response per prompt (DPO, Rafailov et al. 2023 §4)"),
+}
+CRITIC_SOURCE = "PPO's value model is initialized from the reward model (InstructGPT, Ouyang et al. 2022 §3.5), else from the policy"
+MODEL_DEFAULT_SOURCE = "default: the scenario's model (model.active_params, else model.params)"
+#: One line per technique for tables and JSON (``formula``); sources in engine/post_training.py.
+FORMULAS = {
+    "full_finetune": "6·N·D·epochs (Kaplan et al. 2020 §2.1)",
+    "lora": "4·N·D·epochs frozen base, + 6·N_A·D adapters when rank and architecture are known (Hu et al. 2021)",
+    "distillation": "teacher 2·N_T per generated or labelled token + student 6·N_S·D·epochs (DOMAIN.md §2)",
+    "rl": "rollouts 2·N + reward 2·N_R + reference 2·N + critic (2+6·U)·N_C + policy 6·N·U per experience token (DOMAIN.md §2)",
+    "pruning": "calibration 2·N·D_cal + retraining 6·N_pruned·D (SparseGPT; Minitron)",
+    "quantization": "ptq: calibration 2·N·D_cal (GPTQ); qat: 6·N·D",
+    "synthetic_data": "generation 2·N_gen per token + filter 2·N_F per token (DOMAIN.md §2)",
+    "best_of_n": "n samples per prompt at 2·N per token + reward model 2·N_R per scored token (DOMAIN.md §2)",
+}
+#: Figures that add up across steps, derivatives and groups.
+ADDITIVE = ("productive_gpu_hours", "gpu_hours", "cost_usd", "energy_mwh", "co2_tonnes")
+#: The subset each step of a derivative shows.
+STEP_FIGURES = ("gpu_hours", "cost_usd", "energy_mwh")
 
 
 def plan_post_training(
     scenario: Scenario, hardware: ResolvedHardware, assumptions: Assumptions, sampler: Sampler, pretraining: dict[str, Any] | None
 ) -> dict[str, Any] | None:
-    """``None`` until derivative-model groups are computed."""
-    return None
+    """Every derivative group and their totals; ``None`` when the scenario has no ``post_training``."""
+    if not scenario.post_training:
+        return None
+    # Without its own hardware a group runs on the scenario's hardware minus its GPU count (a
+    # derivative rarely trains on the pretraining cluster): merge_hardware(base, None) resolves to
+    # exactly this, and reusing the resolved block keeps its defaults listed once.
+    shared = dataclasses.replace(hardware, count=None)
+    pretraining_flops = None if pretraining is None else pretraining["flops"]
+    derivatives = []
+    for index, group in enumerate(scenario.post_training):
+        scope = f"post_training[{index}]"
+        group_hardware = shared
+        if group.hardware is not None:
+            group_hardware = resolve_hardware(merge_hardware(scenario.hardware, group.hardware), assumptions, sampler, scope=f"{scope}.hardware")
+        derivatives.append(plan_group(group, scope, scenario, group_hardware, assumptions, sampler, pretraining_flops))
+    flops = sum((d["flops"] for d in derivatives), 0.0)
+    return {
+        "derivative_groups": len(derivatives),
+        "derivative_models": sum((d["count"] for d in derivatives), 0),
+        "flops": flops,
+        "ratio_to_pretraining": None if pretraining_flops is None else flops / pretraining_flops,
+        **add_blocks(derivatives, ADDITIVE),
+        "derivatives": derivatives,
+    }
+
+
+def plan_group(
+    group: Any, scope: str, scenario: Scenario, hardware: ResolvedHardware, assumptions: Assumptions, sampler: Sampler, pretraining_flops: Any
+) -> dict[str, Any]:
+    """One derivative group: per-model steps, their time and cost, × count."""
+    steps = STEP_BUILDERS[group.technique](group, scenario, scope, assumptions)
+    generates = any(step.kind == formulas.GENERATION for step in steps)
+    decode_mfu = decode_utilization(group.decode_mfu, scope, assumptions, sampler) if generates else None
+    count = group.count
+    per_step = [step_time_and_cost(step, hardware, decode_mfu) for step in steps]
+    per_model = add_blocks(per_step, (*ADDITIVE, "wall_clock_days"))
+    flops_per_model = formulas.total_flops(steps)
+    return {
+        "name": group.name,
+        "technique": group.technique,
+        "count": count,
+        "formula": FORMULAS[group.technique],
+        "accelerator": hardware.accelerator.id,
+        "flops_per_model": flops_per_model,
+        "flops": flops_per_model * count,
+        "ratio_to_pretraining": None if pretraining_flops is None else flops_per_model * count / pretraining_flops,
+        "mfu": hardware.mfu,
+        "decode_mfu": decode_mfu,
+        **scaled(per_model, count),
+        "gpus": hardware.count,
+        "wall_clock_days_per_model": per_model["wall_clock_days"],
+        "steps": [
+            {
+                "step": step.name,
+                "kind": step.kind,
+                "params": step.params,
+                "tokens": step.tokens,
+                "flops_per_model": step.flops,
+                "flops": step.flops * count,
+                **scaled(block, count, STEP_FIGURES),
+            }
+            for step, block in zip(steps, per_step)
+        ],
+    }
+
+
+def step_time_and_cost(step: formulas.Step, hardware: ResolvedHardware, decode_mfu: Any) -> dict[str, Any]:
+    """Time and cost of one step of one derivative: generation decodes, everything else is a
+    compute-bound pass at the training MFU."""
+    if step.kind == formulas.GENERATION:
+        return generation_time_and_cost(step.prefill_flops, step.decode_flops, hardware, decode_mfu)
+    return training_time_and_cost(step.flops, hardware)
+
+
+def generation_time_and_cost(prefill_flops: Any, decode_flops: Any, hardware: ResolvedHardware, decode_mfu: Any) -> dict[str, Any]:
+    """GPU-hours, days, cost and energy of generating tokens (rollouts, synthetic data, teacher outputs).
+
+    Generation is inference, not training: prompt prefill is compute-bound and runs at the training
+    MFU, decoding is bandwidth-bound and runs at ``decode_mfu`` of the dense peak (default
+    ``DEFAULT_DECODE_MFU``, see ``DECODE_MFU_SOURCE``). Goodput, price and power are the hardware's.
+
+    Note: this is the one place generation is costed, and it is to switch to the test-time serving
+    model (``scaling_cli/engine/serving.py``, issue #5: ``generation_gpu_seconds``), whose roofline
+    sets the decode rate from batch, KV-cache reads and context length instead of a flat utilization.
+    Its effective utilization (2·N·tokens ÷ GPU-seconds × peak) spans ~0.002-0.18 across 8B-671B
+    models and 1K-16K responses on H100s, the range this default's band covers.
+    """
+    prefill = training_time_and_cost(prefill_flops, hardware)
+    decode = training_time_and_cost(decode_flops, dataclasses.replace(hardware, mfu=decode_mfu))
+    return add_blocks([prefill, decode], (*ADDITIVE, "wall_clock_days"))
+
+
+def decode_utilization(given: Any, scope: str, assumptions: Assumptions, sampler: Sampler) -> Any:
+    """The group's ``decode_mfu``, else the sourced default (one shared Monte Carlo draw for all groups)."""
+    if given is not None:
+        return given
+    assumptions.add(f"{scope}.decode_mfu", DEFAULT_DECODE_MFU, "fraction", DECODE_MFU_SOURCE)
+    return sampler.lognormal(DEFAULT_DECODE_MFU, DECODE_MFU_LOG_SIGMA, DECODE_EFFICIENCY_KEY)
+
+
+def add_blocks(blocks: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
+    """Key-wise sums; a figure missing from any block (no price, no power) is missing from the sum."""
+    total: dict[str, Any] = {}
+    for key in keys:
+        values = [block[key] for block in blocks]
+        total[key] = None if any(v is None for v in values) else sum(values, 0.0)
+    return total
+
+
+def scaled(block: dict[str, Any], count: Any, keys: tuple[str, ...] = ADDITIVE) -> dict[str, Any]:
+    """The additive figures of one derivative × ``count``."""
+    return {key: None if block[key] is None else block[key] * count for key in keys}
+
+
+# --- technique -> steps ------------------------------------------------------------------------
+
+
+def _model_default(value: Any, scenario: Scenario, key: str, assumptions: Assumptions) -> Any:
+    if value is not None:
+        return value
+    assumptions.add(key, scenario.model.n_active, "params", MODEL_DEFAULT_SOURCE)
+    return scenario.model.n_active
+
+
+def _calibration(value: Any, key: str, assumptions: Assumptions) -> Any:
+    if value is not None:
+        return value
+    assumptions.add(key, DEFAULT_CALIBRATION_TOKENS, "tokens", CALIBRATION_SOURCE)
+    return DEFAULT_CALIBRATION_TOKENS
+
+
+def _full_finetune(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
+    return formulas.full_finetune(scenario.model.n_active, group.tokens, group.epochs)
+
+
+def _lora(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
+    model = scenario.model
+    adapters = None
+    if group.rank is not None and model.layers is not None and model.d_model is not None:
+        adapters = formulas.lora_adapter_params(group.rank, model.layers, model.d_model)
+    return formulas.lora(model.n_active, group.tokens, group.epochs, adapters)
+
+
+def _distillation(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
+    teacher = _model_default(group.teacher_params, scenario, f"{scope}.teacher_params", assumptions)
+    return formulas.distillation(teacher, group.student_params, group.tokens, group.epochs, group.teacher_generated_tokens, group.teacher_labelled_tokens)
+
+
+def _rl(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
+    policy = scenario.model.n_active
+    samples = group.samples_per_prompt
+    if samples is None:
+        samples, source = DEFAULT_SAMPLES_PER_PROMPT[group.algorithm]
+        assumptions.add(f"{scope}.samples_per_prompt", samples, "responses", source)
+    critic = None
+    if group.algorithm == "ppo":
+        critic = group.critic_params
+        if critic is None:
+            critic = group.reward_model_params if group.reward_model_params is not None else policy
+            assumptions.add(f"{scope}.critic_params", critic, "params", CRITIC_SOURCE)
+    return formulas.rl(
+        policy_params=policy,
+        prompts=group.prompt_visits,
+        samples_per_prompt=samples,
+        prompt_tokens=group.prompt_tokens,
+        response_tokens=group.response_tokens,
+        generate=group.algorithm != "dpo",
+        reward_params=group.reward_model_params,
+        reference=group.reference_model,
+        critic_params=critic,
+        updates_per_batch=1 if group.updates_per_batch is None else group.updates_per_batch,
+    )
+
+
+def _pruning(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
+    calibration = _calibration(group.calibration_tokens, f"{scope}.calibration_tokens", assumptions)
+    return formulas.pruning(scenario.model.n_active, calibration, group.target_params, group.retraining_tokens)
+
+
+def _quantization(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
+    if group.method == "qat":
+        return formulas.qat(scenario.model.n_active, group.training_tokens)
+    return formulas.ptq(scenario.model.n_active, _calibration(group.calibration_tokens, f"{scope}.calibration_tokens", assumptions))
+
+
+def _synthetic_data(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
+    generator = _model_default(group.generator_params, scenario, f"{scope}.generator_params", assumptions)
+    return formulas.synthetic_data(generator, group.generated_tokens, group.filter_params)
+
+
+def _best_of_n(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
+    return formulas.best_of_n(scenario.model.n_active, group.prompts, group.n, group.prompt_tokens, group.response_tokens, group.reward_model_params)
+
+
+STEP_BUILDERS: dict[str, Callable[[Any, Scenario, str, Assumptions], list[formulas.Step]]] = {
+    "full_finetune": _full_finetune,
+    "lora": _lora,
+    "distillation": _distillation,
+    "rl": _rl,
+    "pruning": _pruning,
+    "quantization": _quantization,
+    "synthetic_data": _synthetic_data,
+    "best_of_n": _best_of_n,
+}
+
+
+# --- warnings ----------------------------------------------------------------------------------
 
 
 def post_training_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str]:
     """Legal but suspicious post-training inputs, printed on stderr and listed in JSON ``warnings``."""
-    return []
+    active, total = _model_size(scenario, sections)
+    warnings = []
+    for index, group in enumerate(scenario.post_training):
+        where = f"post_training[{index}] ({group.name})"
+        if group.technique == "distillation":
+            teacher = active if group.teacher_params is None else central(group.teacher_params)
+            student = central(group.student_params)
+            if teacher is not None and student > teacher:
+                warnings.append(f"{where}: student_params ({student:.3g}) exceeds the teacher's {teacher:.3g}; distillation usually trains a smaller student")
+        elif group.technique == "pruning" and total is not None and central(group.target_params) >= total:
+            warnings.append(f"{where}: target_params ({central(group.target_params):.3g}) is not below the model's {total:.3g} parameters; pruning removes parameters")
+        elif group.technique == "lora" and group.rank is not None and (scenario.model.layers is None or scenario.model.d_model is None):
+            warnings.append(f"{where}: rank counts only with model.layers and model.d_model; the adapters' own FLOPs (≪1%) are left out")
+    return warnings
+
+
+def _model_size(scenario: Scenario, sections: dict[str, Any]) -> tuple[Any, Any]:
+    """(active, total) parameters of the scenario's model, from the file or the pretraining plan."""
+    model = scenario.model
+    if model.params is not None:
+        return central(model.n_active), central(model.params)
+    pretraining = sections.get("pretraining") or {}
+    return pretraining.get("active_params"), pretraining.get("params")

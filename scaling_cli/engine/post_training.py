@@ -1,0 +1,201 @@
+"""Post-training compute, technique by technique (DOMAIN.md §2).
+
+Each technique is a list of ``Step`` records, one per distinct pass over data (a derivative model's
+work, before multiplying by how many such derivatives are built). Per token: a forward pass costs
+2·N FLOP, training (forward + backward) 6·N (Kaplan et al. 2020 §2.1), with N the parameters used per
+token. Every value may be a float or a numpy array of Monte Carlo samples.
+
+Not counted anywhere here: attention over the context (the 2·N rule ignores it; for reasoning-length
+responses of 10K+ tokens it becomes material, DOMAIN.md §3), optimizer updates, and the time a step
+waits on another (pipeline bubbles between generation and training fold into the decode efficiency).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scaling_cli.engine.pretraining import TRAINING_FLOP_PER_PARAM_TOKEN
+from scaling_cli.engine.types import ArrayLike
+
+#: Forward pass FLOP per parameter per token (Kaplan et al. 2020 §2.1).
+FORWARD_FLOP_PER_PARAM_TOKEN = 2.0
+#: LoRA: frozen-base forward (2·N) + backward through the activations (2·N); the weight-gradient
+#: third of the 6·N rule is skipped for frozen weights (Hu et al. 2021, arXiv 2106.09685 §4.2).
+LORA_FLOP_PER_PARAM_TOKEN = 4.0
+#: Attention projections LoRA adapts by default here: W_q, W_k, W_v, W_o (Hu et al. 2021 §4.2
+#: limit themselves to attention weights; §7.1 compares subsets).
+LORA_ADAPTED_MATRICES_PER_LAYER = 4
+
+#: Step kinds: how the planner turns a step's FLOP into time.
+TRAINING = "training"  #: forward + backward at the training MFU
+FORWARD = "forward"  #: a forward pass over given tokens (scoring, labelling, calibration): compute-bound, training MFU
+GENERATION = "generation"  #: autoregressive decoding: the decode efficiency (prompt prefill at the training MFU)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One pass of one derivative: ``flops`` = FLOP per token per parameter × ``params`` × ``tokens``."""
+
+    name: str
+    kind: str
+    params: ArrayLike
+    #: tokens the step processes (for generation: prompt tokens prefilled + tokens generated)
+    tokens: ArrayLike
+    flops: ArrayLike
+    #: generation only: the part of ``flops`` spent prefilling prompts (compute-bound, not decode)
+    prefill_flops: ArrayLike = 0.0
+
+    @property
+    def decode_flops(self) -> ArrayLike:
+        return self.flops - self.prefill_flops
+
+
+def training_step(name: str, params: ArrayLike, tokens: ArrayLike) -> Step:
+    """6·N·D (Kaplan et al. 2020 §2.1)."""
+    return Step(name, TRAINING, params, tokens, TRAINING_FLOP_PER_PARAM_TOKEN * params * tokens)
+
+
+def forward_step(name: str, params: ArrayLike, tokens: ArrayLike) -> Step:
+    """2·N·D: a model reads tokens it is given (Kaplan et al. 2020 §2.1)."""
+    return Step(name, FORWARD, params, tokens, FORWARD_FLOP_PER_PARAM_TOKEN * params * tokens)
+
+
+def generation_step(name: str, params: ArrayLike, prompt_tokens: ArrayLike, generated_tokens: ArrayLike) -> Step:
+    """2·N per prompt token prefilled and per token generated (DOMAIN.md §3)."""
+    prefill = FORWARD_FLOP_PER_PARAM_TOKEN * params * prompt_tokens
+    decode = FORWARD_FLOP_PER_PARAM_TOKEN * params * generated_tokens
+    return Step(name, GENERATION, params, prompt_tokens + generated_tokens, prefill + decode, prefill)
+
+
+def full_finetune(params: ArrayLike, tokens: ArrayLike, epochs: ArrayLike) -> list[Step]:
+    """Every weight trains: 6·N·D·epochs (DOMAIN.md §2; Kaplan et al. 2020 §2.1)."""
+    return [training_step("training", params, tokens * epochs)]
+
+
+def lora_adapter_params(rank: ArrayLike, layers: ArrayLike, d_model: ArrayLike) -> ArrayLike:
+    """Adapter weights r·(d_in + d_out) per adapted d×d matrix, 4 per layer: 8·r·d·L (Hu et al. 2021 §4.1)."""
+    return LORA_ADAPTED_MATRICES_PER_LAYER * rank * 2 * d_model * layers
+
+
+def lora(params: ArrayLike, tokens: ArrayLike, epochs: ArrayLike, adapter_params: ArrayLike | None = None) -> list[Step]:
+    """≈ 4·N·D·epochs for the frozen base (forward, and backward through activations only).
+
+    The 4·N rule neglects the adapters' own 6·N_A·D (N_A/N ≈ 0.01-0.1% at ranks 8-64); with
+    ``adapter_params`` (known when the rank and architecture are) it is added as a second step. It
+    also assumes no activation recomputation (which adds a forward, 2·N). Hu et al. 2021 measure a
+    ~25% speed-up on GPT-3 175B against the 33% this rule implies.
+    """
+    steps = [Step("frozen_base", TRAINING, params, tokens * epochs, LORA_FLOP_PER_PARAM_TOKEN * params * tokens * epochs)]
+    if adapter_params is not None:
+        steps.append(training_step("adapters", adapter_params, tokens * epochs))
+    return steps
+
+
+def distillation(
+    teacher_params: ArrayLike,
+    student_params: ArrayLike,
+    tokens: ArrayLike,
+    epochs: ArrayLike,
+    generated_tokens: ArrayLike | None,
+    labelled_tokens: ArrayLike | None,
+) -> list[Step]:
+    """Offline distillation (DOMAIN.md §2): the teacher writes data (2·N_T per generated token,
+    decoded) and/or labels it with its output distribution (2·N_T per token, a forward pass), then the
+    student trains on ``tokens`` (6·N_S·D·epochs; Hinton et al. 2015 for soft labels)."""
+    steps = []
+    if generated_tokens is not None:
+        steps.append(generation_step("teacher_generation", teacher_params, 0.0, generated_tokens))
+    if labelled_tokens is not None:
+        steps.append(forward_step("teacher_labelling", teacher_params, labelled_tokens))
+    steps.append(training_step("student_training", student_params, tokens * epochs))
+    return steps
+
+
+def sampled_responses(params: ArrayLike, prompts: ArrayLike, samples: ArrayLike, prompt_tokens: ArrayLike, response_tokens: ArrayLike) -> Step:
+    """``samples`` responses per prompt: each prompt is prefilled once and shared by its samples
+    (prefix caching, as vLLM does for n > 1), each response decoded token by token."""
+    return generation_step("rollout_generation", params, prompts * prompt_tokens, prompts * samples * response_tokens)
+
+
+def rl(
+    *,
+    policy_params: ArrayLike,
+    prompts: ArrayLike,
+    samples_per_prompt: ArrayLike,
+    prompt_tokens: ArrayLike,
+    response_tokens: ArrayLike,
+    generate: bool,
+    reward_params: ArrayLike | None,
+    reference: bool,
+    critic_params: ArrayLike | None,
+    updates_per_batch: ArrayLike,
+) -> list[Step]:
+    """One RL run (DOMAIN.md §2), ``prompts`` = prompt visits over the whole run.
+
+    With T = prompts × samples × (prompt + response) tokens of experience:
+    - rollout generation (``generate``: PPO, GRPO): the policy decodes the responses;
+    - reward scoring: a reward model reads every sequence, 2·N_R·T (none for verifiable rewards);
+    - reference forward: the frozen initial policy for the KL penalty (InstructGPT §3.5; GRPO's KL
+      term, Shao et al. 2024 eq. 3; DPO's reference log-probabilities, Rafailov et al. 2023 eq. 7), 2·N·T;
+    - critic (PPO only): value estimates 2·N_C·T, then its training 6·N_C·T·updates;
+    - policy training: 6·N·T·updates (PPO epochs per batch; InstructGPT App. C.4 uses 1).
+    Neglected: recomputing the old policy's log-probabilities (one more 2·N·T when updates > 1).
+    """
+    experience = prompts * samples_per_prompt * (prompt_tokens + response_tokens)
+    steps = []
+    if generate:
+        steps.append(sampled_responses(policy_params, prompts, samples_per_prompt, prompt_tokens, response_tokens))
+    if reward_params is not None:
+        steps.append(forward_step("reward_scoring", reward_params, experience))
+    if reference:
+        steps.append(forward_step("reference_forward", policy_params, experience))
+    if critic_params is not None:
+        steps.append(forward_step("critic_forward", critic_params, experience))
+        steps.append(training_step("critic_training", critic_params, experience * updates_per_batch))
+    steps.append(training_step("policy_training", policy_params, experience * updates_per_batch))
+    return steps
+
+
+def pruning(params: ArrayLike, calibration_tokens: ArrayLike, target_params: ArrayLike, retraining_tokens: ArrayLike | None) -> list[Step]:
+    """Calibration forward passes over the full model (2·N·D_cal; SparseGPT, Frantar & Alistarh 2023
+    §4; Wanda, Sun et al. 2023), then retraining of the pruned model (6·N_pruned·D; Minitron,
+    Muralidharan et al. 2024, arXiv 2407.14679). The pruning solve itself (per-layer Hessian work) is
+    neglected."""
+    steps = [forward_step("calibration", params, calibration_tokens)]
+    if retraining_tokens is not None:
+        steps.append(training_step("retraining", target_params, retraining_tokens))
+    return steps
+
+
+def ptq(params: ArrayLike, calibration_tokens: ArrayLike) -> list[Step]:
+    """Post-training quantization: calibration forward passes only, 2·N·D_cal (GPTQ, Frantar et al.
+    2022 §4). The per-layer rounding solve is neglected."""
+    return [forward_step("calibration", params, calibration_tokens)]
+
+
+def qat(params: ArrayLike, training_tokens: ArrayLike) -> list[Step]:
+    """Quantization-aware training costs like fine-tuning, 6·N·D (DOMAIN.md §2); fake-quantization
+    ops are neglected."""
+    return [training_step("qat_training", params, training_tokens)]
+
+
+def synthetic_data(generator_params: ArrayLike, generated_tokens: ArrayLike, filter_params: ArrayLike | None) -> list[Step]:
+    """Generation, 2·N_gen per generated token (decoded), plus an optional filter or reward model that
+    reads every generated token, 2·N_F·D (DOMAIN.md §2). Training on the data is a separate group."""
+    steps = [generation_step("generation", generator_params, 0.0, generated_tokens)]
+    if filter_params is not None:
+        steps.append(forward_step("filtering", filter_params, generated_tokens))
+    return steps
+
+
+def best_of_n(policy_params: ArrayLike, prompts: ArrayLike, n: ArrayLike, prompt_tokens: ArrayLike, response_tokens: ArrayLike, reward_params: ArrayLike) -> list[Step]:
+    """Best-of-n / rejection sampling as data generation: n samples per prompt, every one scored by a
+    reward model (DOMAIN.md §2; Llama 3 §4.2.2 samples 10-30 per prompt)."""
+    scored = prompts * n * (prompt_tokens + response_tokens)
+    return [sampled_responses(policy_params, prompts, n, prompt_tokens, response_tokens), forward_step("reward_scoring", reward_params, scored)]
+
+
+def total_flops(steps: list[Step]) -> Any:
+    """FLOP of one derivative: the sum of its steps."""
+    return sum((step.flops for step in steps), 0.0)
