@@ -241,6 +241,9 @@ def optimal(
     params: Annotated[Optional[float], _qty_option("Fix the model size and solve the tokens, e.g. 70B.", "--params")] = None,
     tokens: Annotated[Optional[float], _qty_option("Fix the training tokens and solve the model size, e.g. 15T.", "--tokens")] = None,
     target_loss: Annotated[Optional[float], _qty_option("Find the cheapest (params, tokens) reaching this predicted loss.", "--target-loss")] = None,
+    inference_tokens: Annotated[
+        Optional[float], _qty_option("With --target-loss: lifetime inference tokens; minimizes training + inference FLOP (Sardana et al. 2023).", "--inference-tokens")
+    ] = None,
     fit: Annotated[Optional[str], typer.Option("--fit", help="Scaling-law fit: besiroglu2024 (default), hoffmann2022, hoffmann2022-exact, sardana2023, rule20.")] = None,
     accelerator: Annotated[str, typer.Option("--accelerator", help="Catalog id or alias.")] = "h100",
     precision: Annotated[Optional[str], typer.Option("--precision", help="Precision of the dense peak (default bf16).")] = None,
@@ -259,7 +262,7 @@ def optimal(
     hardware = {"accelerator": accelerator, "precision": precision, "mfu": mfu, "goodput": goodput, "price_per_hour": price}
     request = OptimalRequest(
         compute=compute, gpu_hours=gpu_hours, budget_usd=budget_usd, gpus=gpus, days=days,
-        params=params, tokens=tokens, target_loss=target_loss, fit=fit, hardware=hardware,
+        params=params, tokens=tokens, target_loss=target_loss, inference_tokens=inference_tokens, fit=fit, hardware=hardware,
     )  # fmt: skip
     _emit(solve_optimal(request, samples=samples, seed=seed), fmt, output, force)
 

@@ -114,3 +114,45 @@ class RatioRule:
 
 
 ScalingLaw = ParametricFit | RatioRule
+
+
+#: Inference FLOP per parameter per processed token (forward pass only; Sardana et al. 2023 §2).
+INFERENCE_FLOP_PER_PARAM_TOKEN = 2.0
+
+
+def lifetime_optimum(
+    fit: ParametricFit, target: float, inference_tokens: ArrayLike, training_weight: ArrayLike = 1.0, inference_weight: ArrayLike = 1.0
+) -> tuple[ArrayLike, ArrayLike]:
+    """(N, D_train) of least ``training_weight``·6·N·D + ``inference_weight``·2·N·D_inf reaching ``target``.
+
+    Sardana, Doubov, Frankle 2023 ("Beyond Chinchilla-Optimal", arXiv 2401.00448 §2): along the
+    iso-loss curve D(N) = (B / (L − E − A/N^α))^(1/β), minimize the lifetime cost over N. The weights
+    turn FLOP into cost (USD per FLOP of training and of inference); 1 and 1 minimize FLOP. The
+    objective is unimodal in log N, so a vectorized golden-section search finds the minimum.
+    """
+    excess = target - fit.E
+    if excess <= 0:
+        raise UnreachableLoss(f"a loss of {target:.4g} is not reachable with {fit.name}: its irreducible loss E is {fit.E:.4g}")
+    smallest = (fit.A / excess) ** (1 / fit.alpha)  # below this size no amount of data reaches the loss
+    inference = np.asarray(inference_tokens, dtype=float)
+    shape = np.broadcast(inference, np.asarray(training_weight), np.asarray(inference_weight)).shape
+
+    def cost(log_n: np.ndarray) -> np.ndarray:
+        n = np.exp(log_n)
+        tokens = (fit.B / (excess - fit.A / n**fit.alpha)) ** (1 / fit.beta)
+        return training_weight * 6.0 * n * tokens + inference_weight * INFERENCE_FLOP_PER_PARAM_TOKEN * n * inference
+
+    low = np.full(shape, np.log(smallest) + 1e-9)
+    high = np.full(shape, np.log(smallest) + np.log(1e6))
+    ratio = (np.sqrt(5) - 1) / 2
+    for _ in range(120):  # the bracket shrinks by 0.618 per step: 14 nats to ~1e-24
+        a = high - ratio * (high - low)
+        b = low + ratio * (high - low)
+        left_better = cost(a) < cost(b)
+        high = np.where(left_better, b, high)
+        low = np.where(left_better, low, a)
+    params = np.exp((low + high) / 2)
+    tokens = (fit.B / (excess - fit.A / params**fit.alpha)) ** (1 / fit.beta)
+    if params.ndim == 0:
+        return float(params), float(tokens)
+    return params, tokens

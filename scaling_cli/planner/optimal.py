@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from scaling_cli.catalog.fits import LOSS_CAVEAT, find_fit
 from scaling_cli.engine import costing
 from scaling_cli.engine.pretraining import TRAINING_FLOP_PER_PARAM_TOKEN
-from scaling_cli.engine.scaling_laws import ScalingLaw, UnreachableLoss
+from scaling_cli.engine.scaling_laws import INFERENCE_FLOP_PER_PARAM_TOKEN, ParametricFit, ScalingLaw, UnreachableLoss, lifetime_optimum
 from scaling_cli.engine.uncertainty import Sampler
 from scaling_cli.errors import ScalingError, UsageError
 from scaling_cli.planner.assumptions import Assumptions
@@ -38,6 +38,7 @@ class OptimalRequest:
     params: float | None = None
     tokens: float | None = None
     target_loss: float | None = None
+    inference_tokens: float | None = None
     fit: str | None = None
     hardware: dict[str, Any] = field(default_factory=dict)
 
@@ -61,6 +62,8 @@ class OptimalRequest:
             raise UsageError("--params and --tokens fix both sides: give one, or use `scaling plan`")
         if self.target_loss is not None and (self.params is not None or self.tokens is not None):
             raise UsageError("--target-loss chooses both params and tokens: drop --params/--tokens")
+        if self.inference_tokens is not None and self.target_loss is None:
+            raise UsageError("--inference-tokens needs --target-loss (the quality the model must reach)")
         return kinds[0] if kinds else None
 
 
@@ -116,6 +119,10 @@ def _compute_from_budget(kind: str | None, request: OptimalRequest, hardware: Re
 def _allocate(law: ScalingLaw, kind: str | None, request: OptimalRequest, compute: Any) -> tuple[Any, Any]:
     if kind == "target_loss":
         try:
+            if request.inference_tokens is not None:
+                if not isinstance(law, ParametricFit):
+                    raise UsageError(f"--inference-tokens needs a parametric fit; {law.name} fixes tokens per parameter")
+                return lifetime_optimum(law, request.target_loss, request.inference_tokens)
             return law.cheapest_for_loss(request.target_loss)
         except UnreachableLoss as exc:
             raise ScalingError(str(exc)) from None
@@ -138,6 +145,7 @@ def _evaluate(request: OptimalRequest, law: ScalingLaw, sampler: Sampler, assump
     spend = training_time_and_cost(flops, hardware)
     if kind == "gpus_days":
         spend["wall_clock_days"] = costing.wall_clock_days(spend["gpu_hours"], request.gpus)
+    lifetime = {} if request.inference_tokens is None else _lifetime(law, request, params, tokens, flops)
     return {
         "params": params,
         "tokens": tokens,
@@ -151,6 +159,32 @@ def _evaluate(request: OptimalRequest, law: ScalingLaw, sampler: Sampler, assump
         "mfu": hardware.mfu,
         "goodput": hardware.goodput,
         **spend,
+        **lifetime,
+    }
+
+
+def _lifetime(law: ScalingLaw, request: OptimalRequest, params: Any, tokens: Any, flops: Any) -> dict[str, Any]:
+    """Lifetime FLOP (training + 2·N per inference token) of the inference-aware choice, beside the
+    Chinchilla-optimal model of the same loss and what choosing the former saves (Sardana et al. 2023)."""
+    demand = request.inference_tokens
+    lifetime = flops + INFERENCE_FLOP_PER_PARAM_TOKEN * params * demand
+    chin_params, chin_tokens = law.cheapest_for_loss(request.target_loss)
+    chin_flops = TRAINING_FLOP_PER_PARAM_TOKEN * chin_params * chin_tokens
+    chin_lifetime = chin_flops + INFERENCE_FLOP_PER_PARAM_TOKEN * chin_params * demand
+    return {
+        "inference_tokens": demand,
+        "inference_flops": INFERENCE_FLOP_PER_PARAM_TOKEN * params * demand,
+        "lifetime_flops": lifetime,
+        "chinchilla": {
+            "params": chin_params,
+            "tokens": chin_tokens,
+            "tokens_per_param": chin_tokens / chin_params,
+            "flops": chin_flops,
+            "inference_flops": INFERENCE_FLOP_PER_PARAM_TOKEN * chin_params * demand,
+            "lifetime_flops": chin_lifetime,
+        },
+        "saving_flops": chin_lifetime - lifetime,
+        "saving_fraction": 1 - lifetime / chin_lifetime,
     }
 
 

@@ -73,9 +73,14 @@ def assumptions_tables(assumptions: list[Any]) -> list[Table]:
 
 def optimal_tables(result: Any) -> list[Table]:
     keys = [k for k in result.values if k != "fit_source"]
-    table = metric_table(f"Compute-optimal allocation — fit {result.law.name}", {k: result.values[k] for k in keys})
+    lifetime = "chinchilla" in result.values
+    title = "Inference-aware allocation (least training + inference FLOP)" if lifetime else "Compute-optimal allocation"
+    table = metric_table(f"{title} — fit {result.law.name}", {k: result.values[k] for k in keys})
     table.notes.append(f"Fit source: {result.law.source}")
-    return [table, *assumptions_tables(result.assumptions)]
+    tables = [table]
+    if lifetime:
+        tables.append(metric_table("Chinchilla-optimal model of the same loss (training FLOP only), for comparison", result.values["chinchilla"]))
+    return [*tables, *assumptions_tables(result.assumptions)]
 
 
 def section_detail_tables(name: str, section: dict[str, Any]) -> list[Table]:
