@@ -304,6 +304,23 @@ def sweep(
 
 @app.command()
 @error_boundary
+def compare(
+    scenarios: Annotated[list[str], typer.Argument(help="Two or more scenario files; the first is the baseline.", metavar="SCENARIO...")],
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Plan several scenarios side by side, with differences and ratios to the first."""
+    from scaling_cli.errors import UsageError
+    from scaling_cli.planner.compare import compare_scenarios
+
+    if len(scenarios) < 2:
+        raise UsageError("compare needs at least two scenario files")
+    _emit(compare_scenarios(list(scenarios)), fmt, output, force)
+
+
+@app.command()
+@error_boundary
 def reference(
     in_sample: Annotated[bool, typer.Option("--in-sample", help="Predict each run with the full fit instead of leaving it out.")] = False,
     fmt: FormatOption = OutputFormat.table,

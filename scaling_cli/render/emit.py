@@ -20,12 +20,15 @@ def tables_for(result: Any) -> list[Table]:
         return views.hardware_detail_tables(result)
     if isinstance(result, ValidationReport):
         return [views.validation_table(result)]
+    from scaling_cli.planner.compare import Comparison
     from scaling_cli.planner.optimal import OptimalResult
     from scaling_cli.planner.reference import ReferenceReport
     from scaling_cli.planner.sweep import SweepResult
 
     if isinstance(result, SweepResult):
         return views.sweep_tables(result)
+    if isinstance(result, Comparison):
+        return views.comparison_tables(result)
     if isinstance(result, OptimalResult):
         return views.optimal_tables(result)
     if isinstance(result, ReferenceReport):

@@ -292,3 +292,20 @@ def sweep_csv_table(result: Any) -> Table:
     n = len(result.columns[names[0]]) if names else 0
     rows = [[Num(float(result.columns[name][i])) for name in names] for i in range(n)]
     return Table(title="", columns=names, rows=rows, numeric=set(range(len(names))))
+
+
+def comparison_tables(result: Any) -> list[Table]:
+    """Metric | scenario values | difference (Δ) and ratio of each later scenario to the first."""
+    names = [p.name for p in result.plans]
+    columns = ["Metric", *names]
+    for name in names[1:]:
+        columns += [f"Δ {name}", f"ratio {name}"]
+    rows = []
+    for path, values in result.metrics.items():
+        key = path.rsplit(".", 1)[-1]
+        style = metric(key).style if metric(key).style != "text" else "si"
+        row: list[Any] = [path, *(Num(v, style) for v in values)]
+        for difference, ratio in list(zip(result.differences(path), result.ratios(path)))[1:]:
+            row += [Num(difference, style), Num(ratio, "fine")]
+        rows.append(row)
+    return [Table(title=f"Comparison: {' vs '.join(names)}", columns=columns, rows=rows, numeric=set(range(1, len(columns))))]
