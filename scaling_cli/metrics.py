@@ -86,6 +86,7 @@ TEST_TIME_METRICS: dict[str, Metric] = {
     "gpus_per_replica": Metric("GPUs per replica", "GPUs", "int"),
     "batch_size": Metric("Batch (running sequences)", "sequences", "int"),
     "max_batch_in_memory": Metric("Largest batch in memory", "sequences", "int"),
+    "replicas_per_query": Metric("Replicas one query spans", "replicas", "int"),
     "decode_bound": Metric("Decode bound by", "", "text"),
     "decode_step_seconds": Metric("Decode step", "s", "frac"),
     "tokens_per_second_per_gpu": Metric("Decode throughput per GPU", "tokens/s", "frac"),

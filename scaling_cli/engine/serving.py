@@ -311,8 +311,10 @@ class ServingChoice:
     max_batch: ArrayLike
     step_seconds: ArrayLike
     compute_bound: ArrayLike
-    #: prompt work + waves of the serial chain (parallel chains run concurrently, ``batch`` at a time)
+    #: compute-bound work + the serial chain × step time; parallel chains run concurrently, on
+    #: ``replicas_per_request`` replicas when they outnumber one replica's batch
     latency_seconds: ArrayLike
+    replicas_per_request: ArrayLike
     gpu_seconds_per_request: ArrayLike
     tokens_per_second_per_gpu: ArrayLike
 
@@ -321,10 +323,9 @@ def _request_metrics(model: ServedModel, device: Device, request: RequestShape, 
     context = request.attended_context
     step = decode_step_seconds(model, device, gpus, batch, context)
     upfront = compute_seconds(request.compute_flops, device, gpus)
-    waves = np.ceil(request.chains / batch)
     return {
         "step_seconds": step,
-        "latency_seconds": upfront + waves * request.chain_tokens * step,
+        "latency_seconds": upfront + request.chain_tokens * step,
         "gpu_seconds_per_request": gpus * (upfront + request.chains * request.chain_tokens * step / batch),
         "tokens_per_second_per_gpu": batch / (step * gpus),
         "compute_bound": compute_bound(model, device, gpus, batch, context),
@@ -360,6 +361,9 @@ def serve_requests(
     the memory limit) whose latency meets it, and the replica the cheapest that meets it; when none
     can, the fastest. ``gpus`` fixes the replica size. Vectorized over candidates: no Python loop
     over values that may be arrays.
+
+    Latency = compute-bound work (prefill, scoring) + chain tokens × step time: the chains of one
+    request run concurrently, spread over ceil(chains / batch) replicas when one cannot hold them all.
     """
     ndim = _ndim(model, device, request, latency_target)
     if gpus is None:
@@ -385,5 +389,6 @@ def serve_requests(
         gpus=_take(sizes, pick, shape),
         batch=_take(batch, pick, shape),
         max_batch=_take(memory_batch, pick, shape),
+        replicas_per_request=np.ceil(request.chains / _take(batch, pick, shape)),
         **{name: _take(value, pick, shape) for name, value in metrics.items()},
     )

@@ -166,7 +166,8 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
         assumptions.add(f"test_time[{index}].days", DAYS, "days", DAYS_SOURCE)
     peak_to_average = workload.peak_to_average if workload.peak_to_average is not None else context["peak_to_average"]
     gpu_seconds_per_day = workload.queries_per_day * choice.gpu_seconds_per_request
-    gpus_peak = serving.fleet_gpus(gpu_seconds_per_day, choice.gpus, peak_to_average)
+    # The fleet is sized for the peak, and holds at least one query's chains at once (the latency assumes it).
+    gpus_peak = np.maximum(serving.fleet_gpus(gpu_seconds_per_day, choice.gpus, peak_to_average), choice.replicas_per_request * choice.gpus)
     gpu_hours_per_day = gpus_peak * HOURS_PER_DAY  # the fleet is provisioned for the peak, all day
     cost_per_day = None if hw.price_per_hour is None else costing.cost_usd(gpu_hours_per_day, hw.price_per_hour)
     energy_per_day = None if hw.power_w is None else costing.energy_mwh(gpu_hours_per_day, hw.power_w, hw.pue)
@@ -196,6 +197,7 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
         "gpus_per_replica": whole(choice.gpus),
         "batch_size": whole(choice.batch),
         "max_batch_in_memory": whole(choice.max_batch),
+        "replicas_per_query": whole(choice.replicas_per_request),
         "decode_bound": "compute" if compute_share > 0.5 else "memory bandwidth",
         "decode_step_seconds": choice.step_seconds,
         "tokens_per_second_per_gpu": choice.tokens_per_second_per_gpu,

@@ -1,0 +1,167 @@
+"""Serving roofline (engine.serving): KV cache, decode step, batch, replica, fleet — by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scaling_cli.engine import serving
+
+H100_PEAK = 989.5e12  # dense BF16 FLOP/s, catalog
+H100_BANDWIDTH = 3.35e12  # bytes/s, catalog
+H100_MEMORY = 80e9  # bytes (80 GB)
+
+# Llama 3 8B (arXiv 2407.21783 Table 3): 32 layers, d_model 4096, 32 heads, 8 KV heads, head dim 128.
+LLAMA3_8B = serving.Architecture(layers=32, attention_width=4096, kv_heads=8, head_dim=128)
+# Llama 3 70B: 80 layers, d_model 8192, 64 heads, 8 KV heads.
+LLAMA3_70B = serving.Architecture(layers=80, attention_width=8192, kv_heads=8, head_dim=128)
+
+
+def model_8b() -> serving.ServedModel:
+    return serving.ServedModel(8e9, 8e9, LLAMA3_8B, weight_bytes_per_param=2.0, kv_bytes_per_element=2.0)
+
+
+def h100(compute: float = 0.5, bandwidth: float = 0.8) -> serving.Device:
+    return serving.Device(H100_PEAK, H100_BANDWIDTH, H100_MEMORY, compute, bandwidth)
+
+
+def test_kv_cache_counts_kv_heads_not_query_heads():
+    # 2 (K and V) × 80 layers × 8 KV heads × 128 head dim × 2 bytes = 327,680 bytes per token.
+    assert serving.kv_cache_bytes_per_token(80, 8, 128, 2) == 2 * 80 * 8 * 128 * 2 == 327_680
+    # The same model costed as multi-head (64 KV heads), the peer-tool bug: 8× more.
+    assert serving.kv_cache_bytes_per_token(80, 64, 128, 2) == 8 * 327_680
+    model = serving.ServedModel(70.6e9, 70.6e9, LLAMA3_70B, 2.0, 2.0)
+    assert model.kv_bytes_per_token == 327_680
+    # 128K tokens of context: 327,680 × 131,072 = 42.9 GB, more than half an H100.
+    assert model.kv_bytes_per_token * 131_072 == pytest.approx(42.95e9, rel=1e-3)
+
+
+def test_kv_cache_element_is_bf16_even_for_fp8_weights():
+    assert serving.kv_cache_bytes_per_element("fp8") == 2.0
+    assert serving.kv_cache_bytes_per_element("fp4") == 2.0
+    assert serving.kv_cache_bytes_per_element("fp32") == 4.0
+
+
+def test_decode_is_bandwidth_bound_at_batch_1():
+    model, device = model_8b(), h100()
+    # compute: 1 × (2 × 8e9 + 4 × 32 × 4096 × 1000) / (989.5e12 × 0.5)
+    compute = (2 * 8e9 + 4 * 32 * 4096 * 1000) / (989.5e12 * 0.5)  # 3.34e-5 s
+    # memory: (8e9 params × 2 bytes + 1 × 131,072 bytes/token × 1000 tokens) / (3.35e12 × 0.8)
+    kv_per_token = 2 * 32 * 8 * 128 * 2  # 131,072
+    memory = (8e9 * 2 + kv_per_token * 1000) / (3.35e12 * 0.8)  # 6.02e-3 s
+    assert memory > 100 * compute
+    assert serving.decode_step_seconds(model, device, 1, 1, 1000) == pytest.approx(memory, rel=1e-12)
+    assert memory == pytest.approx(6.019e-3, rel=1e-3)
+    assert not serving.compute_bound(model, device, 1, 1, 1000)
+
+
+def test_decode_is_compute_bound_at_a_large_batch():
+    model, device = model_8b(), h100()
+    batch, context = 1024, 100
+    compute = batch * (2 * 8e9 + 4 * 32 * 4096 * context) / (989.5e12 * 0.5)  # 0.0332 s
+    memory = (8e9 * 2 + batch * 131_072 * context) / (3.35e12 * 0.8)  # 0.0110 s
+    assert compute > memory
+    assert serving.decode_step_seconds(model, device, 1, batch, context) == pytest.approx(compute, rel=1e-12)
+    assert compute == pytest.approx(0.03322, rel=1e-3)
+    assert serving.compute_bound(model, device, 1, batch, context)
+
+
+def test_tensor_parallel_efficiency_fits_megatron_table():
+    # Megatron-LM V1.0 Table 1: 2-way 90.7%, 4-way 86.5%, 8-way 79.6% (weak scaling).
+    assert serving.tensor_parallel_efficiency(1) == 1.0
+    assert serving.tensor_parallel_efficiency(8) == pytest.approx(0.796)
+    for gpus, published in ((2, 0.907), (4, 0.865)):
+        assert serving.tensor_parallel_efficiency(gpus) == pytest.approx(published, abs=0.021)
+
+
+def test_replica_of_several_gpus_divides_weights_and_replicates_kv_heads():
+    model = serving.ServedModel(70.6e9, 70.6e9, LLAMA3_70B, 2.0, 2.0)
+    device = h100()
+    # 141.2 GB of weights; 0.9 × 80 GB = 72 GB usable per GPU: one GPU cannot hold them, two can
+    # (144 GB - 141.2 GB = 2.8 GB left, > 327,680 × 1,500 = 0.49 GB for one 1,500-token sequence).
+    assert not serving.fits(model, device, 1, 1500)
+    assert serving.fits(model, device, 2, 1500)
+    assert serving.min_replica_gpus(model, device, 1500) == 2
+    # 16 GPUs for 8 KV heads: every head is held twice.
+    assert serving.kv_head_replication(16, 8) == 2.0
+    assert serving.kv_head_replication(4, 8) == 1.0
+    # Largest batch on 4 GPUs at 2,000 resident tokens: (4 × 72e9 − 141.2e9) / (327,680 × 2,000) = 223.99 → 223.
+    assert serving.max_batch(model, device, 4, 2000) == np.floor((4 * 72e9 - 141.2e9) / (327_680 * 2000)) == 223
+
+
+def test_moe_reads_only_the_experts_a_batch_can_touch():
+    # 671B total, 37B active (DeepSeek-V3): batch 1 reads 37B parameters, batch 64 at most all 671B.
+    arch = serving.Architecture(61, 7168, 128, 128)
+    moe = serving.ServedModel(671e9, 37e9, arch, 1.0, 2.0)
+    device = h100()
+    one = serving.decode_memory_seconds(moe, device, 16, 1, 0.0)
+    assert one == pytest.approx(37e9 * 1.0 / (16 * 3.35e12 * 0.8))
+    many = serving.decode_memory_seconds(moe, device, 16, 64, 0.0)
+    assert many == pytest.approx(671e9 * 1.0 / (16 * 3.35e12 * 0.8))
+
+
+def test_generation_gpu_seconds_for_post_training_callers():
+    # 1M tokens, 8B model, mean context 2,000 on one H100 at the largest batch that fits (≤ 256).
+    model, device = model_8b(), h100()
+    capacity = 72e9 - 16e9  # bytes left for the KV cache
+    batch = min(256, np.floor(capacity / (131_072 * 2000)))  # 213 sequences
+    assert batch == 213
+    step = (16e9 + batch * 131_072 * 2000) / (3.35e12 * 0.8)  # bandwidth-bound
+    expected = 1e6 * step * 1 / batch
+    assert serving.generation_gpu_seconds(1e6, model, device, 2000) == pytest.approx(expected, rel=1e-12)
+
+
+def test_fleet_counts_gpus_in_whole_replicas():
+    # 10.5 GPU-days of work per day on 4-GPU replicas: 3 replicas (12 GPUs); at a peak of 2×, 21 → 6 replicas.
+    work = 10.5 * 86_400
+    assert serving.fleet_gpus(work, 4) == 12
+    assert serving.fleet_gpus(work, 4, 2.0) == 24
+
+
+def test_latency_target_trades_batch_for_speed():
+    model, device = model_8b(), h100()
+    request = serving.RequestShape(prompt_tokens=1000, chains=1, chain_tokens=500)
+    free = serving.serve_requests(model, device, request, gpus=1)
+    assert free.batch == 256
+    tight = serving.serve_requests(model, device, request, latency_target=5.0, gpus=1)
+    assert tight.latency_seconds <= 5.0 < free.latency_seconds
+    assert tight.batch < free.batch
+    assert tight.gpu_seconds_per_request > free.gpu_seconds_per_request
+
+
+def test_automatic_replica_is_the_cheapest_candidate():
+    model = serving.ServedModel(70.6e9, 70.6e9, LLAMA3_70B, 2.0, 2.0)
+    request = serving.RequestShape(prompt_tokens=1000, chains=8, chain_tokens=20_500)
+    auto = serving.serve_requests(model, h100(), request)
+    for gpus in (2, 4, 8, 16):
+        fixed = serving.serve_requests(model, h100(), request, gpus=gpus)
+        assert auto.gpu_seconds_per_request <= fixed.gpu_seconds_per_request * (1 + 1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    prompt=st.lists(st.floats(0, 50_000), min_size=3, max_size=3),
+    chain=st.lists(st.floats(1, 100_000), min_size=3, max_size=3),
+    bandwidth=st.floats(0.3, 1.0),
+    target=st.one_of(st.none(), st.floats(1, 5000)),
+)
+def test_arrays_give_what_each_scalar_gives(prompt, chain, bandwidth, target):
+    """The Monte Carlo path (arrays) and the point path (floats) run the same code."""
+    model = serving.ServedModel(70.6e9, 70.6e9, LLAMA3_70B, 2.0, 2.0)
+    request = serving.RequestShape(np.array(prompt), 4, np.array(chain))
+    together = serving.serve_requests(model, h100(bandwidth=bandwidth), request, latency_target=target)
+    for i in range(3):
+        alone = serving.serve_requests(model, h100(bandwidth=bandwidth), serving.RequestShape(prompt[i], 4, chain[i]), latency_target=target)
+        for name in ("gpus", "batch", "latency_seconds", "gpu_seconds_per_request", "tokens_per_second_per_gpu"):
+            assert getattr(together, name)[i] == pytest.approx(float(getattr(alone, name)), rel=1e-12), name
+
+
+def test_approximate_architecture_from_size_alone():
+    # 70.6B: L = cbrt(70.6e9 / (12 × 128²)) = cbrt(359,090) = 71.07 → 71 layers, d = 128 × 71 = 9,088.
+    arch = serving.approximate_architecture(70.6e9)
+    assert arch.layers == 71 and arch.attention_width == 9088
+    assert arch.kv_heads == 8 and arch.head_dim == 128
+    # A given width fixes the layers through the same ratio.
+    assert serving.approximate_architecture(70.6e9, d_model=8192).layers == 64

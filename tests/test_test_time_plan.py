@@ -1,0 +1,212 @@
+"""The ``test_time`` section end to end: hand-checked serving figures, bands, errors and warnings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scaling_cli.planner.sweep import parse_vary, run_sweep
+from scaling_cli.scenario.loading import load_scenario
+
+CHAT_8B = """
+name: chat-8b
+model: {params: 8B, layers: 32, d_model: 4096, heads: 32, kv_heads: 8}
+hardware: {accelerator: h100, price_per_hour: 2.0}
+test_time:
+  - name: chat
+    queries_per_day: 1M
+    days: 30
+    prompt_tokens: 1000
+    output_tokens: 500
+    gpus_per_replica: 1
+    peak_to_average: 2
+"""
+
+
+def _plan(cli, scenario_file, text: str, *args: str) -> dict:
+    result = cli("plan", scenario_file(text), "-f", "json", *args)
+    assert result.exit_code == 0, result.stderr
+    return result.json()
+
+
+def test_chat_workload_by_hand(cli, scenario_file):
+    """Llama-3-8B-class chat on one H100 (989.5 TFLOP/s, 3.35 TB/s, 80 GB), defaults 0.5 / 0.8 / 0.9."""
+    w = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
+    kv_per_token = 2 * 32 * 8 * 128 * 2  # 131,072 bytes
+    assert w["kv_cache_bytes_per_token"] == kv_per_token
+    # Memory: 0.9 × 80 GB − 16 GB of weights = 56 GB of KV cache; a chain keeps 1,000 + 501/2 tokens on
+    # average: floor(56e9 / (131,072 × 1,250.5)) = 341 sequences, capped at vLLM's 256.
+    assert np.floor(56e9 / (kv_per_token * 1250.5)) == 341
+    assert w["max_batch_in_memory"] == w["batch_size"] == 256
+    # Decode step at batch 256, mean context 1,250.5, bandwidth-bound:
+    memory = (16e9 + 256 * kv_per_token * 1250.5) / (3.35e12 * 0.8)  # 0.021627 s
+    compute = 256 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * 0.5)  # 0.008618 s
+    assert memory > compute and w["decode_bound"] == "memory bandwidth"
+    assert w["decode_step_seconds"] == pytest.approx(memory, rel=1e-12)
+    assert w["tokens_per_second_per_gpu"] == pytest.approx(256 / memory, rel=1e-12)  # 11,837
+    # Prefill (compute-bound): 2 × 8e9 × 1,000 + 4 × 32 × 4,096 × (1,000 × 1,001 / 2) FLOP at 0.5 × peak.
+    prefill = (2 * 8e9 * 1000 + 524_288 * 500_500) / (989.5e12 * 0.5)  # 0.03287 s
+    assert w["latency_seconds"] == pytest.approx(prefill + 500 * memory, rel=1e-12)  # 10.85 s
+    per_query = prefill + 500 * memory / 256  # GPU-seconds: the query's share of the batch
+    assert w["gpu_seconds_per_query"] == pytest.approx(per_query, rel=1e-12)  # 0.0751
+    # Fleet: 1M × 0.0751 GPU-s / 86,400 s = 0.87 GPUs → 1; at a 2× peak 1.74 → 2; 48 GPU-hours a day.
+    assert w["gpus_needed"] == 1 and w["gpus_needed_peak"] == 2
+    assert w["gpu_hours_per_day"] == 48 and w["gpu_hours"] == 48 * 30
+    assert w["cost_per_day_usd"] == pytest.approx(96.0) and w["cost_per_query_usd"] == pytest.approx(96.0 / 1e6)
+    assert w["energy_mwh"] == pytest.approx(48 * 700 * 1.2 / 1e6 * 30)  # 700 W, PUE 1.2
+    # Compute: a single pass is the whole query: 2 × 8e9 × 1,500 + 524,288 × (1,500 × 1,501 / 2).
+    single = 2 * 8e9 * 1500 + 524_288 * 1_125_750
+    assert w["flops_per_query"] == pytest.approx(single) and w["multiplier_vs_single_pass"] == 1.0
+    assert w["flops"] == pytest.approx(single * 1e6 * 30)
+
+
+def test_json_keys_bands_and_totals(cli, scenario_file):
+    text = CHAT_8B + "  - {name: think, queries_per_day: 10K, prompt_tokens: 1000, output_tokens: 500, reasoning_tokens: {low: 8K, high: 16K}, samples: 4}\n"
+    plan = _plan(cli, scenario_file, text)
+    section = plan["test_time"]
+    chat, think = section["workloads"]
+    for key in ("flops_per_query", "single_pass_flops_per_query", "multiplier_vs_single_pass", "latency_seconds", "tokens_per_second_per_gpu",
+                "gpus_needed", "gpus_needed_peak", "gpu_hours_per_day", "cost_per_query_usd"):  # fmt: skip
+        assert key in think
+    for key in ("latency_seconds", "tokens_per_second_per_gpu", "gpus_needed_peak", "gpu_hours_per_day", "cost_per_query_usd"):
+        assert think[f"{key}_p10"] <= think[key] <= think[f"{key}_p90"], key
+        assert f"{key}_p10" in chat
+    # A range on reasoning tokens moves the compute, so the compute gets a band too.
+    assert think["flops_per_query_p10"] < think["flops_per_query"] < think["flops_per_query_p90"]
+    assert section["flops"] == pytest.approx(chat["flops"] + think["flops"])
+    assert section["gpu_hours"] == pytest.approx(chat["gpu_hours"] + think["gpu_hours"])
+    assert section["cost_usd"] == pytest.approx(chat["cost_usd"] + think["cost_usd"])
+    assert think["days"] == 365 and any(a["key"] == "test_time[1].days" for a in plan["assumptions"])
+
+
+def test_verifier_and_search_add_their_reads(cli, scenario_file):
+    base = "name: t\nmodel: {params: 8B, layers: 32, d_model: 4096, heads: 32, kv_heads: 8}\ntest_time:\n"
+    text = base + (
+        "  - {name: bon, queries_per_day: 1K, prompt_tokens: 1000, output_tokens: 500, reasoning_tokens: 2000, samples: 8,\n"
+        "     aggregation: best_of_n, verifier_params: 7B}\n"
+        "  - {name: beam, queries_per_day: 1K, prompt_tokens: 1000, output_tokens: 500,\n"
+        "     search: {beam_width: 4, steps: 10, tokens_per_step: 200, prm_params: 1B}}\n"
+    )
+    bon, beam = _plan(cli, scenario_file, text, "--samples", "0")["test_time"]["workloads"]
+    # Verifier reads the shared prompt once and each of 8 chains of 2,500 tokens: 2 × 7e9 × 21,000.
+    assert bon["scoring_flops_per_query"] == pytest.approx(2 * 7e9 * (1000 + 8 * 2500))
+    # Search: 4 beams of 10 × 200 reasoning + 500 answer tokens, all read by the 1B PRM.
+    assert beam["parallel_chains"] == 4 and beam["chain_tokens"] == 2500
+    assert beam["scoring_flops_per_query"] == pytest.approx(2 * 1e9 * (1000 + 4 * 2500))
+
+
+def test_mixture_of_experts_computes_with_active_parameters(cli, scenario_file):
+    text = "name: moe\nmodel: {params: 671B, active_params: 37B}\ntest_time:\n  - {name: chat, queries_per_day: 1K, prompt_tokens: 0, output_tokens: 1}\n"
+    w = _plan(cli, scenario_file, text, "--samples", "0")["test_time"]["workloads"][0]
+    # One token, no prompt: 2 × 37e9 + attention over 1 position (4 × L × d × 1).
+    assert w["flops_per_query"] == pytest.approx(2 * 37e9, rel=1e-4)
+    # 671 GB at bf16 does not fit 8 H100s (576 GB usable), so the replica has 16 or more GPUs.
+    assert w["gpus_per_replica"] >= 16
+
+
+def test_model_without_architecture_is_approximated_and_said_so(cli, scenario_file):
+    text = "name: t\nmodel: {params: 70.6B}\ntest_time:\n  - {name: chat, queries_per_day: 1K, prompt_tokens: 100, output_tokens: 100}\n"
+    plan = _plan(cli, scenario_file, text, "--samples", "0")
+    architecture = next(a for a in plan["assumptions"] if a["key"] == "test_time.architecture")
+    assert "layers 71" in architecture["value"] and "Kaplan" in architecture["source"]
+    # 2 × 71 layers × 8 KV heads × 128 × 2 bytes
+    assert plan["test_time"]["workloads"][0]["kv_cache_bytes_per_token"] == 2 * 71 * 8 * 128 * 2
+
+
+def test_workload_hardware_overrides_the_scenario(cli, scenario_file):
+    text = CHAT_8B.replace("    gpus_per_replica: 1\n", "    hardware: {accelerator: h200, precision: fp8}\n")
+    plan = _plan(cli, scenario_file, text, "--samples", "0")
+    w = plan["test_time"]["workloads"][0]
+    assert w["accelerator"] == "nvidia-h200-sxm-141gb" and w["precision"] == "fp8"
+    keys = {a["key"] for a in plan["assumptions"]}
+    assert "test_time[0].hardware.peak_flops" in keys
+    assert "test_time[0].hardware.mfu" not in keys  # a training default, unused for serving
+
+
+def test_sweep_over_reasoning_tokens_equals_single_plans(scenario_file):
+    path = scenario_file(CHAT_8B)
+    loaded = load_scenario(path)
+    values = [0, 1000, 30_000]
+    result = run_sweep(
+        loaded, [parse_vary("test_time[0].reasoning_tokens=" + ",".join(map(str, values)))], objective="test_time.gpu_hours",
+        minimize=True, conditions=[], top=None, samples=0, seed=0,
+    )  # fmt: skip
+    from scaling_cli.planner import build_plan
+
+    for i, tokens in enumerate(result.columns["test_time[0].reasoning_tokens"]):
+        single = build_plan(load_scenario(path, [f"test_time[0].reasoning_tokens={float(tokens)!r}"]), samples=0).to_dict()["test_time"]["workloads"][0]
+        for key in ("flops_per_query", "latency_seconds", "gpus_needed_peak", "cost_per_query_usd"):
+            assert result.columns[f"test_time.workloads[0].{key}"][i] == pytest.approx(single[key], rel=1e-12), key
+
+
+# --- bad input: one located line, exit 1 -----------------------------------------------------
+
+WORKLOAD = "name: t\nmodel:\n  params: 8B\ntest_time:\n  - name: w\n    queries_per_day: 1K\n    prompt_tokens: 100\n    output_tokens: 100\n"
+
+ERRORS = {
+    # name: (extra lines, expected line, column, fragment)
+    "misspelt key": ("    sample: 4\n", 9, 5, "unknown key 'sample'; did you mean 'samples'?"),
+    "best_of_n without verifier": ("    samples: 4\n    aggregation: best_of_n\n", 10, 18, "best_of_n needs verifier_params"),
+    "verifier with majority vote": ("    samples: 4\n    verifier_params: 7B\n", 10, 22, "verifier_params applies only to aggregation: best_of_n"),
+    "unknown aggregation": ("    aggregation: vote\n", 9, 18, "must be 'majority_vote' or 'best_of_n'"),
+    "zero samples": ("    samples: 0\n", 9, 14, "greater than or equal to 1"),
+    "fractional samples": ("    samples: 2.5\n", 9, 14, "whole number"),
+    "negative reasoning": ("    reasoning_tokens: -5\n", 9, 23, "greater than or equal to 0"),
+    "peak below average": ("    peak_to_average: 0.5\n", 9, 22, "greater than or equal to 1"),
+    "search and reasoning": (
+        "    reasoning_tokens: 1K\n    search: {beam_width: 4, steps: 10, tokens_per_step: 100, prm_params: 7B}\n", 9, 23, "remove reasoning_tokens",
+    ),
+    "search without a PRM": ("    search: {beam_width: 4, steps: 10, tokens_per_step: 100}\n", 9, 13, "search.prm_params: required key is missing"),
+    "unknown accelerator": ("    hardware: {accelerator: h10}\n", 9, 29, "did you mean 'h100'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ERRORS))
+def test_invalid_workload_is_one_located_line(case, cli, scenario_file):
+    extra, line, column, fragment = ERRORS[case]
+    path = scenario_file(WORKLOAD + extra)
+    result = cli("plan", path, "-f", "json")
+    assert result.exit_code == 1, result.stdout
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"{path}:{line}:{column}: test_time[0]."), first
+    assert fragment in first
+
+
+def test_missing_key_points_at_the_workload(cli, scenario_file):
+    path = scenario_file(WORKLOAD.replace("    output_tokens: 100\n", ""))
+    first = cli("plan", path).stderr.splitlines()[0]
+    assert first.startswith(f"{path}:5:") and "test_time[0].output_tokens: required key is missing" in first
+
+
+def test_replica_too_small_for_the_weights_is_an_error(cli, scenario_file):
+    text = "name: t\nmodel: {params: 70B}\ntest_time:\n  - {name: w, queries_per_day: 1K, prompt_tokens: 100, output_tokens: 100, gpus_per_replica: 1}\n"
+    result = cli("plan", scenario_file(text))
+    assert result.exit_code == 1 and result.stdout == "" and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: test_time[0].gpus_per_replica: 1 × H100 SXM5 80GB cannot hold")
+    assert "needs 2 GPUs per replica" in result.stderr
+
+
+# --- suspicious but legal: warnings -------------------------------------------------------------
+
+WARNINGS = {
+    "latency target out of reach": ("    reasoning_tokens: 20K\n    latency_target_seconds: 10\n", "exceeds latency_target_seconds 10"),
+    "context beyond 128K": ("    reasoning_tokens: 100K\n    revisions: 1\n", "beyond the 128K window"),
+    "fleet above the given count": ("    queries_per_day: 100M\n    hardware: {count: 1}\n", "but hardware.count is 1"),
+    "aggregation with one sample": ("    aggregation: majority_vote\n", "has no effect with samples: 1"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WARNINGS))
+def test_suspicious_workload_warns(case, cli, scenario_file):
+    extra, fragment = WARNINGS[case]
+    text = WORKLOAD.replace("    queries_per_day: 1K\n", "") if "queries_per_day" in extra else WORKLOAD
+    result = cli("plan", scenario_file(text + extra), "-f", "json", "--samples", "0")
+    assert result.exit_code == 0, result.stderr
+    assert any(fragment in w for w in result.json()["warnings"]), result.json()["warnings"]
+    assert f"warning: test_time[0] (w): " in result.stderr
+
+
+def test_plain_workload_does_not_warn(cli, scenario_file):
+    result = cli("plan", scenario_file(WORKLOAD), "-f", "json")
+    assert result.exit_code == 0 and result.stderr == "" and result.json()["warnings"] == []
