@@ -66,13 +66,11 @@ POST_TRAINING_METRICS: dict[str, Metric] = {
 POST_TRAINING_BANDED: frozenset[str] = frozenset({"ratio_to_pretraining", "wall_clock_days_per_model"})
 
 # --- test-time metrics (issue #5) ------------------------------------------------------------
-TEST_TIME_METRICS: dict[str, Metric] = {
-    "queries": Metric("Queries served", "queries"),
+TEST_TIME_METRICS: dict[str, Metric] = {  # in the reading order of the per-workload table
     "queries_per_day": Metric("Queries per day", "queries/day"),
-    "days": Metric("Days served", "days", "frac"),
     "prompt_tokens": Metric("Prompt tokens", "tokens"),
-    "output_tokens": Metric("Answer tokens per sample", "tokens"),
     "reasoning_tokens": Metric("Reasoning tokens per sample", "tokens"),
+    "output_tokens": Metric("Answer tokens per sample", "tokens"),
     "samples": Metric("Samples per query", "samples", "int"),
     "parallel_chains": Metric("Chains decoded side by side", "chains", "int"),
     "chain_tokens": Metric("Serial chain length", "tokens"),
@@ -94,11 +92,13 @@ TEST_TIME_METRICS: dict[str, Metric] = {
     "latency_target_seconds": Metric("Latency target", "s", "frac"),
     "gpu_seconds_per_query": Metric("GPU-seconds per query", "GPU-s", "frac"),
     "gpus_needed": Metric("GPUs for the average load", "GPUs", "int"),
-    "gpus_needed_peak": Metric("GPUs for the peak load", "GPUs", "int"),
     "peak_to_average": Metric("Peak-to-average load", "×", "frac"),
+    "gpus_needed_peak": Metric("GPUs for the peak load", "GPUs", "int"),
     "gpu_hours_per_day": Metric("GPU-hours per day (peak fleet)", "GPU-h", "frac"),
     "cost_per_query_usd": Metric("Cost per query", "USD", "usd"),
     "cost_per_day_usd": Metric("Cost per day", "USD", "usd"),
+    "days": Metric("Days served", "days", "frac"),
+    "queries": Metric("Queries served", "queries"),
 }
 TEST_TIME_BANDED: frozenset[str] = frozenset(
     {

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from scaling_cli.planner import build_plan
 from scaling_cli.planner.sweep import parse_vary, run_sweep
-from scaling_cli.scenario.loading import load_scenario
+from scaling_cli.scenario.loading import load_scenario, validate_document
+from scaling_cli.yaml_source import parse_yaml
 
 CHAT_8B = """
 name: chat-8b
@@ -131,8 +135,6 @@ def test_sweep_over_reasoning_tokens_equals_single_plans(scenario_file):
         loaded, [parse_vary("test_time[0].reasoning_tokens=" + ",".join(map(str, values)))], objective="test_time.gpu_hours",
         minimize=True, conditions=[], top=None, samples=0, seed=0,
     )  # fmt: skip
-    from scaling_cli.planner import build_plan
-
     for i, tokens in enumerate(result.columns["test_time[0].reasoning_tokens"]):
         single = build_plan(load_scenario(path, [f"test_time[0].reasoning_tokens={float(tokens)!r}"]), samples=0).to_dict()["test_time"]["workloads"][0]
         for key in ("flops_per_query", "latency_seconds", "gpus_needed_peak", "cost_per_query_usd"):
@@ -210,3 +212,34 @@ def test_suspicious_workload_warns(case, cli, scenario_file):
 def test_plain_workload_does_not_warn(cli, scenario_file):
     result = cli("plan", scenario_file(WORKLOAD), "-f", "json")
     assert result.exit_code == 0 and result.stderr == "" and result.json()["warnings"] == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    params=st.sampled_from(["1B", "8B", "70B", "405B"]),
+    prompt=st.integers(0, 50_000),
+    reasoning=st.integers(0, 60_000),
+    samples=st.integers(1, 256),
+    revisions=st.integers(0, 2),
+    caching=st.booleans(),
+    qpd=st.floats(0.01, 1e8),
+    target=st.one_of(st.none(), st.floats(0.5, 1e4)),
+)
+def test_any_workload_plans_to_finite_consistent_figures(params, prompt, reasoning, samples, revisions, caching, qpd, target):
+    text = (
+        f"name: p\nmodel: {{params: {params}}}\ntest_time:\n  - {{name: w, queries_per_day: {qpd!r}, prompt_tokens: {prompt}, output_tokens: 300, "
+        f"reasoning_tokens: {reasoning}, samples: {samples}, revisions: {revisions}, prefix_caching: {str(caching).lower()}"
+        + ("" if target is None else f", latency_target_seconds: {target!r}")
+        + "}\n"
+    )
+    plan = build_plan(validate_document(parse_yaml(text, "<p>")), samples=200)
+    w = plan.sections["test_time"]["workloads"][0]
+    assert w["multiplier_vs_single_pass"] >= 1 - 1e-12
+    assert w["gpus_needed"] <= w["gpus_needed_peak"] and w["gpus_needed_peak"] % w["gpus_per_replica"] == 0
+    assert 1 <= w["batch_size"] <= 256
+    # Latency is at least the serial chain at the fastest conceivable step: one read of the weights.
+    assert w["latency_seconds"] >= w["chain_tokens"] * w["decode_step_seconds"] * (1 - 1e-12)
+    # Bands are ordered (the point estimate, taken at central inputs through discrete replica and
+    # batch choices, need not lie inside them).
+    for key in ("latency_seconds", "gpu_hours_per_day", "cost_per_query_usd"):
+        assert 0 <= w[f"{key}_p10"] <= w[f"{key}_p90"]

@@ -5,44 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from scaling_cli.metrics import metric
+from scaling_cli.metrics import TEST_TIME_METRICS, metric
 from scaling_cli.render.model import Cell, Num, Table
 from scaling_cli.render.numbers import format_number
 
-#: Rows of the workload table, in reading order: the query, its compute, its serving, its fleet and bill.
-WORKLOAD_ROWS = (
-    "queries_per_day",
-    "prompt_tokens",
-    "reasoning_tokens",
-    "output_tokens",
-    "samples",
-    "chain_tokens",
-    "generated_tokens_per_query",
-    "flops_per_query",
-    "single_pass_flops_per_query",
-    "multiplier_vs_single_pass",
-    "scoring_flops_per_query",
-    "kv_cache_bytes_per_token",
-    "gpus_per_replica",
-    "batch_size",
-    "decode_bound",
-    "decode_step_seconds",
-    "tokens_per_second_per_gpu",
-    "latency_seconds",
-    "latency_target_seconds",
-    "gpu_seconds_per_query",
-    "gpus_needed",
-    "gpus_needed_peak",
-    "gpu_hours_per_day",
-    "cost_per_query_usd",
-    "cost_per_day_usd",
-    "days",
-    "flops",
-    "gpu_hours",
-    "cost_usd",
-    "energy_mwh",
-    "co2_tonnes",
-)
+#: Rows of the workload table: every test-time metric a workload has (in ``TEST_TIME_METRICS``
+#: reading order: the query, its compute, its serving, its fleet and bill), then these totals.
+TOTAL_ROWS = ("flops", "gpu_hours", "cost_usd", "energy_mwh", "co2_tonnes")
 
 
 def _cell(workload: dict[str, Any], key: str) -> Cell:
@@ -59,7 +28,7 @@ def _cell(workload: dict[str, Any], key: str) -> Cell:
 
 def workload_table(workloads: list[dict[str, Any]]) -> Table:
     rows = []
-    for key in WORKLOAD_ROWS:
+    for key in (*TEST_TIME_METRICS, *TOTAL_ROWS):
         values = [w.get(key) for w in workloads]
         if all(v is None or v == 0 and key == "scoring_flops_per_query" for v in values):
             continue
