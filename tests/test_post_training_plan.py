@@ -332,3 +332,29 @@ def test_alignment_pipeline_is_a_small_fraction_like_instructgpt():
     assert 0.0005 < alignment["ratio_to_pretraining"] < 0.0165
     assert ecosystem["ratio_to_pretraining"] > 1000 * alignment["ratio_to_pretraining"]
     assert [d["technique"] for d in alignment["derivatives"]] == ["full_finetune", "rl", "rl", "quantization"]
+
+
+def test_readme_post_training_keys_exist_in_real_output():
+    """Every `post_training.…` key in the README's post-training section is produced by the examples."""
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("## Post-training: derivative models", 1)[1].split("\n## ", 1)[0]
+    documented = set()
+    for line in section.splitlines():
+        if line.startswith("| `post_training"):
+            head, *siblings = line.split("|")[1].strip().strip("`").split("`, `")
+            documented.add(head)
+            documented.update(f"{head.rsplit('.', 1)[0]}.{sibling}" for sibling in siblings)
+    assert len(documented) >= 10
+    real: set[str] = set()
+
+    def walk(node, prefix):
+        for key, value in node.items():
+            path = f"{prefix}.{key}"
+            real.add(path)
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                real.add(path + "[]")
+                walk(value[0], path + "[]")
+
+    for name in ("derivative-ecosystem.scenario.yaml", "alignment-pipeline.scenario.yaml"):
+        walk(example(name)["post_training"], "post_training")
+    real.add("post_training")
+    assert sorted(documented - real) == []
