@@ -21,6 +21,12 @@ def by_name(steps):
     return {step.name: step for step in steps}
 
 
+def rl_steps(**inputs):
+    """An RL run of the 7B policy; defaults: rollouts generated, reference on, no reward model or critic, U = 1."""
+    defaults = dict(policy_params=N, generate=True, reward_params=None, reference=True, critic_params=None, updates_per_batch=1)
+    return by_name(pt.rl(**{**defaults, **inputs}))
+
+
 def test_full_finetune():
     # 6 · 7e9 params · 1e9 tokens · 3 epochs = 42e9 · 3e9 = 1.26e20
     steps = pt.full_finetune(N, 1e9, 3)
@@ -67,20 +73,7 @@ def test_distillation_without_generation_has_no_generation_step():
 def test_ppo_every_step_by_hand():
     # 10,000 prompts × 2 epochs = 20,000 visits, 1 sample each, 200-token prompts, 300-token responses.
     # Experience T = 20,000 · 1 · (200 + 300) = 1e7 tokens. Reward model and critic 1B, reference on.
-    steps = by_name(
-        pt.rl(
-            policy_params=N,
-            prompts=20_000,
-            samples_per_prompt=1,
-            prompt_tokens=200,
-            response_tokens=300,
-            generate=True,
-            reward_params=1e9,
-            reference=True,
-            critic_params=1e9,
-            updates_per_batch=1,
-        )
-    )
+    steps = rl_steps(prompts=20_000, samples_per_prompt=1, prompt_tokens=200, response_tokens=300, reward_params=1e9, critic_params=1e9)
     rollout = steps["rollout_generation"]
     assert rollout.prefill_flops == pytest.approx(5.6e16)  # 2 · 7e9 · (20,000 · 200 = 4e6)
     assert rollout.decode_flops == pytest.approx(8.4e16)  # 2 · 7e9 · (20,000 · 300 = 6e6)
@@ -95,20 +88,7 @@ def test_ppo_every_step_by_hand():
 
 def test_grpo_verifiable_without_reference():
     # 64 prompts/step × 100 steps = 6,400 visits, group of 8, 100-token prompts, 1,000-token responses.
-    steps = by_name(
-        pt.rl(
-            policy_params=N,
-            prompts=6_400,
-            samples_per_prompt=8,
-            prompt_tokens=100,
-            response_tokens=1000,
-            generate=True,
-            reward_params=None,
-            reference=False,
-            critic_params=None,
-            updates_per_batch=1,
-        )
-    )
+    steps = rl_steps(prompts=6_400, samples_per_prompt=8, prompt_tokens=100, response_tokens=1000, reference=False)
     assert set(steps) == {"rollout_generation", "policy_training"}
     # prefill once per prompt: 2 · 7e9 · 640,000 = 8.96e15; decode 2 · 7e9 · (6,400 · 8 · 1,000) = 7.168e17
     assert steps["rollout_generation"].prefill_flops == pytest.approx(8.96e15)
@@ -119,29 +99,16 @@ def test_grpo_verifiable_without_reference():
 
 def test_dpo_is_reference_and_policy_passes_only():
     # 50,000 prompts, a pair of responses each, 300 + 500 tokens: T = 50,000 · 2 · 800 = 8e7.
-    steps = by_name(
-        pt.rl(
-            policy_params=N,
-            prompts=50_000,
-            samples_per_prompt=2,
-            prompt_tokens=300,
-            response_tokens=500,
-            generate=False,
-            reward_params=None,
-            reference=True,
-            critic_params=None,
-            updates_per_batch=1,
-        )
-    )
+    steps = rl_steps(prompts=50_000, samples_per_prompt=2, prompt_tokens=300, response_tokens=500, generate=False)
     assert set(steps) == {"reference_forward", "policy_training"}
     assert steps["reference_forward"].flops == pytest.approx(1.12e18)  # 2 · 7e9 · 8e7
     assert steps["policy_training"].flops == pytest.approx(3.36e18)  # 6 · 7e9 · 8e7
 
 
 def test_ppo_updates_per_batch_multiply_training_only():
-    kwargs = dict(policy_params=N, prompts=1000, samples_per_prompt=1, prompt_tokens=100, response_tokens=100, generate=True, reward_params=1e9, reference=True, critic_params=1e9)
-    once = by_name(pt.rl(**kwargs, updates_per_batch=1))
-    four = by_name(pt.rl(**kwargs, updates_per_batch=4))
+    run = dict(prompts=1000, samples_per_prompt=1, prompt_tokens=100, response_tokens=100, reward_params=1e9, critic_params=1e9)
+    once = rl_steps(**run, updates_per_batch=1)
+    four = rl_steps(**run, updates_per_batch=4)
     for name in ("rollout_generation", "reward_scoring", "reference_forward", "critic_forward"):
         assert four[name].flops == once[name].flops
     for name in ("policy_training", "critic_training"):
@@ -200,17 +167,17 @@ def test_lora_is_cheaper_than_full_finetune(params, tokens, epochs):
     generate=st.booleans(),
 )
 def test_rl_steps_are_their_formulas(prompts, samples, prompt_tokens, response_tokens, reward, critic, reference, generate):
-    steps = pt.rl(
-        policy_params=N,
-        prompts=prompts,
-        samples_per_prompt=samples,
-        prompt_tokens=prompt_tokens,
-        response_tokens=response_tokens,
-        generate=generate,
-        reward_params=reward,
-        reference=reference,
-        critic_params=critic,
-        updates_per_batch=1,
+    steps = list(
+        rl_steps(
+            prompts=prompts,
+            samples_per_prompt=samples,
+            prompt_tokens=prompt_tokens,
+            response_tokens=response_tokens,
+            generate=generate,
+            reward_params=reward,
+            reference=reference,
+            critic_params=critic,
+        ).values()
     )
     for step in steps:
         per_token = {pt.TRAINING: 6.0, pt.FORWARD: 2.0, pt.GENERATION: 2.0}[step.kind]
