@@ -64,6 +64,17 @@ def test_chat_workload_by_hand(cli, scenario_file):
     assert w["flops"] == pytest.approx(single * 1e6 * 30)
 
 
+def test_workload_mfu_sets_the_compute_efficiency(cli, scenario_file):
+    # Halving the compute efficiency (0.5 → 0.25) doubles the prefill time of the chat query by hand
+    # above, 0.03287 s → 0.06574 s; its decode steps stay bandwidth-bound and unchanged.
+    text = CHAT_8B.replace("    gpus_per_replica: 1\n", "    gpus_per_replica: 1\n    hardware: {mfu: 0.25}\n")
+    slow = _plan(cli, scenario_file, text, "--samples", "0")["test_time"]["workloads"][0]
+    fast = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
+    prefill = (2 * 8e9 * 1000 + 524_288 * 500_500) / 989.5e12
+    assert slow["latency_seconds"] - fast["latency_seconds"] == pytest.approx(prefill / 0.25 - prefill / 0.5, rel=1e-9)
+    assert slow["decode_step_seconds"] == fast["decode_step_seconds"]
+
+
 def test_json_keys_bands_and_totals(cli, scenario_file):
     text = CHAT_8B + "  - {name: think, queries_per_day: 10K, prompt_tokens: 1000, output_tokens: 500, reasoning_tokens: {low: 8K, high: 16K}, samples: 4}\n"
     plan = _plan(cli, scenario_file, text)

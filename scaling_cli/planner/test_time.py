@@ -135,44 +135,68 @@ def _check_fits(index: int, workload: TestTimeWorkload, model: serving.ServedMod
     )
 
 
-def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, context: dict[str, Any], assumptions: Assumptions, sampler: Sampler) -> dict[str, Any]:
-    hw = _workload_hardware(index, workload, scenario, context["hardware"], assumptions, sampler)
-    compute_efficiency = hw.mfu if workload.hardware is not None and "mfu" in workload.hardware.model_fields_set else context["compute_efficiency"]
+def _served(index: int, workload: TestTimeWorkload, scenario: Scenario, hw: ResolvedHardware, context: dict[str, Any]) -> tuple[serving.ServedModel, serving.Device]:
+    """The model and accelerator as the roofline sees them; a workload's own ``hardware.mfu`` sets the compute efficiency."""
     if hw.accelerator.bandwidth_tb_s is None or hw.accelerator.memory_bytes is None:
         raise ScalingError(f"test_time[{index}]: the catalog has no memory size or bandwidth for {hw.accelerator.name}; serving cannot be planned")
-    arch = context["architecture"]
+    own_mfu = workload.hardware is not None and "mfu" in workload.hardware.model_fields_set
     model = serving.ServedModel(
         scenario.model.params,
         scenario.model.n_active,
-        arch,
+        context["architecture"],
         serving.BYTES_PER_ELEMENT[hw.precision],
         serving.kv_cache_bytes_per_element(hw.precision),
     )
-    device = serving.Device(hw.peak_flops, hw.accelerator.bandwidth_tb_s * 1e12, hw.accelerator.memory_bytes, compute_efficiency, context["bandwidth_efficiency"])
+    device = serving.Device(
+        hw.peak_flops,
+        hw.accelerator.bandwidth_tb_s * 1e12,
+        hw.accelerator.memory_bytes,
+        hw.mfu if own_mfu else context["compute_efficiency"],
+        context["bandwidth_efficiency"],
+    )
+    return model, device
+
+
+def _fleet_and_bill(workload: TestTimeWorkload, choice: serving.ServingChoice, hw: ResolvedHardware, peak_to_average: Any, days: Any) -> dict[str, Any]:
+    """GPUs for the average and peak load, and what the peak fleet, provisioned all day, costs."""
+    gpu_seconds_per_day = workload.queries_per_day * choice.gpu_seconds_per_request
+    # Sized for the peak, and holding at least one query's chains at once (the latency assumes it).
+    gpus_peak = np.maximum(serving.fleet_gpus(gpu_seconds_per_day, choice.gpus, peak_to_average), choice.replicas_per_request * choice.gpus)
+    gpu_hours_per_day = gpus_peak * HOURS_PER_DAY
+    cost_per_day = None if hw.price_per_hour is None else costing.cost_usd(gpu_hours_per_day, hw.price_per_hour)
+    energy = None if hw.power_w is None else costing.energy_mwh(gpu_hours_per_day, hw.power_w, hw.pue) * days
+    return {
+        "gpu_seconds_per_query": choice.gpu_seconds_per_request,
+        "gpus_needed": whole(serving.fleet_gpus(gpu_seconds_per_day, choice.gpus)),
+        "peak_to_average": peak_to_average,
+        "gpus_needed_peak": whole(gpus_peak),
+        "gpu_hours_per_day": gpu_hours_per_day,
+        "gpu_hours": gpu_hours_per_day * days,
+        "cost_per_query_usd": None if cost_per_day is None else cost_per_day / workload.queries_per_day,
+        "cost_per_day_usd": cost_per_day,
+        "cost_usd": None if cost_per_day is None else cost_per_day * days,
+        "energy_mwh": energy,
+        "co2_tonnes": None if energy is None or hw.carbon_kg_per_kwh is None else costing.co2_tonnes(energy, hw.carbon_kg_per_kwh),
+    }
+
+
+def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, context: dict[str, Any], assumptions: Assumptions, sampler: Sampler) -> dict[str, Any]:
+    hw = _workload_hardware(index, workload, scenario, context["hardware"], assumptions, sampler)
+    model, device = _served(index, workload, scenario, hw, context)
     shape = _query_shape(workload)
-    n_active, layers, width = scenario.model.n_active, arch.layers, arch.attention_width
+    n_active, layers, width = scenario.model.n_active, model.architecture.layers, model.architecture.attention_width
     scoring = _scoring_flops(workload, shape)
     per_query = flops.policy_flops(shape, n_active, layers, width) + scoring
     single = flops.single_pass_flops(shape.prompt_tokens, shape.answer_tokens, n_active, layers, width)
-    request = serving.RequestShape(
-        shape.prompt_tokens, shape.chains, shape.chain_tokens, shape.prefix_caching, flops.prefill_flops(shape, n_active, layers, width) + scoring
-    )
+    prefill = flops.prefill_flops(shape, n_active, layers, width)
+    request = serving.RequestShape(shape.prompt_tokens, shape.chains, shape.chain_tokens, shape.prefix_caching, prefill + scoring)
     choice = serving.serve_requests(model, device, request, workload.latency_target_seconds, workload.gpus_per_replica)
     if sampler.is_point and np.ndim(choice.gpus) == 0:  # a single plan; sweeps keep a clamped batch of 1
         _check_fits(index, workload, model, device, choice.gpus, request.full_context, hw.accelerator)
-
     days = workload.days if workload.days is not None else DAYS
     if workload.days is None:
         assumptions.add(f"test_time[{index}].days", DAYS, "days", DAYS_SOURCE)
     peak_to_average = workload.peak_to_average if workload.peak_to_average is not None else context["peak_to_average"]
-    gpu_seconds_per_day = workload.queries_per_day * choice.gpu_seconds_per_request
-    # The fleet is sized for the peak, and holds at least one query's chains at once (the latency assumes it).
-    gpus_peak = np.maximum(serving.fleet_gpus(gpu_seconds_per_day, choice.gpus, peak_to_average), choice.replicas_per_request * choice.gpus)
-    gpu_hours_per_day = gpus_peak * HOURS_PER_DAY  # the fleet is provisioned for the peak, all day
-    cost_per_day = None if hw.price_per_hour is None else costing.cost_usd(gpu_hours_per_day, hw.price_per_hour)
-    energy_per_day = None if hw.power_w is None else costing.energy_mwh(gpu_hours_per_day, hw.power_w, hw.pue)
-    energy = None if energy_per_day is None else energy_per_day * days
-    compute_share = np.mean(choice.compute_bound)
     return {
         "name": workload.name,
         "accelerator": hw.accelerator.id,
@@ -198,22 +222,12 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
         "batch_size": whole(choice.batch),
         "max_batch_in_memory": whole(choice.max_batch),
         "replicas_per_query": whole(choice.replicas_per_request),
-        "decode_bound": "compute" if compute_share > 0.5 else "memory bandwidth",
+        "decode_bound": "compute" if np.mean(choice.compute_bound) > 0.5 else "memory bandwidth",
         "decode_step_seconds": choice.step_seconds,
         "tokens_per_second_per_gpu": choice.tokens_per_second_per_gpu,
         "latency_seconds": choice.latency_seconds,
         "latency_target_seconds": workload.latency_target_seconds,
-        "gpu_seconds_per_query": choice.gpu_seconds_per_request,
-        "gpus_needed": whole(serving.fleet_gpus(gpu_seconds_per_day, choice.gpus)),
-        "gpus_needed_peak": whole(gpus_peak),
-        "peak_to_average": peak_to_average,
-        "gpu_hours_per_day": gpu_hours_per_day,
-        "gpu_hours": gpu_hours_per_day * days,
-        "cost_per_query_usd": None if cost_per_day is None else cost_per_day / workload.queries_per_day,
-        "cost_per_day_usd": cost_per_day,
-        "cost_usd": None if cost_per_day is None else cost_per_day * days,
-        "energy_mwh": energy,
-        "co2_tonnes": None if energy is None or hw.carbon_kg_per_kwh is None else costing.co2_tonnes(energy, hw.carbon_kg_per_kwh),
+        **_fleet_and_bill(workload, choice, hw, peak_to_average, days),
     }
 
 
