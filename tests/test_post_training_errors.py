@@ -72,6 +72,12 @@ CASES = {
         7,
         "post_training[0].hardware.acelerator: unknown key 'acelerator'; did you mean 'accelerator'?",
     ),
+    "pretraining deadline in group hardware": (
+        "    technique: full_finetune\n    tokens: 1B\n    hardware:\n      deadline_days: 3\n",
+        11,
+        22,
+        "post_training[0].hardware.deadline_days: deadline_days sizes the pretraining cluster",
+    ),
     "unknown accelerator in group hardware": (
         "    technique: full_finetune\n    tokens: 1B\n    hardware:\n      accelerator: h10\n",
         11,

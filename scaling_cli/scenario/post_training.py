@@ -58,6 +58,13 @@ class DerivativeGroup(StrictModel):
     technique: str = Field(description=f"One of: {', '.join(TECHNIQUES)}.")
     count: DerivativeCount = Field(1, description="Derivative models built this way (whole number, or a range {low, high}); 0 switches the group off.")
 
+    @model_validator(mode="after")
+    def _no_deadline(self) -> DerivativeGroup:
+        hardware = getattr(self, "hardware", None)
+        if hardware is not None and "deadline_days" in hardware.model_fields_set:
+            raise user_error("group_deadline", "deadline_days sizes the pretraining cluster; give a derivative group hardware.count instead", field="hardware.deadline_days")
+        return self
+
 
 class FullFinetune(DerivativeGroup):
     """Every weight trains: 6·N·D·epochs (Kaplan et al. 2020 §2.1)."""
