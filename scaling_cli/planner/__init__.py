@@ -20,6 +20,7 @@ from scaling_cli.planner.hardware import resolve_hardware
 from scaling_cli.planner.post_training import plan_post_training, post_training_warnings
 from scaling_cli.planner.pretraining import plan_pretraining, pretraining_warnings, solve_pretraining
 from scaling_cli.planner.test_time import plan_test_time, test_time_warnings
+from scaling_cli.planner.total import plan_total
 from scaling_cli.result import Plan
 from scaling_cli.scenario.loading import LoadedScenario
 from scaling_cli.scenario.realize import realize
@@ -31,11 +32,13 @@ def evaluate(scenario: Scenario, sampler: Sampler, assumptions: Assumptions) -> 
     realized = solve_pretraining(realize(scenario, sampler), assumptions)
     hardware = resolve_hardware(realized.hardware, assumptions, sampler)
     pretraining = None if realized.pretraining is None else plan_pretraining(realized.model, realized.pretraining, hardware, assumptions)
-    return {
+    sections = {
         "pretraining": pretraining,
         "post_training": plan_post_training(realized, hardware, assumptions, sampler, pretraining),
         "test_time": plan_test_time(realized, hardware, assumptions, sampler),
     }
+    sections["total"] = plan_total(sections, sampler)
+    return sections
 
 
 def build_plan(loaded: LoadedScenario, *, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED) -> Plan:

@@ -7,8 +7,10 @@ import io
 import json
 from typing import Any
 
-from scaling_cli.render.model import Table, cell_raw
-from scaling_cli.render.numbers import format_cell
+from scaling_cli.render.model import BarChart, Table, cell_raw
+from scaling_cli.render.numbers import format_cell, format_number
+
+BAR_WIDTH = 40
 
 
 def to_json(document: dict[str, Any]) -> str:
@@ -29,9 +31,30 @@ def _csv_value(value: Any) -> Any:
     return repr(value) if isinstance(value, float) else value
 
 
-def to_markdown(tables: list[Table]) -> str:
+def bar_lines(chart: BarChart, glyph: str, tiny: str) -> list[str]:
+    """``label  ████████  1.2e24 FLOP  37%`` lines, bars scaled to the largest item; a non-zero value
+    too small for one ``glyph`` gets a ``tiny`` mark so it is not mistaken for zero."""
+    items = [(label, value) for label, value in chart.items if value is not None]
+    if not items:
+        return []
+    largest = max(value for _, value in items) or 1.0
+    total = sum(value for _, value in items) or 1.0
+    width = max(len(label) for label, _ in items)
+    lines = []
+    for label, value in items:
+        length = int(round(BAR_WIDTH * value / largest))
+        bar = glyph * length if length else (tiny if value else "")
+        shown = format_number(value, chart.style) + (f" {chart.unit}" if chart.unit else "")
+        lines.append(f"{label.ljust(width)}  {bar.ljust(BAR_WIDTH)}  {shown}  {100 * value / total:.1f}%")
+    return lines
+
+
+def to_markdown(tables: list[Table | BarChart]) -> str:
     parts = []
     for table in tables:
+        if isinstance(table, BarChart):
+            parts.append("\n".join([f"### {table.title}", "", "```", *bar_lines(table, "█", "▏"), "```"]))
+            continue
         lines = [f"### {table.title}", ""] if table.title else []
         lines.append("| " + " | ".join(_md(c) for c in table.columns) + " |")
         lines.append("|" + "|".join("---:" if i in table.numeric else "---" for i in range(len(table.columns))) + "|")
@@ -46,10 +69,13 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def to_plain_text(tables: list[Table]) -> str:
+def to_plain_text(tables: list[Table | BarChart]) -> str:
     """Aligned columns, no box drawing, no truncation: what a pipe or a log file gets."""
     parts = []
     for table in tables:
+        if isinstance(table, BarChart):
+            parts.append("\n".join([table.title, *bar_lines(table, "#", ".")]))
+            continue
         cells = [list(table.columns)] + [[format_cell(c) for c in row] for row in table.rows]
         widths = [max(len(r[i]) for r in cells) for i in range(len(table.columns))]
         lines = [table.title] if table.title else []
@@ -61,7 +87,7 @@ def to_plain_text(tables: list[Table]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def to_rich_text(tables: list[Table], *, width: int | None = None, color: bool = True) -> str:
+def to_rich_text(tables: list[Table | BarChart], *, width: int | None = None, color: bool = True) -> str:
     """Boxed tables for a terminal. Numbers never wrap or truncate (``no_wrap`` + fold overflow)."""
     from rich import box
     from rich.console import Console
@@ -70,6 +96,12 @@ def to_rich_text(tables: list[Table], *, width: int | None = None, color: bool =
 
     console = Console(file=io.StringIO(), width=width, force_terminal=True, no_color=None if color else True, highlight=False, soft_wrap=False)
     for index, table in enumerate(tables):
+        if isinstance(table, BarChart):
+            console.print()
+            console.print(Text(table.title, style="bold"))
+            for line in bar_lines(table, "█", "▏"):
+                console.print(Text(line, style="green"))
+            continue
         rich_table = RichTable(title=Text(table.title, style="bold") if table.title else None, box=box.SIMPLE_HEAD, title_justify="left")
         for i, column in enumerate(table.columns):
             numeric = i in table.numeric

@@ -29,3 +29,13 @@ class Table:
 
 def cell_raw(cell: Cell) -> Any:
     return cell.value if isinstance(cell, Num) else cell
+
+
+@dataclass
+class BarChart:
+    """Horizontal bars (drawn under the tables): one per item, length proportional to its value."""
+
+    title: str
+    items: list[tuple[str, float]]
+    style: str = "sci"
+    unit: str = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scaling_cli.metrics import metric
-from scaling_cli.render.model import Num, Table
+from scaling_cli.render.model import BarChart, Num, Table
 from scaling_cli.result import Plan
 
 SECTION_TITLES = {
@@ -59,8 +59,22 @@ def plan_tables(plan: Plan) -> list[Table]:
             continue
         tables.append(metric_table(f"{SECTION_TITLES.get(name, name)} — {plan.name}", section))
         tables.extend(section_detail_tables(name, section))
+    tables.extend(plan_charts(plan))
     tables.extend(assumptions_tables(plan.assumptions))
     return tables
+
+
+def plan_charts(plan: Plan) -> list[BarChart]:
+    """Compute by phase, and by derivative group / workload, as bars under the tables."""
+    charts = []
+    phases = [(SECTION_TITLES[name], plan.sections[name]["flops"]) for name in ("pretraining", "post_training", "test_time") if plan.sections.get(name)]
+    if len(phases) > 1:
+        charts.append(BarChart("Compute by phase", phases, "sci", "FLOP"))
+    for name, list_key in (("post_training", "derivatives"), ("test_time", "workloads")):
+        items = (plan.sections.get(name) or {}).get(list_key) or []
+        if len(items) > 1:
+            charts.append(BarChart(f"{SECTION_TITLES[name]} compute by {list_key[:-1].replace('derivative', 'derivative group')}", [(i["name"], i["flops"]) for i in items], "sci", "FLOP"))
+    return charts
 
 
 def assumptions_tables(assumptions: list[Any]) -> list[Table]:
@@ -93,7 +107,16 @@ def section_detail_tables(name: str, section: dict[str, Any]) -> list[Table]:
         from scaling_cli.render.test_time_views import test_time_tables
 
         return test_time_tables(section)
+    if name == "total":
+        return [shares_table(section)]
     return list_tables(name, section)
+
+
+def shares_table(total: dict[str, Any]) -> Table:
+    """Each phase's share of lifecycle compute and cost."""
+    flops, costs = total.get("shares") or {}, total.get("cost_shares") or {}
+    rows = [[SECTION_TITLES[phase], Num(flops.get(phase), "frac"), Num(costs.get(phase), "frac")] for phase in ("pretraining", "post_training", "test_time")]
+    return Table(title="Lifecycle shares", columns=["Phase", "Share of FLOP", "Share of cost"], rows=rows, numeric={1, 2})
 
 
 def list_tables(name: str, section: dict[str, Any]) -> list[Table]:
