@@ -142,7 +142,8 @@ def _document_path(loc: tuple[Any, ...], data: Any) -> PathKey:
             node = node[part]
             path.append(part)
         elif index == len(loc) - 1 and isinstance(part, str) and isinstance(node, dict) and "[" not in part and "-" not in part:
-            path.append(part)  # a missing key: name it, locate its parent
+            if part not in {v for v in node.values() if isinstance(v, str)}:  # a union tag is not a key
+                path.append(part)  # a missing key: name it, locate its parent
     return tuple(path)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, ValidationError, ValidatorFunctionWrapHandler, WrapValidator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
 
 from scaling_cli.engine.uncertainty import central
 from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveCount, PositiveQuantity, StrictModel, uncertain, user_error
@@ -246,26 +246,8 @@ def _known_technique(value: Any) -> Any:
     return value
 
 
-def _group_level_errors(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    """Re-raise a group-level error (unknown key, invalid combination) from the list item itself.
-
-    Raised inside a union member, its location ends with the technique tag, which the file locator
-    would read as a missing key; from here it points at the key the error names (or at the group).
-    """
-    try:
-        return handler(value)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        if len(errors) != 1 or tuple(errors[0]["loc"]) not in {(t,) for t in TECHNIQUES}:
-            raise
-        error = errors[0]
-        context = {k: v for k, v in (error.get("ctx") or {}).items() if k != "message"}
-        raise user_error(error["type"], error["msg"], **context) from None
-
-
 PostTrainingGroup = Annotated[
     Union[FullFinetune, Lora, Distillation, ReinforcementLearning, Pruning, Quantization, SyntheticData, BestOfN],
     Field(discriminator="technique"),
     BeforeValidator(_known_technique),
-    WrapValidator(_group_level_errors),
 ]
