@@ -321,6 +321,32 @@ def compare(
 
 @app.command()
 @error_boundary
+def plot(
+    scenario: Annotated[Optional[str], typer.Argument(help="Scenario YAML file; omit for the built-in default.", metavar="[SCENARIO]")] = None,
+    out: Annotated[str, typer.Option("--out", "-o", help="Picture to write: FILE.svg or FILE.png.", metavar="FILE")] = ...,  # type: ignore[assignment]
+    force: ForceOption = False,
+    overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario value: PATH=VALUE.", metavar="PATH=VALUE")] = None,
+) -> None:
+    """Draw the lifecycle breakdown, the loss-vs-compute frontier and cumulative compute over time (needs the [plot] extra)."""
+    from pathlib import Path
+
+    from scaling_cli.errors import UsageError
+    from scaling_cli.output import write_file_atomically
+    from scaling_cli.planner import build_plan
+    from scaling_cli.plotting import draw_plan
+    from scaling_cli.scenario.loading import load_scenario
+
+    target = Path(out)
+    kind = target.suffix.lower().lstrip(".")
+    if kind not in ("svg", "png"):
+        raise UsageError(f"--out {out}: the picture must be a .svg or .png file")
+    plan = build_plan(load_scenario(scenario, overrides or ()))
+    write_file_atomically(target, draw_plan(plan, kind), force=force)
+    _stderr(f"wrote {target}")
+
+
+@app.command()
+@error_boundary
 def reference(
     in_sample: Annotated[bool, typer.Option("--in-sample", help="Predict each run with the full fit instead of leaving it out.")] = False,
     fmt: FormatOption = OutputFormat.table,

@@ -23,7 +23,7 @@ def write_output(text: str, path: str | None, *, force: bool = False) -> None:
     write_file_atomically(Path(path), text, force=force)
 
 
-def write_file_atomically(target: Path, text: str, *, force: bool) -> None:
+def write_file_atomically(target: Path, text: str | bytes, *, force: bool) -> None:
     if target.is_dir():
         raise ScalingError(f"{target}: is a directory; give a file name")
     if target.exists() and not force:
@@ -33,8 +33,12 @@ def write_file_atomically(target: Path, text: str, *, force: bool) -> None:
         raise ScalingError(f"{target}: directory {directory} does not exist")
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(handle, "wb") as binary:
+                binary.write(text)
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                stream.write(text)
         os.replace(temporary, target)
     except BaseException:
         try:
