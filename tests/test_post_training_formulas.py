@@ -54,7 +54,7 @@ def test_lora_adapters_add_six_n_adapter_d():
 
 def test_distillation_teacher_generates_and_labels_then_student_trains():
     # Teacher 70B, student 8B on 100B tokens; the teacher writes 10B tokens and labels 100B.
-    steps = by_name(pt.distillation(70e9, 8e9, 100e9, 1, generated_tokens=10e9, labelled_tokens=100e9))
+    steps = by_name(pt.distillation(70e9, 8e9, 100e9, 1, generated_tokens=10e9, labelled_tokens=100e9, sample_tokens=1024))
     assert steps["teacher_generation"].kind == pt.GENERATION
     assert steps["teacher_generation"].flops == pytest.approx(1.4e21)  # 2 · 70e9 · 10e9
     assert steps["teacher_generation"].prefill_flops == 0
@@ -65,7 +65,7 @@ def test_distillation_teacher_generates_and_labels_then_student_trains():
 
 
 def test_distillation_without_generation_has_no_generation_step():
-    steps = pt.distillation(70e9, 8e9, 100e9, 2, generated_tokens=None, labelled_tokens=100e9)
+    steps = pt.distillation(70e9, 8e9, 100e9, 2, generated_tokens=None, labelled_tokens=100e9, sample_tokens=1024)
     assert [s.name for s in steps] == ["teacher_labelling", "student_training"]
     assert steps[1].flops == pytest.approx(6 * 8e9 * 200e9)  # 2 epochs
 
@@ -129,11 +129,11 @@ def test_quantization_ptq_and_qat():
 
 
 def test_synthetic_data_generation_and_filter():
-    steps = by_name(pt.synthetic_data(N, 1e9, 1e9))
+    steps = by_name(pt.synthetic_data(N, 1e9, 1e9, 1024))
     assert steps["generation"].kind == pt.GENERATION
     assert steps["generation"].flops == pytest.approx(1.4e19)  # 2 · 7e9 · 1e9
     assert steps["filtering"].flops == pytest.approx(2e18)  # 2 · 1e9 · 1e9
-    assert [s.name for s in pt.synthetic_data(N, 1e9, None)] == ["generation"]
+    assert [s.name for s in pt.synthetic_data(N, 1e9, None, 1024)] == ["generation"]
 
 
 def test_best_of_n_generation_and_scoring():
@@ -194,12 +194,12 @@ def test_every_technique_broadcasts_over_sample_arrays(values):
     cases = [
         lambda x: pt.full_finetune(x, 1e9, 2),
         lambda x: pt.lora(x, 1e9, 2, pt.lora_adapter_params(8, 32, 4096)),
-        lambda x: pt.distillation(x, 1e9, x, 1, x, 1e9),
+        lambda x: pt.distillation(x, 1e9, x, 1, x, 1e9, 1024),
         lambda x: pt.rl(policy_params=x, prompts=1e4, samples_per_prompt=8, prompt_tokens=x / 1e6, response_tokens=1e3, generate=True, reward_params=x, reference=True, critic_params=x, updates_per_batch=2),
         lambda x: pt.pruning(x, 262_144, x / 2, 1e9),
         lambda x: pt.ptq(x, x),
         lambda x: pt.qat(x, 1e9),
-        lambda x: pt.synthetic_data(x, 1e9, x),
+        lambda x: pt.synthetic_data(x, 1e9, x, 1024),
         lambda x: pt.best_of_n(x, 1e3, 4, 100, x / 1e6, 1e9),
     ]
     for build in cases:

@@ -122,7 +122,7 @@ def test_mixture_of_experts_computes_with_active_parameters(cli, scenario_file):
 def test_model_without_architecture_is_approximated_and_said_so(cli, scenario_file):
     text = "name: t\nmodel: {params: 70.6B}\ntest_time:\n  - {name: chat, queries_per_day: 1K, prompt_tokens: 100, output_tokens: 100}\n"
     plan = _plan(cli, scenario_file, text, "--samples", "0")
-    architecture = next(a for a in plan["assumptions"] if a["key"] == "test_time.architecture")
+    architecture = next(a for a in plan["assumptions"] if a["key"] == "serving.architecture")
     assert "layers 71" in architecture["value"] and "Kaplan" in architecture["source"]
     # 2 × 71 layers × 8 KV heads × 128 × 2 bytes
     assert plan["test_time"]["workloads"][0]["kv_cache_bytes_per_token"] == 2 * 71 * 8 * 128 * 2

@@ -45,6 +45,12 @@ class Step:
     flops: ArrayLike
     #: generation only: the part of ``flops`` spent prefilling prompts (compute-bound, not decode)
     prefill_flops: ArrayLike = 0.0
+    #: generation only, the request stream a server sees: ``requests`` prompts of ``prompt_tokens``,
+    #: each followed by ``samples`` sequences of ``sample_tokens`` decoded side by side
+    requests: ArrayLike = 0.0
+    prompt_tokens: ArrayLike = 0.0
+    samples: ArrayLike = 1.0
+    sample_tokens: ArrayLike = 0.0
 
     @property
     def decode_flops(self) -> ArrayLike:
@@ -61,11 +67,19 @@ def forward_step(name: str, params: ArrayLike, tokens: ArrayLike) -> Step:
     return Step(name, FORWARD, params, tokens, FORWARD_FLOP_PER_PARAM_TOKEN * params * tokens)
 
 
-def generation_step(name: str, params: ArrayLike, prompt_tokens: ArrayLike, generated_tokens: ArrayLike) -> Step:
-    """2·N per prompt token prefilled and per token generated (DOMAIN.md §3)."""
-    prefill = FORWARD_FLOP_PER_PARAM_TOKEN * params * prompt_tokens
-    decode = FORWARD_FLOP_PER_PARAM_TOKEN * params * generated_tokens
-    return Step(name, GENERATION, params, prompt_tokens + generated_tokens, prefill + decode, prefill)
+def generation_step(name: str, params: ArrayLike, requests: ArrayLike, prompt_tokens: ArrayLike, samples: ArrayLike, sample_tokens: ArrayLike) -> Step:
+    """``requests`` prompts, each prefilled once and followed by ``samples`` sampled sequences of
+    ``sample_tokens``: 2·N per prompt token prefilled and per token generated (DOMAIN.md §3). The
+    stream's shape is kept so the serving roofline can time it (batch, KV-cache reads)."""
+    prefill = FORWARD_FLOP_PER_PARAM_TOKEN * params * requests * prompt_tokens
+    decode = FORWARD_FLOP_PER_PARAM_TOKEN * params * requests * samples * sample_tokens
+    tokens = requests * (prompt_tokens + samples * sample_tokens)
+    return Step(name, GENERATION, params, tokens, prefill + decode, prefill, requests, prompt_tokens, samples, sample_tokens)
+
+
+def written_samples(name: str, params: ArrayLike, generated_tokens: ArrayLike, sample_tokens: ArrayLike) -> Step:
+    """A model writing ``generated_tokens`` as samples of ``sample_tokens`` each, from no prompt."""
+    return generation_step(name, params, generated_tokens / sample_tokens, 0.0, 1.0, sample_tokens)
 
 
 def full_finetune(params: ArrayLike, tokens: ArrayLike, epochs: ArrayLike) -> list[Step]:
@@ -99,13 +113,14 @@ def distillation(
     epochs: ArrayLike,
     generated_tokens: ArrayLike | None,
     labelled_tokens: ArrayLike | None,
+    sample_tokens: ArrayLike,
 ) -> list[Step]:
     """Offline distillation (DOMAIN.md §2): the teacher writes data (2·N_T per generated token,
     decoded) and/or labels it with its output distribution (2·N_T per token, a forward pass), then the
     student trains on ``tokens`` (6·N_S·D·epochs; Hinton et al. 2015 for soft labels)."""
     steps = []
     if generated_tokens is not None:
-        steps.append(generation_step("teacher_generation", teacher_params, 0.0, generated_tokens))
+        steps.append(written_samples("teacher_generation", teacher_params, generated_tokens, sample_tokens))
     if labelled_tokens is not None:
         steps.append(forward_step("teacher_labelling", teacher_params, labelled_tokens))
     steps.append(training_step("student_training", student_params, tokens * epochs))
@@ -115,7 +130,7 @@ def distillation(
 def sampled_responses(params: ArrayLike, prompts: ArrayLike, samples: ArrayLike, prompt_tokens: ArrayLike, response_tokens: ArrayLike) -> Step:
     """``samples`` responses per prompt: each prompt is prefilled once and shared by its samples
     (prefix caching, as vLLM does for n > 1), each response decoded token by token."""
-    return generation_step("rollout_generation", params, prompts * prompt_tokens, prompts * samples * response_tokens)
+    return generation_step("rollout_generation", params, prompts, prompt_tokens, samples, response_tokens)
 
 
 def rl(
@@ -180,10 +195,10 @@ def qat(params: ArrayLike, training_tokens: ArrayLike) -> list[Step]:
     return [training_step("qat_training", params, training_tokens)]
 
 
-def synthetic_data(generator_params: ArrayLike, generated_tokens: ArrayLike, filter_params: ArrayLike | None) -> list[Step]:
+def synthetic_data(generator_params: ArrayLike, generated_tokens: ArrayLike, filter_params: ArrayLike | None, sample_tokens: ArrayLike) -> list[Step]:
     """Generation, 2·N_gen per generated token (decoded), plus an optional filter or reward model that
     reads every generated token, 2·N_F·D (DOMAIN.md §2). Training on the data is a separate group."""
-    steps = [generation_step("generation", generator_params, 0.0, generated_tokens)]
+    steps = [written_samples("generation", generator_params, generated_tokens, sample_tokens)]
     if filter_params is not None:
         steps.append(forward_step("filtering", filter_params, generated_tokens))
     return steps

@@ -11,24 +11,32 @@ PPO-ptx: 60 of GPT-3's 3,640 petaflop/s-days, 1.65%; Ouyang et al. 2022 §5.1).
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Any, Callable
 
+import numpy as np
+
 from scaling_cli.engine import post_training as formulas
+from scaling_cli.engine import serving
 from scaling_cli.engine.uncertainty import Sampler, central
+from scaling_cli.engine.units import SECONDS_PER_HOUR
+from scaling_cli.errors import ScalingError
 from scaling_cli.planner.assumptions import Assumptions
-from scaling_cli.planner.costing import training_time_and_cost
+from scaling_cli.planner.costing import time_and_cost
 from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, resolve_hardware
+from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device
 from scaling_cli.scenario.root import Scenario
 
-#: Decode utilization of generation steps (FLOP at 2·N per token ÷ dense peak), and its spread.
-DEFAULT_DECODE_MFU = 0.05
-DECODE_MFU_LOG_SIGMA = 1.08
-DECODE_EFFICIENCY_KEY = "decode-efficiency"
-DECODE_MFU_SOURCE = (
-    "decode is memory-bandwidth bound: Sardana et al. 2023 (arXiv 2401.00448) note inference MFU 'can be as low as ~1%' "
-    "(their code defaults generation MFU to 0.01); RL frameworks spend 80-90% of run time generating (OpenRLHF, "
-    "arXiv 2405.11143), which implies ~1-3% against training MFU; a batch-64 decode on an H100 is capped near 22% "
-    "(B × HBM bandwidth ÷ peak, DOMAIN.md §3). Median 0.05, log-normal σ 1.08: P10-P90 0.0125-0.2"
+#: Mean length of one generated sample when distillation or synthetic data do not say.
+DEFAULT_SAMPLE_TOKENS = 1024
+SAMPLE_TOKENS_SOURCE = (
+    "planning convention for chat-length samples (DeepSeek-R1's summaries average 689 tokens, arXiv 2501.12948); "
+    "reasoning traces run 10-20x longer (DeepSeek-R1-0528: 12K-23K tokens per AIME question) - set sample_tokens"
+)
+GENERATION_SOURCE = (
+    "serving roofline (engine/serving.py, the same as test-time): decode step = max(compute, weight + KV-cache reads ÷ "
+    "HBM bandwidth) at the largest batch that fits (≤ 256) on the smallest tensor-parallel replica that holds the model; "
+    "prefill at the serving compute efficiency"
 )
 #: Calibration set of post-training quantization and one-shot pruning.
 DEFAULT_CALIBRATION_TOKENS = 128 * 2048
@@ -60,6 +68,14 @@ ADDITIVE = ("productive_gpu_hours", "gpu_hours", "cost_usd", "energy_mwh", "co2_
 STEP_FIGURES = ("gpu_hours", "cost_usd", "energy_mwh")
 
 
+def _roofline_generation(group: Any) -> bool:
+    """True when a group generates and does not state its own decode utilization."""
+    generates = group.technique in ("synthetic_data", "best_of_n") or (
+        group.technique == "distillation" and group.teacher_generated_tokens is not None
+    ) or (group.technique == "rl" and group.algorithm != "dpo")
+    return generates and getattr(group, "decode_mfu", None) is None
+
+
 def plan_post_training(
     scenario: Scenario, hardware: ResolvedHardware, assumptions: Assumptions, sampler: Sampler, pretraining: dict[str, Any] | None
 ) -> dict[str, Any] | None:
@@ -71,13 +87,17 @@ def plan_post_training(
     # exactly this, and reusing the resolved block keeps its defaults listed once.
     shared = dataclasses.replace(hardware, count=None)
     pretraining_flops = None if pretraining is None else pretraining["flops"]
+    decodes = any(_roofline_generation(group) for group in scenario.post_training)
+    defaults = serving_defaults(scenario.model, sampler, assumptions) if decodes else None
+    if decodes:
+        assumptions.add("post_training.generation", "serving roofline", "", GENERATION_SOURCE)
     derivatives = []
     for index, group in enumerate(scenario.post_training):
         scope = f"post_training[{index}]"
         group_hardware = shared
         if group.hardware is not None:
             group_hardware = resolve_hardware(merge_hardware(scenario.hardware, group.hardware), assumptions, sampler, scope=f"{scope}.hardware")
-        derivatives.append(plan_group(group, scope, scenario, group_hardware, assumptions, sampler, pretraining_flops))
+        derivatives.append(plan_group(group, scope, scenario, group_hardware, assumptions, defaults, pretraining_flops))
     flops = sum((d["flops"] for d in derivatives), 0.0)
     return {
         "derivative_groups": len(derivatives),
@@ -90,16 +110,22 @@ def plan_post_training(
 
 
 def plan_group(
-    group: Any, scope: str, scenario: Scenario, hardware: ResolvedHardware, assumptions: Assumptions, sampler: Sampler, pretraining_flops: Any
+    group: Any,
+    scope: str,
+    scenario: Scenario,
+    hardware: ResolvedHardware,
+    assumptions: Assumptions,
+    serving_defaults: ServingDefaults | None,
+    pretraining_flops: Any,
 ) -> dict[str, Any]:
     """One derivative group: per-model steps, their time and cost, × count."""
     steps = STEP_BUILDERS[group.technique](group, scenario, scope, assumptions)
-    generates = any(step.kind == formulas.GENERATION for step in steps)
-    decode_mfu = decode_utilization(group.decode_mfu, scope, assumptions, sampler) if generates else None
-    count = group.count
-    per_step = [step_time_and_cost(step, hardware, decode_mfu) for step in steps]
+    decode_mfu = getattr(group, "decode_mfu", None)
+    timing = [step_seconds(step, scope, scenario, hardware, decode_mfu, serving_defaults) for step in steps]
+    per_step = [time_and_cost(seconds.productive_hours, hardware) for seconds in timing]
     per_model = add_blocks(per_step, (*ADDITIVE, "wall_clock_days"))
     flops_per_model = formulas.total_flops(steps)
+    count = group.count
     return {
         "name": group.name,
         "technique": group.technique,
@@ -110,7 +136,7 @@ def plan_group(
         "flops": flops_per_model * count,
         "ratio_to_pretraining": None if pretraining_flops is None else flops_per_model * count / pretraining_flops,
         "mfu": hardware.mfu,
-        "decode_mfu": decode_mfu,
+        "decode_mfu": effective_decode_mfu(steps, timing, hardware),
         **scaled(per_model, count),
         "gpus": hardware.count,
         "wall_clock_days_per_model": per_model["wall_clock_days"],
@@ -129,38 +155,62 @@ def plan_group(
     }
 
 
-def step_time_and_cost(step: formulas.Step, hardware: ResolvedHardware, decode_mfu: Any) -> dict[str, Any]:
-    """Time and cost of one step of one derivative: generation decodes, everything else is a
-    compute-bound pass at the training MFU."""
-    if step.kind == formulas.GENERATION:
-        return generation_time_and_cost(step.prefill_flops, step.decode_flops, hardware, decode_mfu)
-    return training_time_and_cost(step.flops, hardware)
+@dataclass(frozen=True)
+class StepSeconds:
+    """Productive GPU-seconds of one step of one derivative, and its decode part (generation only)."""
+
+    productive: Any
+    decode: Any = 0.0
+
+    @property
+    def productive_hours(self) -> Any:
+        return self.productive / SECONDS_PER_HOUR
 
 
-def generation_time_and_cost(prefill_flops: Any, decode_flops: Any, hardware: ResolvedHardware, decode_mfu: Any) -> dict[str, Any]:
-    """GPU-hours, days, cost and energy of generating tokens (rollouts, synthetic data, teacher outputs).
+def step_seconds(
+    step: formulas.Step, scope: str, scenario: Scenario, hardware: ResolvedHardware, decode_mfu: Any, defaults: ServingDefaults | None
+) -> StepSeconds:
+    """Training steps and forward passes are compute-bound at the training MFU; generation is
+    inference: decoded by the serving roofline (or at the group's own ``decode_mfu``)."""
+    if step.kind != formulas.GENERATION:
+        return StepSeconds(step.flops / (hardware.peak_flops * hardware.mfu))
+    prefill = step.prefill_flops / (hardware.peak_flops * hardware.mfu)
+    if decode_mfu is not None:  # the group states its decode utilization: a flat rate, no roofline
+        decode = step.decode_flops / (hardware.peak_flops * decode_mfu)
+        return StepSeconds(prefill + decode, decode)
+    assert defaults is not None  # plan_post_training builds them whenever a group decodes on the roofline
+    device = serving_device(hardware, defaults.compute_efficiency, defaults.bandwidth_efficiency)
+    if device is None:
+        raise ScalingError(f"{scope}: the catalog has no memory size or bandwidth for {hardware.accelerator.name}: give decode_mfu for its generation")
+    model = generator_model(step.params, scenario, defaults, hardware.precision)
+    # One request per prompt: its prefill, then `samples` sequences decoded side by side (prefix
+    # shared), on the replica size and batch with the fewest GPU-seconds (as test-time serving does).
+    prefill_per_request = step.prefill_flops / step.requests
+    request = serving.RequestShape(step.prompt_tokens, step.samples, step.sample_tokens, True, prefill_per_request)
+    choice = serving.serve_requests(model, device, request)
+    total = step.requests * choice.gpu_seconds_per_request
+    decode = step.requests * choice.gpus * step.samples * step.sample_tokens * choice.step_seconds / choice.batch
+    return StepSeconds(total, decode)
 
-    Generation is inference, not training: prompt prefill is compute-bound and runs at the training
-    MFU, decoding is bandwidth-bound and runs at ``decode_mfu`` of the dense peak (default
-    ``DEFAULT_DECODE_MFU``, see ``DECODE_MFU_SOURCE``). Goodput, price and power are the hardware's.
 
-    Note: this is the one place generation is costed, and it is to switch to the test-time serving
-    model (``scaling_cli/engine/serving.py``, issue #5: ``generation_gpu_seconds``), whose roofline
-    sets the decode rate from batch, KV-cache reads and context length instead of a flat utilization.
-    Its effective utilization (2·N·tokens ÷ GPU-seconds × peak) spans ~0.002-0.18 across 8B-671B
-    models and 1K-16K responses on H100s, the range this default's band covers.
-    """
-    prefill = training_time_and_cost(prefill_flops, hardware)
-    decode = training_time_and_cost(decode_flops, dataclasses.replace(hardware, mfu=decode_mfu))
-    return add_blocks([prefill, decode], (*ADDITIVE, "wall_clock_days"))
+def generator_model(params: Any, scenario: Scenario, defaults: ServingDefaults, precision: str) -> Any:
+    """The model that generates, as the roofline sees it: the scenario's model (its total parameters,
+    its architecture) when the generator has its size, else a dense model of ``params`` with the
+    documented approximate architecture (``engine.serving.approximate_architecture``)."""
+    model = scenario.model
+    if np.shape(params) == np.shape(model.n_active) and np.all(params == model.n_active):
+        return served_model(model.params, model.n_active, defaults.architecture, precision)
+    return served_model(params, params, serving.approximate_architecture(params), precision)
 
 
-def decode_utilization(given: Any, scope: str, assumptions: Assumptions, sampler: Sampler) -> Any:
-    """The group's ``decode_mfu``, else the sourced default (one shared Monte Carlo draw for all groups)."""
-    if given is not None:
-        return given
-    assumptions.add(f"{scope}.decode_mfu", DEFAULT_DECODE_MFU, "fraction", DECODE_MFU_SOURCE)
-    return sampler.lognormal(DEFAULT_DECODE_MFU, DECODE_MFU_LOG_SIGMA, DECODE_EFFICIENCY_KEY)
+def effective_decode_mfu(steps: list[formulas.Step], timing: list[StepSeconds], hardware: ResolvedHardware) -> Any:
+    """Decode FLOP ÷ (decode GPU-seconds × dense peak) over a derivative's generation steps, or ``None``."""
+    generation = [(step, seconds) for step, seconds in zip(steps, timing) if step.kind == formulas.GENERATION]
+    if not generation:
+        return None
+    flops = sum((step.decode_flops for step, _ in generation), 0.0)
+    seconds = sum((s.decode for _, s in generation), 0.0)
+    return flops / (seconds * hardware.peak_flops)
 
 
 def add_blocks(blocks: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
@@ -187,6 +237,13 @@ def _model_default(value: Any, scenario: Scenario, key: str, assumptions: Assump
     return scenario.model.n_active
 
 
+def _sample_tokens(value: Any, key: str, assumptions: Assumptions) -> Any:
+    if value is not None:
+        return value
+    assumptions.add(key, DEFAULT_SAMPLE_TOKENS, "tokens", SAMPLE_TOKENS_SOURCE)
+    return DEFAULT_SAMPLE_TOKENS
+
+
 def _calibration(value: Any, key: str, assumptions: Assumptions) -> Any:
     if value is not None:
         return value
@@ -208,7 +265,10 @@ def _lora(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) 
 
 def _distillation(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
     teacher = _model_default(group.teacher_params, scenario, f"{scope}.teacher_params", assumptions)
-    return formulas.distillation(teacher, group.student_params, group.tokens, group.epochs, group.teacher_generated_tokens, group.teacher_labelled_tokens)
+    sample = _sample_tokens(group.sample_tokens, f"{scope}.sample_tokens", assumptions) if group.teacher_generated_tokens is not None else 1.0
+    return formulas.distillation(
+        teacher, group.student_params, group.tokens, group.epochs, group.teacher_generated_tokens, group.teacher_labelled_tokens, sample
+    )
 
 
 def _rl(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
@@ -250,7 +310,8 @@ def _quantization(group: Any, scenario: Scenario, scope: str, assumptions: Assum
 
 def _synthetic_data(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
     generator = _model_default(group.generator_params, scenario, f"{scope}.generator_params", assumptions)
-    return formulas.synthetic_data(generator, group.generated_tokens, group.filter_params)
+    sample = _sample_tokens(group.sample_tokens, f"{scope}.sample_tokens", assumptions)
+    return formulas.synthetic_data(generator, group.generated_tokens, group.filter_params, sample)
 
 
 def _best_of_n(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:

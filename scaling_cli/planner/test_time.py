@@ -14,27 +14,15 @@ import numpy as np
 from scaling_cli.engine import costing, serving
 from scaling_cli.engine import test_time as flops
 from scaling_cli.engine.types import whole
-from scaling_cli.engine.uncertainty import Z90, Sampler
+from scaling_cli.engine.uncertainty import Sampler
 from scaling_cli.engine.units import HOURS_PER_DAY
 from scaling_cli.errors import ScalingError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, resolve_hardware
-from scaling_cli.scenario.model import ModelSpec
+from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device, uncertain_default
 from scaling_cli.scenario.root import Scenario
 from scaling_cli.scenario.test_time import TestTimeWorkload
 
-#: Compute efficiency of prefill, scoring and compute-bound decode steps (median, log-normal σ).
-COMPUTE_EFFICIENCY = (0.5, 0.25)
-COMPUTE_EFFICIENCY_SOURCE = (
-    "beyond-chinchilla (Sardana et al. 2023) prefill MFU 0.5; llm-analysis warns above 0.8 as benchmarks show "
-    "0.6-0.7 (research/peer_tools.md §2.2, §2.5)"
-)
-#: Achieved share of HBM bandwidth in decode steps (median, log-normal σ; capped at 1).
-BANDWIDTH_EFFICIENCY = (0.8, 0.15)
-BANDWIDTH_EFFICIENCY_SOURCE = (
-    "NVIDIA aiconfigurator mem_bw_empirical_scaling_factor 0.8 (h200_sxm.yaml); band spans llm-analysis's observed "
-    "0.6-0.7 and LLM-Viewer's 3,072 of 3,350 GB/s = 0.92 for H100 (research/peer_tools.md §2.2, §2.8, §2.11)"
-)
 #: Peak-to-average load when a workload gives none (median, log-normal σ; at least 1).
 PEAK_TO_AVERAGE = (2.0, 0.3)
 PEAK_TO_AVERAGE_SOURCE = (
@@ -51,39 +39,8 @@ CONVENTION = (
 )
 
 
-def _capped(value: Any, low: float = 0.0, high: float = np.inf) -> Any:
-    return np.clip(value, low, high) if isinstance(value, np.ndarray) else min(max(value, low), high)
-
-
 def _uncertain_default(prior: tuple[float, float], key: str, sampler: Sampler, assumptions: Assumptions, unit: str, source: str, **bounds: float) -> Any:
-    """A log-normal default, recorded with its P10-P90 band."""
-    median, sigma = prior
-    low, high = (_capped(median * np.exp(z * sigma), **bounds) for z in (-Z90, Z90))
-    assumptions.add(f"test_time.{key}", median, unit, f"{source}; band P10-P90 {low:.3g}-{high:.3g} (log-normal σ {sigma})")
-    return _capped(sampler.lognormal(median, sigma, "test-time-" + key.replace("_", "-")), **bounds)
-
-
-def _described(value: Any) -> str:
-    return f"{float(np.median(value)):.0f}"
-
-
-def serving_architecture(model: ModelSpec, assumptions: Assumptions) -> serving.Architecture:
-    """The model's architecture for attention and KV cache, completed by a documented approximation."""
-    heads, head_dim = model.heads, model.resolved_head_dim
-    if model.layers is not None and model.attention_width is not None and heads is not None and head_dim is not None:
-        return serving.Architecture(model.layers, model.attention_width, heads if model.kv_heads is None else model.kv_heads, head_dim)
-    derived = serving.approximate_architecture(model.n_active, model.layers, model.attention_width)
-    if heads is not None and head_dim is not None:  # heads given, layers derived from the width
-        derived = serving.Architecture(derived.layers, derived.attention_width, heads if model.kv_heads is None else model.kv_heads, head_dim)
-    assumptions.add(
-        "test_time.architecture",
-        f"layers {_described(derived.layers)}, attention width {_described(derived.attention_width)}, "
-        f"kv_heads {_described(derived.kv_heads)}, head_dim {_described(derived.head_dim)}",
-        "",
-        "derived (model gives no full architecture): N_active ≈ 12·L·d² (Kaplan et al. 2020 Table 1) with d = 128·L "
-        "(Llama 3 Table 3: d/L 102-130; GPT-3 175B: 128), head_dim 128 and 8 KV heads (every Llama 3 size)",
-    )
-    return derived
+    return uncertain_default(prior, f"test_time.{key}", sampler, assumptions, unit, source, **bounds)
 
 
 def _workload_hardware(index: int, workload: TestTimeWorkload, scenario: Scenario, hardware: ResolvedHardware, assumptions: Assumptions, sampler: Sampler) -> ResolvedHardware:
@@ -137,24 +94,12 @@ def _check_fits(index: int, workload: TestTimeWorkload, model: serving.ServedMod
 
 def _served(index: int, workload: TestTimeWorkload, scenario: Scenario, hw: ResolvedHardware, context: dict[str, Any]) -> tuple[serving.ServedModel, serving.Device]:
     """The model and accelerator as the roofline sees them; a workload's own ``hardware.mfu`` sets the compute efficiency."""
-    if hw.accelerator.bandwidth_tb_s is None or hw.accelerator.memory_bytes is None:
-        raise ScalingError(f"test_time[{index}]: the catalog has no memory size or bandwidth for {hw.accelerator.name}; serving cannot be planned")
     own_mfu = workload.hardware is not None and "mfu" in workload.hardware.model_fields_set
-    model = serving.ServedModel(
-        scenario.model.params,
-        scenario.model.n_active,
-        context["architecture"],
-        serving.BYTES_PER_ELEMENT[hw.precision],
-        serving.kv_cache_bytes_per_element(hw.precision),
-    )
-    device = serving.Device(
-        hw.peak_flops,
-        hw.accelerator.bandwidth_tb_s * 1e12,
-        hw.accelerator.memory_bytes,
-        hw.mfu if own_mfu else context["compute_efficiency"],
-        context["bandwidth_efficiency"],
-    )
-    return model, device
+    defaults: ServingDefaults = context["serving"]
+    device = serving_device(hw, hw.mfu if own_mfu else defaults.compute_efficiency, defaults.bandwidth_efficiency)
+    if device is None:
+        raise ScalingError(f"test_time[{index}]: the catalog has no memory size or bandwidth for {hw.accelerator.name}; serving cannot be planned")
+    return served_model(scenario.model.params, scenario.model.n_active, defaults.architecture, hw.precision), device
 
 
 def _fleet_and_bill(workload: TestTimeWorkload, choice: serving.ServingChoice, hw: ResolvedHardware, peak_to_average: Any, days: Any) -> dict[str, Any]:
@@ -241,17 +186,11 @@ def plan_test_time(scenario: Scenario, hardware: ResolvedHardware, assumptions: 
     """Every workload's per-query compute, serving figures and fleet, and their totals over ``days``."""
     if not scenario.test_time:
         return None
-    context = {
-        "hardware": hardware,
-        "architecture": serving_architecture(scenario.model, assumptions),
-        "compute_efficiency": _uncertain_default(COMPUTE_EFFICIENCY, "compute_efficiency", sampler, assumptions, "fraction", COMPUTE_EFFICIENCY_SOURCE, high=1.0),
-        "bandwidth_efficiency": _uncertain_default(BANDWIDTH_EFFICIENCY, "bandwidth_efficiency", sampler, assumptions, "fraction", BANDWIDTH_EFFICIENCY_SOURCE, high=1.0),
-    }
+    context: dict[str, Any] = {"hardware": hardware, "serving": serving_defaults(scenario.model, sampler, assumptions)}
     if any(w.peak_to_average is None for w in scenario.test_time):
         context["peak_to_average"] = _uncertain_default(PEAK_TO_AVERAGE, "peak_to_average", sampler, assumptions, "", PEAK_TO_AVERAGE_SOURCE, low=1.0)
     if any("prefix_caching" not in w.model_fields_set for w in scenario.test_time):
         assumptions.add("test_time.prefix_caching", True, "", PREFIX_CACHING_SOURCE)
-    _serving_assumptions(assumptions)
     workloads = [_plan_workload(i, w, scenario, context, assumptions, sampler) for i, w in enumerate(scenario.test_time)]
     return {
         "queries": sum(w["queries"] for w in workloads),
@@ -263,24 +202,6 @@ def plan_test_time(scenario: Scenario, hardware: ResolvedHardware, assumptions: 
         "flops_convention": CONVENTION,
         "workloads": workloads,
     }
-
-
-def _serving_assumptions(assumptions: Assumptions) -> None:
-    """The roofline's fixed defaults (each documented with its source in ``engine.serving``)."""
-    assumptions.add("test_time.memory_fraction", serving.MEMORY_FRACTION, "fraction", "HBM share for weights + KV cache: vLLM gpu_memory_utilization default")
-    assumptions.add("test_time.max_running_sequences", serving.MAX_RUNNING_SEQUENCES, "sequences", "batch cap: vLLM max_num_seqs default")
-    assumptions.add(
-        "test_time.tensor_parallel_efficiency",
-        "0.796^(log2 g / 3)",
-        "",
-        "fit to Megatron-LM weak model-parallel scaling 90.7% / 86.5% / 79.6% at 2 / 4 / 8 GPUs (NVIDIA ADLR, MegatronLM V1.0, Table 1)",
-    )
-    assumptions.add(
-        "test_time.kv_cache_bytes_per_element",
-        serving.KV_CACHE_MIN_BYTES,
-        "bytes",
-        "KV cache in the activation dtype (bf16) even for FP8/FP4 weights: vLLM kv_cache_dtype='auto'; weights at the precision's width",
-    )
 
 
 def test_time_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str]:

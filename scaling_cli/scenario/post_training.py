@@ -39,7 +39,14 @@ def _hardware() -> Any:
 
 
 def _decode_mfu() -> Any:
-    return Field(None, description="Decode utilization of generation steps, as a fraction of the dense peak; default 0.05 (band 0.0125-0.2).")
+    return Field(
+        None,
+        description="Decode utilization of generation steps, as a fraction of the dense peak; default: the serving roofline (batch, KV-cache reads, bandwidth).",
+    )
+
+
+def _sample_tokens() -> Any:
+    return Field(None, description="Mean length of one generated sample in tokens (sets the KV cache the decoder reads); default 1,024.")
 
 
 def _epochs() -> Any:
@@ -95,6 +102,7 @@ class Distillation(DerivativeGroup):
     teacher_params: PositiveQuantity | None = Field(None, description="Teacher parameters per token; default: the scenario's model.")
     teacher_generated_tokens: NonNegativeQuantity | None = Field(None, description="Tokens the teacher generates (decoded).")
     teacher_labelled_tokens: NonNegativeQuantity | None = Field(None, description="Tokens the teacher labels with a forward pass (e.g. logits for soft targets).")
+    sample_tokens: PositiveQuantity | None = _sample_tokens()
     decode_mfu: Fraction | None = _decode_mfu()
     hardware: HardwareSpec | None = _hardware()
 
@@ -215,6 +223,7 @@ class SyntheticData(DerivativeGroup):
     generated_tokens: PositiveQuantity = Field(description="Tokens generated.")
     generator_params: PositiveQuantity | None = Field(None, description="Generator parameters per token; default: the scenario's model.")
     filter_params: PositiveQuantity | None = Field(None, description="Filter or reward model that reads every generated token; none by default.")
+    sample_tokens: PositiveQuantity | None = _sample_tokens()
     decode_mfu: Fraction | None = _decode_mfu()
     hardware: HardwareSpec | None = _hardware()
 
