@@ -53,7 +53,7 @@ def derivative_table(derivatives: list[dict[str, Any]]) -> Table:
     notes = []
     for technique, formula in dict((d["technique"], d["formula"]) for d in derivatives).items():
         notes.append(f"{technique}: {formula}")
-    notes.append("Generation steps run at the decode utilization, every other step at the training MFU; days need the group's hardware.count.")
+    notes.append("Generation steps are timed by the serving roofline (or the group's decode_mfu), every other step runs at the training MFU; days need the group's hardware.count.")
     return Table(
         title="Post-training: derivative groups",
         columns=[header for header, _, _ in columns],

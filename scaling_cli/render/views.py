@@ -108,7 +108,10 @@ def section_detail_tables(name: str, section: dict[str, Any]) -> list[Table]:
 
         return test_time_tables(section)
     if name == "total":
-        return [shares_table(section)]
+        table = shares_table(section)
+        if section.get("crossover_day") is None and section.get("test_time_flops_per_day"):
+            table.notes.append("Serving compute does not overtake pretraining compute within the workloads' days.")
+        return [table]
     return list_tables(name, section)
 
 
