@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from scaling_cli.engine.ledger import crossover_day, shares
@@ -78,3 +79,21 @@ def test_table_shows_the_ledger_and_bars(cli, scenario_file):
     assert "Lifecycle total — lifecycle" in out
     assert "Lifecycle shares" in out
     assert "Compute by phase" in out
+
+
+def test_shares_of_a_zero_total_are_zero_not_a_division_error():
+    """Regression (fuzzing, issue #8): only count-0 groups, or a price of 0, made the sum 0."""
+    assert shares({"pretraining": None, "post_training": 0.0, "test_time": None}) == {"pretraining": 0.0, "post_training": 0.0, "test_time": 0.0}
+    sampled = shares({"pretraining": None, "post_training": np.array([0.0, 2.0]), "test_time": np.array([0.0, 2.0])})
+    assert sampled["post_training"].tolist() == [0.0, 0.5] and sampled["test_time"].tolist() == [0.0, 0.5]
+
+
+def test_crossover_broadcasts_over_rates_and_durations():
+    import numpy as np
+
+    # rates as arrays (sweep points): P ÷ R per point; one point never crosses within 10 days
+    days = crossover_day(100.0, [np.array([10.0, 20.0, 5.0])], [10.0])
+    assert days[:2].tolist() == pytest.approx([10.0, 5.0]) and np.isnan(days[2])
+    # durations as arrays: the bisection agrees with the piecewise walk of the scalar case
+    varied = crossover_day(100.0, [2.0, 5.0], [np.array([10.0, 10.0]), np.array([30.0, 30.0])])
+    assert varied.tolist() == pytest.approx([16.0, 16.0], rel=1e-9)
