@@ -1,6 +1,6 @@
 """Planning a 100K-token reasoning chain costs what a 1K one costs: per-query compute is a closed form.
 
-    python benchmarks/test_time_closed_form.py [--runs 15] [--samples 20000]
+    python benchmarks/test_time_closed_form.py [--runs 15] [--samples 5000]
 
 Plans the same workload (70B model, 8 samples, 1K-token prompt) with 1K and with 100K reasoning
 tokens per sample, interleaved, in this process after a warm-up (imports excluded), and prints
@@ -44,7 +44,7 @@ def _per_token_loop(layers: int, width: int, prompt: int, chain: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--samples", type=int, default=20_000)
+    parser.add_argument("--samples", type=int, default=5_000)
     args = parser.parse_args()
     loaded = {r: validate_document(parse_yaml(SCENARIO.format(reasoning=r), f"<{r} reasoning tokens>")) for r in (1_000, 100_000)}
     steps = {
