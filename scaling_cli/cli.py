@@ -242,8 +242,13 @@ def optimal(
     tokens: Annotated[Optional[float], _qty_option("Fix the training tokens and solve the model size, e.g. 15T.", "--tokens")] = None,
     target_loss: Annotated[Optional[float], _qty_option("Find the cheapest (params, tokens) reaching this predicted loss.", "--target-loss")] = None,
     inference_tokens: Annotated[
-        Optional[float], _qty_option("With --target-loss: lifetime inference tokens; minimizes training + inference FLOP (Sardana et al. 2023).", "--inference-tokens")
+        Optional[float], _qty_option("With --target-loss: lifetime inference tokens; minimizes training + inference (Sardana et al. 2023).", "--inference-tokens")
     ] = None,
+    lifetime_objective: Annotated[
+        str, typer.Option("--objective", help="With --inference-tokens: minimize lifetime 'flops' (default) or 'cost' (training + serving on the roofline).")
+    ] = "flops",
+    prompt_tokens: Annotated[Optional[float], _qty_option("With --objective cost: prompt tokens per request (default 70).", "--prompt-tokens")] = None,
+    output_tokens: Annotated[Optional[float], _qty_option("With --objective cost: answer tokens per request (default 215).", "--output-tokens")] = None,
     fit: Annotated[Optional[str], typer.Option("--fit", help="Scaling-law fit: besiroglu2024 (default), hoffmann2022, hoffmann2022-exact, sardana2023, rule20.")] = None,
     accelerator: Annotated[str, typer.Option("--accelerator", help="Catalog id or alias.")] = "h100",
     precision: Annotated[Optional[str], typer.Option("--precision", help="Precision of the dense peak (default bf16).")] = None,
@@ -262,7 +267,8 @@ def optimal(
     hardware = {"accelerator": accelerator, "precision": precision, "mfu": mfu, "goodput": goodput, "price_per_hour": price}
     request = OptimalRequest(
         compute=compute, gpu_hours=gpu_hours, budget_usd=budget_usd, gpus=gpus, days=days,
-        params=params, tokens=tokens, target_loss=target_loss, inference_tokens=inference_tokens, fit=fit, hardware=hardware,
+        params=params, tokens=tokens, target_loss=target_loss, inference_tokens=inference_tokens, objective=lifetime_objective,
+        prompt_tokens=prompt_tokens, output_tokens=output_tokens, fit=fit, hardware=hardware,
     )  # fmt: skip
     _emit(solve_optimal(request, samples=samples, seed=seed), fmt, output, force)
 

@@ -18,6 +18,7 @@ arrays.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,39 +121,43 @@ ScalingLaw = ParametricFit | RatioRule
 INFERENCE_FLOP_PER_PARAM_TOKEN = 2.0
 
 
-def lifetime_optimum(
-    fit: ParametricFit, target: float, inference_tokens: ArrayLike, training_weight: ArrayLike = 1.0, inference_weight: ArrayLike = 1.0
-) -> tuple[ArrayLike, ArrayLike]:
-    """(N, D_train) of least ``training_weight``·6·N·D + ``inference_weight``·2·N·D_inf reaching ``target``.
+def iso_loss_tokens(fit: ParametricFit, target: float, params: ArrayLike) -> ArrayLike:
+    """Training tokens a model of ``params`` needs to reach ``target``: D(N) = (B / (L − E − A/N^α))^(1/β)
+    (infinite where N is too small to ever reach it)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        room = target - fit.E - fit.A / np.power(params, fit.alpha)
+        return np.where(room > 0, (fit.B / np.where(room > 0, room, 1.0)) ** (1 / fit.beta), np.inf)
 
-    Sardana, Doubov, Frankle 2023 ("Beyond Chinchilla-Optimal", arXiv 2401.00448 §2): along the
-    iso-loss curve D(N) = (B / (L − E − A/N^α))^(1/β), minimize the lifetime cost over N. The weights
-    turn FLOP into cost (USD per FLOP of training and of inference); 1 and 1 minimize FLOP. The
-    objective is unimodal in log N, so a vectorized golden-section search finds the minimum.
+
+def lifetime_optimum(fit: ParametricFit, target: float, lifetime_cost: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> tuple[float, float]:
+    """(N, D_train) of least ``lifetime_cost(N, D)`` among the models reaching ``target``.
+
+    Sardana, Doubov, Frankle 2023 ("Beyond Chinchilla-Optimal", arXiv 2401.00448 §2) minimize
+    training + inference cost along the iso-loss curve D(N); ``lifetime_cost`` gets arrays of
+    candidate N and their D(N) and returns their costs (FLOP or dollars). The cost is unimodal in
+    log N, so a golden-section search over the sizes that can reach the loss finds the minimum.
     """
     excess = target - fit.E
     if excess <= 0:
         raise UnreachableLoss(f"a loss of {target:.4g} is not reachable with {fit.name}: its irreducible loss E is {fit.E:.4g}")
     smallest = (fit.A / excess) ** (1 / fit.alpha)  # below this size no amount of data reaches the loss
-    inference = np.asarray(inference_tokens, dtype=float)
-    shape = np.broadcast(inference, np.asarray(training_weight), np.asarray(inference_weight)).shape
 
     def cost(log_n: np.ndarray) -> np.ndarray:
         n = np.exp(log_n)
-        tokens = (fit.B / (excess - fit.A / n**fit.alpha)) ** (1 / fit.beta)
-        return training_weight * 6.0 * n * tokens + inference_weight * INFERENCE_FLOP_PER_PARAM_TOKEN * n * inference
+        return lifetime_cost(n, iso_loss_tokens(fit, target, n))
 
-    low = np.full(shape, np.log(smallest) + 1e-9)
-    high = np.full(shape, np.log(smallest) + np.log(1e6))
+    low, high = np.log(smallest) + 1e-9, np.log(smallest) + np.log(1e6)
     ratio = (np.sqrt(5) - 1) / 2
     for _ in range(120):  # the bracket shrinks by 0.618 per step: 14 nats to ~1e-24
-        a = high - ratio * (high - low)
-        b = low + ratio * (high - low)
-        left_better = cost(a) < cost(b)
-        high = np.where(left_better, b, high)
-        low = np.where(left_better, low, a)
-    params = np.exp((low + high) / 2)
-    tokens = (fit.B / (excess - fit.A / params**fit.alpha)) ** (1 / fit.beta)
-    if params.ndim == 0:
-        return float(params), float(tokens)
-    return params, tokens
+        a, b = high - ratio * (high - low), low + ratio * (high - low)
+        if cost(np.array([a]))[0] < cost(np.array([b]))[0]:
+            high = b
+        else:
+            low = a
+    params = float(np.exp((low + high) / 2))
+    return params, float(iso_loss_tokens(fit, target, params))
+
+
+def lifetime_flops(params: ArrayLike, tokens: ArrayLike, inference_tokens: ArrayLike) -> ArrayLike:
+    """6·N·D_train + 2·N·D_inference (Sardana et al. 2023 §2)."""
+    return TRAINING_FLOP_PER_PARAM_TOKEN * params * tokens + INFERENCE_FLOP_PER_PARAM_TOKEN * params * inference_tokens

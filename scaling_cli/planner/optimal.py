@@ -16,6 +16,7 @@ from scaling_cli.catalog.fits import LOSS_CAVEAT, find_fit
 from scaling_cli.engine import costing
 from scaling_cli.engine.pretraining import TRAINING_FLOP_PER_PARAM_TOKEN
 from scaling_cli.engine.scaling_laws import INFERENCE_FLOP_PER_PARAM_TOKEN, ParametricFit, ScalingLaw, UnreachableLoss, lifetime_optimum
+from scaling_cli.planner.lifetime import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, OBJECTIVES, REQUEST_SOURCE, LifetimeCost
 from scaling_cli.engine.uncertainty import Sampler
 from scaling_cli.errors import ScalingError, UsageError
 from scaling_cli.planner.assumptions import Assumptions
@@ -39,6 +40,9 @@ class OptimalRequest:
     tokens: float | None = None
     target_loss: float | None = None
     inference_tokens: float | None = None
+    objective: str = "flops"
+    prompt_tokens: float | None = None
+    output_tokens: float | None = None
     fit: str | None = None
     hardware: dict[str, Any] = field(default_factory=dict)
 
@@ -64,6 +68,10 @@ class OptimalRequest:
             raise UsageError("--target-loss chooses both params and tokens: drop --params/--tokens")
         if self.inference_tokens is not None and self.target_loss is None:
             raise UsageError("--inference-tokens needs --target-loss (the quality the model must reach)")
+        if self.objective not in OBJECTIVES:
+            raise UsageError(f"--objective {self.objective!r}: choose {' or '.join(OBJECTIVES)}")
+        if self.inference_tokens is None and (self.objective != "flops" or self.prompt_tokens is not None or self.output_tokens is not None):
+            raise UsageError("--objective, --prompt-tokens and --output-tokens apply to inference-aware sizing: give --inference-tokens")
         return kinds[0] if kinds else None
 
 
@@ -116,13 +124,23 @@ def _compute_from_budget(kind: str | None, request: OptimalRequest, hardware: Re
     return gpu_hours * hardware.goodput * 3600.0 * hardware.peak_flops * hardware.mfu
 
 
-def _allocate(law: ScalingLaw, kind: str | None, request: OptimalRequest, compute: Any) -> tuple[Any, Any]:
+def _lifetime_cost(request: OptimalRequest, hardware: ResolvedHardware) -> LifetimeCost:
+    return LifetimeCost(
+        hardware,
+        request.inference_tokens or 0.0,
+        DEFAULT_PROMPT_TOKENS if request.prompt_tokens is None else request.prompt_tokens,
+        DEFAULT_OUTPUT_TOKENS if request.output_tokens is None else request.output_tokens,
+    )
+
+
+def _allocate(law: ScalingLaw, kind: str | None, request: OptimalRequest, compute: Any, point_hardware: ResolvedHardware) -> tuple[Any, Any]:
     if kind == "target_loss":
         try:
             if request.inference_tokens is not None:
                 if not isinstance(law, ParametricFit):
                     raise UsageError(f"--inference-tokens needs a parametric fit; {law.name} fixes tokens per parameter")
-                return lifetime_optimum(law, request.target_loss, request.inference_tokens)
+                cost = _lifetime_cost(request, point_hardware).objective(request.objective)
+                return lifetime_optimum(law, request.target_loss, cost)
             return law.cheapest_for_loss(request.target_loss)
         except UnreachableLoss as exc:
             raise ScalingError(str(exc)) from None
@@ -140,12 +158,14 @@ def _allocate(law: ScalingLaw, kind: str | None, request: OptimalRequest, comput
 def _evaluate(request: OptimalRequest, law: ScalingLaw, sampler: Sampler, assumptions: Assumptions) -> dict[str, Any]:
     kind = request.budget_kind()
     hardware = _hardware(request, assumptions, sampler)
-    params, tokens = _allocate(law, kind, request, _compute_from_budget(kind, request, hardware))
+    # the choice itself is made at point values; samples only spread its time and cost
+    point_hardware = hardware if sampler.is_point else _hardware(request, Assumptions(), Sampler.point())
+    params, tokens = _allocate(law, kind, request, _compute_from_budget(kind, request, hardware), point_hardware)
     flops = TRAINING_FLOP_PER_PARAM_TOKEN * params * tokens
     spend = training_time_and_cost(flops, hardware)
     if kind == "gpus_days":
         spend["wall_clock_days"] = costing.wall_clock_days(spend["gpu_hours"], request.gpus)
-    lifetime = {} if request.inference_tokens is None else _lifetime(law, request, params, tokens, flops)
+    lifetime = {} if request.inference_tokens is None else _lifetime(law, request, params, tokens, flops, point_hardware, assumptions)
     return {
         "params": params,
         "tokens": tokens,
@@ -163,28 +183,42 @@ def _evaluate(request: OptimalRequest, law: ScalingLaw, sampler: Sampler, assump
     }
 
 
-def _lifetime(law: ScalingLaw, request: OptimalRequest, params: Any, tokens: Any, flops: Any) -> dict[str, Any]:
-    """Lifetime FLOP (training + 2·N per inference token) of the inference-aware choice, beside the
-    Chinchilla-optimal model of the same loss and what choosing the former saves (Sardana et al. 2023)."""
+def _lifetime(
+    law: ScalingLaw, request: OptimalRequest, params: Any, tokens: Any, flops: Any, hardware: ResolvedHardware, assumptions: Assumptions
+) -> dict[str, Any]:
+    """Lifetime FLOP (training + 2·N per inference token) and, with a price, lifetime dollars
+    (training + serving on the roofline) of the inference-aware choice, beside the Chinchilla-optimal
+    model of the same loss and what choosing the former saves (Sardana et al. 2023)."""
     demand = request.inference_tokens
-    lifetime = flops + INFERENCE_FLOP_PER_PARAM_TOKEN * params * demand
+    pricing = _lifetime_cost(request, hardware)
+    if request.objective == "cost" or hardware.price_per_hour is not None:
+        if request.prompt_tokens is None or request.output_tokens is None:
+            assumptions.add("serving.request_tokens", f"{pricing.prompt_tokens:g} + {pricing.output_tokens:g}", "tokens", REQUEST_SOURCE)
     chin_params, chin_tokens = law.cheapest_for_loss(request.target_loss)
-    chin_flops = TRAINING_FLOP_PER_PARAM_TOKEN * chin_params * chin_tokens
-    chin_lifetime = chin_flops + INFERENCE_FLOP_PER_PARAM_TOKEN * chin_params * demand
+
+    def lifetime(n: Any, d: Any) -> dict[str, Any]:
+        training = TRAINING_FLOP_PER_PARAM_TOKEN * n * d
+        figures = {
+            "inference_flops": INFERENCE_FLOP_PER_PARAM_TOKEN * n * demand,
+            "lifetime_flops": training + INFERENCE_FLOP_PER_PARAM_TOKEN * n * demand,
+            "serving_gpu_hours": None,
+            "lifetime_cost_usd": None,
+        }
+        if hardware.price_per_hour is not None:
+            figures["serving_gpu_hours"] = pricing.serving_gpu_hours(n)
+            figures["lifetime_cost_usd"] = pricing.usd(n, d)
+        return figures
+
+    chosen, chinchilla = lifetime(params, tokens), lifetime(chin_params, chin_tokens)
+    key = "lifetime_cost_usd" if request.objective == "cost" else "lifetime_flops"
     return {
+        "objective": request.objective,
         "inference_tokens": demand,
-        "inference_flops": INFERENCE_FLOP_PER_PARAM_TOKEN * params * demand,
-        "lifetime_flops": lifetime,
-        "chinchilla": {
-            "params": chin_params,
-            "tokens": chin_tokens,
-            "tokens_per_param": chin_tokens / chin_params,
-            "flops": chin_flops,
-            "inference_flops": INFERENCE_FLOP_PER_PARAM_TOKEN * chin_params * demand,
-            "lifetime_flops": chin_lifetime,
-        },
-        "saving_flops": chin_lifetime - lifetime,
-        "saving_fraction": 1 - lifetime / chin_lifetime,
+        **chosen,
+        "chinchilla": {"params": chin_params, "tokens": chin_tokens, "tokens_per_param": chin_tokens / chin_params, "flops": 6.0 * chin_params * chin_tokens, **chinchilla},
+        "saving_flops": chinchilla["lifetime_flops"] - chosen["lifetime_flops"],
+        "saving_usd": None if chosen["lifetime_cost_usd"] is None else chinchilla["lifetime_cost_usd"] - chosen["lifetime_cost_usd"],
+        "saving_fraction": 1 - chosen[key] / chinchilla[key],
     }
 
 

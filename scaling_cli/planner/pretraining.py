@@ -11,6 +11,7 @@ from scaling_cli.catalog.fits import LOSS_CAVEAT, default_fit_name, find_fit
 from scaling_cli.engine import costing
 from scaling_cli.engine import pretraining as formulas
 from scaling_cli.engine.types import whole
+from scaling_cli.errors import ScalingError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.costing import training_time_and_cost
 from scaling_cli.planner.hardware import ResolvedHardware
@@ -30,12 +31,14 @@ def solve_pretraining(scenario: Scenario, assumptions: Assumptions) -> Scenario:
     D = C/(6·N_active). Solved values are recorded as assumptions.
     """
     run = scenario.pretraining
-    if run is None or run.compute is None:
+    if run is None or (run.compute is None and run.target_loss is None):
         return scenario
     law = find_fit(run.fit)
     model = scenario.model
     budget = run.compute
-    if model.params is None and run.tokens is None:
+    if run.target_loss is not None:
+        params, tokens, how = _size_for_loss(scenario, law, assumptions)
+    elif model.params is None and run.tokens is None:
         params, tokens = law.optimal_allocation(budget)
         how = f"compute-optimal for {_num(budget)} FLOP with fit {law.name} ({law.source})"
     elif model.params is None:
@@ -52,6 +55,42 @@ def solve_pretraining(scenario: Scenario, assumptions: Assumptions) -> Scenario:
     if run.tokens is None:
         assumptions.add("pretraining.tokens", _num_value(tokens), "tokens", f"solved: {how}")
     return scenario.model_copy(update={"model": model, "pretraining": run.model_copy(update={"tokens": tokens})})
+
+
+def inference_demand_tokens(scenario: Scenario) -> Any:
+    """Tokens the model processes over its serving life: Σ workloads queries/day × days × (prompt
+    prefills + tokens generated per query), the D_inference of Sardana et al. 2023 (2·N FLOP each)."""
+    from scaling_cli.planner.test_time import DAYS, query_shape
+
+    total: Any = 0.0
+    for workload in scenario.test_time:
+        shape = query_shape(workload)
+        days = DAYS if workload.days is None else workload.days
+        total = total + workload.queries_per_day * days * (shape.prefill_tokens() + shape.generated_tokens)
+    return total
+
+
+def _size_for_loss(scenario: Scenario, law: Any, assumptions: Assumptions) -> tuple[Any, Any, str]:
+    """(N, D) reaching ``pretraining.target_loss``: the cheapest training run, or with
+    ``sizing: lifetime`` the least 6·N·D + 2·N·D_inference (decided at central values)."""
+    run = scenario.pretraining
+    target = run.target_loss
+    if run.sizing == "chinchilla":
+        params, tokens = law.cheapest_for_loss(target)
+        return params, tokens, f"cheapest training run reaching loss {_num(target)} with fit {law.name}"
+    from scaling_cli.engine.scaling_laws import ParametricFit, lifetime_flops, lifetime_optimum
+
+    if not isinstance(law, ParametricFit):
+        raise ScalingError(f"pretraining.sizing: lifetime needs a parametric fit; {law.name} fixes tokens per parameter")
+    demand = _num_value(inference_demand_tokens(scenario))
+    assumptions.add(
+        "pretraining.inference_demand_tokens",
+        demand,
+        "tokens",
+        "Σ test_time workloads: queries/day × days × (prompt prefills + generated tokens); 2·N FLOP each (Sardana et al. 2023 §2)",
+    )
+    params, tokens = lifetime_optimum(law, _num_value(target), lambda n, d: lifetime_flops(n, d, demand))
+    return params, tokens, f"least lifetime FLOP 6·N·D + 2·N·D_inf reaching loss {_num(target)} with fit {law.name} (Sardana et al. 2023)"
 
 
 def _num_value(value: Any) -> Any:
@@ -109,6 +148,9 @@ __all__ = ["plan_pretraining", "solve_pretraining", "default_fit_name"]
 
 #: Tokens per parameter beyond which a plan is flagged: Sardana et al. 2023 trained up to 10,000.
 MAX_TOKENS_PER_PARAM = 10_000
+#: Training FLOP that Epoch AI projects feasible by 2030, power and chip supply permitting (Sevilla et
+#: al. 2024, "Can AI Scaling Continue Through 2030?"); ~5,000x Llama 3.1 405B's 3.8e25.
+MAX_FEASIBLE_FLOPS = 2e29
 #: MFU above this is beyond any published training run (MegaScale 55.2%, PaLM 46.2%; DOMAIN.md §1).
 MAX_PLAUSIBLE_MFU = 0.7
 
@@ -124,6 +166,10 @@ def pretraining_warnings(section: dict[str, Any] | None) -> list[str]:
     elif ratio > MAX_TOKENS_PER_PARAM:
         warnings.append(
             f"pretraining: {ratio:,.0f} tokens per active parameter is beyond the 10,000 studied by Sardana et al. 2023; scaling-law losses are extrapolations there"
+        )
+    if section["flops"] > MAX_FEASIBLE_FLOPS:
+        warnings.append(
+            f"pretraining: {section['flops']:.3g} FLOP is beyond the 2e29 that Epoch AI projects feasible by 2030 (Sevilla et al. 2024): check the magnitudes of model.params and pretraining.tokens"
         )
     if section["mfu"] > MAX_PLAUSIBLE_MFU:
         warnings.append(f"pretraining: MFU {section['mfu']:.2f} is above any published training run (MegaScale 0.552, PaLM 0.462)")

@@ -34,13 +34,24 @@ class Scenario(StrictModel):
         has_params = self.model.params is not None
         if run is None:
             if not has_params:
-                raise user_error("params_missing", "required key is missing (or give pretraining.compute to size the model)", field="model.params")
+                raise user_error("params_missing", "required key is missing (or give pretraining.compute or target_loss to size the model)", field="model.params")
             return self
+        if run.target_loss is not None:
+            for name, present in (("model.params", has_params), ("pretraining.tokens", run.tokens is not None), ("pretraining.compute", run.compute is not None)):
+                if present:
+                    raise user_error("target_and_size", f"pretraining.target_loss sizes the model and data: drop {name}", field=name)
+            if run.sizing == "lifetime" and not self.test_time:
+                raise user_error("lifetime_without_demand", "sizing: lifetime takes its inference demand from test_time, which is empty", field="pretraining.sizing")
+            return self
+        if run.sizing != "chinchilla":
+            raise user_error("sizing_without_target", "sizing applies with pretraining.target_loss", field="pretraining.sizing")
         given = [name for name, present in (("model.params", has_params), ("pretraining.tokens", run.tokens is not None), ("pretraining.compute", run.compute is not None)) if present]
         if len(given) == 3:
             raise user_error("overdetermined", "give two of model.params, pretraining.tokens and pretraining.compute, not all three", field="pretraining.compute")
         if given == ["pretraining.tokens"]:
-            raise user_error("params_missing", "required key is missing (or give pretraining.compute to size the model)", field="model.params")
+            raise user_error("params_missing", "required key is missing (or give pretraining.compute or target_loss to size the model)", field="model.params")
         if given == ["model.params"]:
             raise user_error("tokens_missing", "give pretraining.tokens, or pretraining.compute to derive them", field="pretraining.tokens")
+        if not given:
+            raise user_error("nothing_to_plan", "give model.params with pretraining.tokens, or pretraining.compute, or pretraining.target_loss", field="pretraining")
         return self
