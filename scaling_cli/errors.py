@@ -48,6 +48,27 @@ class Problem:
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
+class PlanError(ScalingError):
+    """A scenario that validates but cannot be planned, because of one field or metric (a dotted path
+    such as ``test_time[0].gpus_per_replica`` or ``pretraining.flops``). The planner raises it;
+    ``build_plan`` turns it into an ``InputError`` located in the scenario file."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters: users' values can be megabytes long."""
+    if isinstance(value, int) and value.bit_length() > 128:  # repr of a huge int is slow, or refused past 4,300 digits
+        return f"a {int(value.bit_length() * 0.30103) + 1:,}-digit number"
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return text[:limit] + "…" + (f" ({len(value):,} characters)" if isinstance(value, str) else "")
+
+
 class InputError(ScalingError):
     """Bad input: one or more located problems."""
 

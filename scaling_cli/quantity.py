@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 import re
 
+from scaling_cli.errors import shown
+
 SUFFIXES: dict[str, float] = {
     "K": 1e3,
     "M": 1e6,
@@ -46,7 +48,7 @@ def parse_quantity(value: object) -> float:
     else:
         raise ValueError(f"expected a number such as 70B or 1.2e24, got {_describe(value)}")
     if not math.isfinite(result):
-        raise ValueError(f"{value!r} is not a finite number")
+        raise ValueError(f"{shown(value)} is not a finite number")
     return result
 
 
@@ -54,22 +56,22 @@ def parse_count(value: object) -> int:
     """Parse a whole number (GPUs, layers, samples): quantities are allowed, fractions are not."""
     result = parse_quantity(value)
     if result != math.floor(result):
-        raise ValueError(f"expected a whole number, got {value!r}")
+        raise ValueError(f"expected a whole number, got {shown(value)}")
     return int(result)
 
 
 def _parse_string(text: str) -> float:
     match = _QUANTITY_RE.match(text)
     if match is None:
-        raise ValueError(f"{text!r} is not a number; write e.g. 70B, 15.6T, 1.2e24 or 1_000")
+        raise ValueError(f"{shown(text)} is not a number; write e.g. 70B, 15.6T, 1.2e24 or 1_000")
     number, suffix = match.groups()
     if suffix and suffix not in SUFFIXES:
         hint = " (lowercase m would mean milli; write M for million)" if suffix == "m" else ""
-        raise ValueError(f"unknown suffix {suffix!r} in {text!r}{hint}; valid suffixes: {SUFFIX_HELP}")
+        raise ValueError(f"unknown suffix {shown(suffix)} in {shown(text)}{hint}; valid suffixes: {SUFFIX_HELP}")
     try:
         base = float(number.replace("_", ""))
     except ValueError:  # pragma: no cover - the regex admits only float syntax
-        raise ValueError(f"{text!r} is not a number") from None
+        raise ValueError(f"{shown(text)} is not a number") from None
     return base * SUFFIXES[suffix] if suffix else base
 
 

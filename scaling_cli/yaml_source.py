@@ -15,11 +15,25 @@ from typing import Any
 
 import yaml
 
-from scaling_cli.errors import InputError, Problem
+from scaling_cli.errors import InputError, Problem, shown
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_NODES = 100_000
+#: Collections inside collections; a scenario needs 5 (post_training[0].hardware.mfu.low). libyaml's
+#: composer recurses in C without a limit: 100,000 nested `[` crash the interpreter.
+MAX_DEPTH = 100
+#: Every key of a scenario is a short name; a longer key would fill messages that quote it.
+MAX_KEY_LENGTH = 100
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_INT_TAG = "tag:yaml.org,2002:int"
+_SCALAR_KINDS = {
+    _INT_TAG: "an integer",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true or false",
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:binary": "base64 data",
+}
 _COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 PathKey = tuple[str | int, ...]
@@ -87,11 +101,14 @@ def parse_yaml(raw: bytes | str, file: str) -> YamlDocument:
         raise InputError([Problem(file, 1, 1, "", f"document is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")])
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
+        _check_depth(text, file, loader_class)
         node = yaml.compose(text, Loader=loader_class)
     except yaml.MarkedYAMLError as exc:
         raise InputError([_problem_from_yaml_error(exc, file, text)]) from None
-    except yaml.YAMLError as exc:  # e.g. "expected a single document"
-        raise InputError([Problem(file, 1, 1, "", f"YAML error: {exc}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids, e.g. NUL or ESC
+        raise InputError([_problem_from_reader_error(exc, file, text)]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(file, 1, 1, "", f"YAML error: {' '.join(str(exc).split())}")]) from None
     except RecursionError:
         raise InputError([Problem(file, 1, 1, "", "YAML nesting is too deep")]) from None
     document = YamlDocument(file=file, data=None)
@@ -103,6 +120,19 @@ def parse_yaml(raw: bytes | str, file: str) -> YamlDocument:
     except RecursionError:
         raise InputError([Problem(file, 1, 1, "", "YAML nesting is too deep")]) from None
     return document
+
+
+def _check_depth(text: str, file: str, loader_class: type) -> None:
+    """Refuse nesting deeper than ``MAX_DEPTH`` from the event stream, before anything recurses."""
+    depth = 0
+    for event in yaml.parse(text, Loader=loader_class):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise InputError([Problem(file, mark.line + 1, mark.column + 1, "", f"YAML nesting is deeper than {MAX_DEPTH} levels")])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _decode(raw: bytes, file: str) -> str:
@@ -123,6 +153,14 @@ def _problem_from_yaml_error(exc: yaml.MarkedYAMLError, file: str, text: str) ->
     if "\t" in text[max(0, mark.index - 1) : mark.index + 1] or "tab" in message.lower():
         hint = " (YAML indentation must use spaces, not tabs)"
     return Problem(file, mark.line + 1, mark.column + 1, "", f"YAML syntax error: {message}{hint}")
+
+
+def _problem_from_reader_error(exc: yaml.reader.ReaderError, file: str, text: str) -> Problem:
+    position = exc.position if isinstance(exc.position, int) and 0 <= exc.position <= len(text) else 0
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+    return Problem(file, line, column, "", f"character U+{code:04X} is not allowed in YAML ({exc.reason}); is this a text file?")
 
 
 def _position(mark: yaml.Mark) -> Position:
@@ -163,8 +201,14 @@ class _Builder:
         except yaml.constructor.ConstructorError as exc:
             problem = exc.problem or "cannot read value"
             if "could not determine a constructor" in problem:
-                problem = f"tag {node.tag!r} is not allowed (only plain YAML values are read)"
+                problem = f"tag {shown(node.tag, 80)} is not allowed (only plain YAML values are read)"
             raise InputError([self._problem(node, path, problem)]) from None
+        except Exception:  # noqa: BLE001 - PyYAML's constructors fail in many ways on hostile text
+            # e.g. `!!float x` (ValueError), `!!bool x` (KeyError), `2024-13-45` (ValueError: month),
+            # a 5,000-digit integer (ValueError: Python's 4,300-digit limit), `!!timestamp x`.
+            kind = _SCALAR_KINDS.get(node.tag, shown(node.tag, 80))
+            hint = " (at most 4,300 digits)" if node.tag == _INT_TAG and len(node.value) > 4300 else ""
+            raise InputError([self._problem(node, path, f"cannot read {shown(node.value)} as {kind}{hint}")]) from None
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -194,6 +238,8 @@ class _Builder:
     def _key(self, key_node: yaml.Node, path: PathKey) -> str:
         if not isinstance(key_node, yaml.ScalarNode):
             raise InputError([self._problem(key_node, path, "a key must be a plain name, not a list or mapping")])
+        if len(key_node.value) > MAX_KEY_LENGTH:
+            raise InputError([self._problem(key_node, path, f"a key of {len(key_node.value):,} characters; keys are short names such as hardware or count")])
         key = self._scalar(key_node, path)
         if not isinstance(key, str):
             # YAML 1.1 reads `yes:` / `1:` as bool/int keys; every key in a scenario is a name.

@@ -194,9 +194,10 @@ def test_missing_key_points_at_the_workload(cli, scenario_file):
 
 def test_replica_too_small_for_the_weights_is_an_error(cli, scenario_file):
     text = "name: t\nmodel: {params: 70B}\ntest_time:\n  - {name: w, queries_per_day: 1K, prompt_tokens: 100, output_tokens: 100, gpus_per_replica: 1}\n"
-    result = cli("plan", scenario_file(text))
+    path = scenario_file(text)
+    result = cli("plan", path)
     assert result.exit_code == 1 and result.stdout == "" and "Traceback" not in result.stderr
-    assert result.stderr.startswith("error: test_time[0].gpus_per_replica: 1 × H100 SXM5 80GB cannot hold")
+    assert result.stderr.startswith(f"{path}:4:94: test_time[0].gpus_per_replica: 1 × H100 SXM5 80GB cannot hold")  # the value 1
     assert "needs 2 GPUs per replica" in result.stderr
 
 

@@ -60,10 +60,50 @@ def test_non_utf8_bytes_are_located():
 
 
 def test_deep_nesting_is_an_error_not_a_crash():
-    with pytest.raises(InputError, match="too deep"):
+    with pytest.raises(InputError, match="nesting is deeper than 100 levels") as info:
         parse_yaml("[" * 5000 + "]" * 5000, "f.yaml")
+    assert (info.value.problems[0].line, info.value.problems[0].column) == (1, 101)  # the 101st `[`
 
 
 def test_multiple_documents_are_refused():
     with pytest.raises(InputError, match="single document"):
         parse_yaml("a: 1\n---\nb: 2\n", "f.yaml")
+
+
+# --- regressions found by the hostile corpus and fuzzing (issue #8) -------------------------------
+
+
+def _problem(text: str):
+    with pytest.raises(InputError) as info:
+        parse_yaml(text, "f.yaml")
+    (problem,) = info.value.problems
+    return problem
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("!!float x", "cannot read 'x' as a number"),  # was ValueError out of PyYAML's constructor
+        ("!!int x", "cannot read 'x' as an integer"),  # ValueError
+        ("!!bool x", "cannot read 'x' as true or false"),  # KeyError
+        ("!!timestamp x", "cannot read 'x' as a date"),  # AttributeError
+        ("2024-13-45", "cannot read '2024-13-45' as a date"),  # an implicit date: ValueError (month)
+        ("1" + "0" * 5000, "as an integer (at most 4,300 digits)"),  # Python's int-string limit
+    ],
+)
+def test_scalars_no_constructor_can_read_are_located_errors(value, message):
+    problem = _problem(f"name: t\nmodel:\n  params: {value}\n")
+    assert (problem.line, problem.column, problem.field) == (3, 11, "model.params")
+    assert message in problem.message and len(problem.message) < 120
+
+
+def test_a_control_character_is_located_at_its_position():
+    problem = _problem("name: t\nmodel: {params: 7B\x00}\n")  # was a two-line "YAML error ... position 17" at 1:1
+    assert (problem.line, problem.column) == (2, 19)
+    assert problem.message.startswith("character U+0000 is not allowed in YAML") and "\n" not in problem.message
+
+
+def test_a_key_longer_than_any_scenario_key_is_refused_without_quoting_it():
+    problem = _problem("name: t\nmodel:\n  ? " + "k" * 100_000 + "\n  : 1\n")  # explicit: implicit keys stop at 1,024
+    assert (problem.line, problem.column) == (3, 5)
+    assert problem.message == "a key of 100,000 characters; keys are short names such as hardware or count"

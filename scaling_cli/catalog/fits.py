@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from scaling_cli.catalog.calibration import reference_data
 from scaling_cli.engine.scaling_laws import ParametricFit, RatioRule, ScalingLaw
+from scaling_cli.errors import shown
 
 
 class UnknownFit(LookupError):
@@ -44,7 +45,7 @@ def find_fit(name: str | None) -> ScalingLaw:
     if found is None:
         close = difflib.get_close_matches(key, list(fits()), n=1, cutoff=0.5)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise UnknownFit(f"unknown fit {name!r}; {hint}valid: {', '.join(fits())}")
+        raise UnknownFit(f"unknown fit {shown(name)}; {hint}valid: {', '.join(fits())}")
     return found
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from scaling_cli.catalog.build import HARDWARE_JSON
+from scaling_cli.errors import shown
 
 #: Precisions a scenario may name, and the catalog key holding each one's dense peak.
 PRECISION_KEYS: dict[str, str] = {
@@ -92,7 +93,7 @@ class Accelerator:
         """Dense peak FLOP/s (or OP/s for int formats) at ``precision``; raises if unavailable."""
         key = PRECISION_KEYS.get(precision)
         if key is None:
-            raise CatalogLookupError(f"unknown precision {precision!r}; valid: {', '.join(PRECISION_KEYS)}")
+            raise CatalogLookupError(f"unknown precision {shown(precision)}; valid: {', '.join(PRECISION_KEYS)}")
         value = self.peak_tflops.get(key)
         if value is None:
             supported = ", ".join(self.precisions) or "none"
@@ -199,4 +200,4 @@ def find_accelerator(name: str) -> Accelerator:
     names = sorted(_index())
     close = difflib.get_close_matches(key, names, n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    raise CatalogLookupError(f"unknown accelerator {name!r}{hint} (`scaling hardware list` shows all {len(accelerators())})")
+    raise CatalogLookupError(f"unknown accelerator {shown(name)}{hint} (`scaling hardware list` shows all {len(accelerators())})")

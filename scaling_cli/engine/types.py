@@ -10,7 +10,8 @@ ArrayLike = Union[float, np.ndarray]
 
 
 def whole(value: ArrayLike | None) -> int | np.ndarray | None:
-    """A scalar whole number as ``int`` (counts read better as 15 than 15.0); arrays unchanged."""
-    if value is None or np.ndim(value) != 0:
+    """A scalar whole number as ``int`` (counts read better as 15 than 15.0); arrays unchanged, and
+    so are infinity and NaN, which no ``int`` holds (the planner's finiteness check reports them)."""
+    if value is None or np.ndim(value) != 0 or not np.isfinite(value):
         return value
     return int(value)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from scaling_cli.engine.uncertainty import DEFAULT_SAMPLES, DEFAULT_SEED, Sampler
-from scaling_cli.errors import InputError, Problem
+from scaling_cli.errors import InputError, PlanError, Problem
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.bands import add_bands
 from scaling_cli.planner.hardware import resolve_hardware
@@ -22,7 +22,7 @@ from scaling_cli.planner.pretraining import plan_pretraining, pretraining_warnin
 from scaling_cli.planner.test_time import plan_test_time, test_time_warnings
 from scaling_cli.planner.total import plan_total
 from scaling_cli.result import Plan
-from scaling_cli.scenario.loading import LoadedScenario
+from scaling_cli.scenario.loading import OVERRIDE_SOURCE, LoadedScenario, parse_path
 from scaling_cli.scenario.realize import realize
 from scaling_cli.scenario.root import Scenario
 
@@ -42,15 +42,27 @@ def evaluate(scenario: Scenario, sampler: Sampler, assumptions: Assumptions) -> 
 
 
 def build_plan(loaded: LoadedScenario, *, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED) -> Plan:
-    """Point estimate plus, unless ``samples`` is 0, P10-P90 bands from ``samples`` Monte Carlo draws."""
+    """Point estimate plus, unless ``samples`` is 0, P10-P90 bands from ``samples`` Monte Carlo draws.
+
+    A scenario that cannot be planned (a ``PlanError``: an overflowing figure, a model no replica
+    holds) is an ``InputError`` located in the scenario file.
+    """
+    try:
+        with np.errstate(all="ignore"):  # overflow and 0/0 are reported by check_plannable, not as numpy warnings
+            return _build_plan(loaded, samples, seed)
+    except PlanError as exc:
+        raise InputError([locate(loaded, exc.field, exc.message)]) from None
+
+
+def _build_plan(loaded: LoadedScenario, samples: int, seed: int) -> Plan:
     scenario = loaded.scenario
     assumptions = Assumptions()
     point = to_plain(evaluate(scenario, Sampler.point(), assumptions))
-    check_finite(point, loaded.source)
+    check_plannable(point)
     sections = point
     if samples:
         sampled = evaluate(scenario, Sampler(samples, seed), Assumptions())
-        check_finite(sampled, loaded.source)
+        check_plannable(sampled)
         sections = to_plain(add_bands(point, sampled))
     return Plan(
         name=scenario.name,
@@ -76,14 +88,43 @@ def to_plain(value: Any) -> Any:
     return value
 
 
+#: Plan lists that mirror a scenario list: ``post_training.derivatives[i]`` is ``post_training[i]``.
+_PLAN_LISTS = {"post_training.derivatives[": "post_training[", "test_time.workloads[": "test_time["}
+
+
+def locate(loaded: LoadedScenario, field: str, message: str) -> Problem:
+    """A problem with a plan metric or scenario field, at that field in the scenario file when it is
+    there, else at the nearest enclosing entry (``post_training[2]``, ``pretraining``, the document)."""
+    text = field
+    for plan_list, scenario_list in _PLAN_LISTS.items():
+        if text.startswith(plan_list):
+            text = scenario_list + text[len(plan_list) :]
+    try:
+        path = parse_path(text)
+    except ValueError:
+        path = ()
+    if any(path[: len(override)] == override for override in loaded.overrides):
+        return Problem(OVERRIDE_SOURCE, None, None, field, message)
+    return loaded.document.problem(path, field, message)
+
+
 def check_finite(tree: Any, source: str, path: str = "") -> None:
     """Refuse to report NaN, infinity or a negative figure: say which metric overflowed instead."""
+    try:
+        check_plannable(tree, path)
+    except PlanError as exc:
+        raise InputError([Problem(source, None, None, exc.field, exc.message)]) from None
+
+
+def check_plannable(tree: Any, path: str = "") -> None:
+    """Raise ``PlanError`` naming the first metric that is NaN, infinite or negative."""
     if isinstance(tree, dict):
-        for key, value in tree.items():
-            check_finite(value, source, f"{path}.{key}" if path else key)
+        # Nested entries first, so the message names the workload or group rather than the sum.
+        for key, value in sorted(tree.items(), key=lambda item: not isinstance(item[1], (dict, list))):
+            check_plannable(value, f"{path}.{key}" if path else key)
     elif isinstance(tree, list):
         for index, value in enumerate(tree):
-            check_finite(value, source, f"{path}[{index}]")
+            check_plannable(value, f"{path}[{index}]")
     elif isinstance(tree, (float, np.ndarray)) and not isinstance(tree, bool):
         values = np.asarray(tree, dtype=float)
         if not np.all(np.isfinite(values)):
@@ -92,7 +133,7 @@ def check_finite(tree: Any, source: str, path: str = "") -> None:
             what = "is negative"
         else:
             return
-        raise InputError([Problem(source, None, None, path, f"the planned value {what}; the scenario's magnitudes are out of range")])
+        raise PlanError(path, f"the planned value {what}; the scenario's magnitudes are out of range")
 
 
 def plan_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str]:

@@ -16,7 +16,7 @@ from scaling_cli.engine import test_time as flops
 from scaling_cli.engine.types import whole
 from scaling_cli.engine.uncertainty import Sampler
 from scaling_cli.engine.units import HOURS_PER_DAY
-from scaling_cli.errors import ScalingError
+from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, resolve_hardware
 from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device, uncertain_default
@@ -56,7 +56,7 @@ def _workload_hardware(index: int, workload: TestTimeWorkload, scenario: Scenari
     return resolved
 
 
-def _query_shape(workload: TestTimeWorkload) -> flops.QueryShape:
+def query_shape(workload: TestTimeWorkload) -> flops.QueryShape:
     search = workload.search
     return flops.QueryShape(
         prompt_tokens=workload.prompt_tokens,
@@ -83,12 +83,13 @@ def _check_fits(index: int, workload: TestTimeWorkload, model: serving.ServedMod
     """A replica that cannot hold the weights and one chain is bad input (point estimate only)."""
     if np.all(serving.fits(model, device, gpus, context)):
         return
+    what = f"the model's {float(model.weight_bytes) / 1e9:,.0f} GB of weights plus the KV cache of one {float(context):,.0f}-token chain"
+    if workload.gpus_per_replica is None:
+        raise PlanError(f"test_time[{index}]", f"not even {float(gpus):,.0f} × {accelerator.name}, the largest replica planned, can hold {what}")
     needed = serving.min_replica_gpus(model, device, context)
-    key = "gpus_per_replica" if workload.gpus_per_replica is not None else "model.params"
-    raise ScalingError(
-        f"test_time[{index}].{key}: {float(gpus):.0f} × {accelerator.name} cannot hold the model's "
-        f"{float(model.weight_bytes) / 1e9:,.0f} GB of weights plus the KV cache of one {float(context):,.0f}-token chain "
-        f"(needs {float(needed):,.0f} GPUs per replica; omit gpus_per_replica to choose automatically)"
+    raise PlanError(
+        f"test_time[{index}].gpus_per_replica",
+        f"{float(gpus):.0f} × {accelerator.name} cannot hold {what} (needs {float(needed):,.0f} GPUs per replica; omit gpus_per_replica to choose automatically)",
     )
 
 
@@ -98,7 +99,7 @@ def _served(index: int, workload: TestTimeWorkload, scenario: Scenario, hw: Reso
     defaults: ServingDefaults = context["serving"]
     device = serving_device(hw, hw.mfu if own_mfu else defaults.compute_efficiency, defaults.bandwidth_efficiency)
     if device is None:
-        raise ScalingError(f"test_time[{index}]: the catalog has no memory size or bandwidth for {hw.accelerator.name}; serving cannot be planned")
+        raise PlanError(f"test_time[{index}]", f"the catalog has no memory size or bandwidth for {hw.accelerator.name}; serving cannot be planned")
     return served_model(scenario.model.params, scenario.model.n_active, defaults.architecture, hw.precision), device
 
 
@@ -128,7 +129,7 @@ def _fleet_and_bill(workload: TestTimeWorkload, choice: serving.ServingChoice, h
 def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, context: dict[str, Any], assumptions: Assumptions, sampler: Sampler) -> dict[str, Any]:
     hw = _workload_hardware(index, workload, scenario, context["hardware"], assumptions, sampler)
     model, device = _served(index, workload, scenario, hw, context)
-    shape = _query_shape(workload)
+    shape = query_shape(workload)
     n_active, layers, width = scenario.model.n_active, model.architecture.layers, model.architecture.attention_width
     scoring = _scoring_flops(workload, shape)
     per_query = flops.policy_flops(shape, n_active, layers, width) + scoring

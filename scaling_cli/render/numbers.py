@@ -15,6 +15,8 @@ def format_number(value: float | int | None, style: str) -> str:
         return MISSING
     if style == "text":
         return str(value)
+    if style in ("int", "frac") and abs(value) >= 1e18:  # digits past a float's precision are noise
+        return format_quantity(value)
     if style == "int":
         return f"{int(round(value)):,}"
     if style == "sci":

@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidat
 from pydantic_core import PydanticCustomError
 
 from scaling_cli.engine.uncertainty import DISTRIBUTIONS, Range
+from scaling_cli.errors import shown
 from scaling_cli.quantity import QUANTITY_PATTERN, parse_count, parse_quantity
 
 _INTEGER_OR_QUANTITY = {
@@ -84,7 +85,7 @@ def uncertain(*, gt: float | None = None, ge: float | None = None, lt: float | N
             return check(_quantity(value))
         unknown = [k for k in value if k not in _RANGE_KEYS]
         if unknown:
-            raise user_error("range_key", f"unknown key {unknown[0]!r} in a range; valid keys: {', '.join(_RANGE_KEYS)}")
+            raise user_error("range_key", f"unknown key {shown(unknown[0])} in a range; valid keys: {', '.join(_RANGE_KEYS)}")
         if "low" not in value or "high" not in value:
             raise user_error("range_bounds", "a range needs both low and high, e.g. {low: 0.3, high: 0.5}")
         low = check(_quantity(value["low"]), "low ")
@@ -93,7 +94,7 @@ def uncertain(*, gt: float | None = None, ge: float | None = None, lt: float | N
             raise user_error("range_order", f"low ({low:g}) is above high ({high:g})")
         dist = value.get("dist", "uniform")
         if dist not in DISTRIBUTIONS:
-            raise user_error("range_dist", f"unknown dist {dist!r}; valid: {', '.join(DISTRIBUTIONS)}")
+            raise user_error("range_dist", f"unknown dist {shown(dist)}; valid: {', '.join(DISTRIBUTIONS)}")
         if dist == "loguniform" and low <= 0:
             raise user_error("range_dist", "a loguniform range needs low > 0")
         mode = value.get("mode")
@@ -153,5 +154,5 @@ class StrictModel(BaseModel):
 
                 close = difflib.get_close_matches(str(key), valid, n=1, cutoff=0.6)
                 hint = f"did you mean {close[0]!r}? " if close else ""
-                raise user_error("unknown_key", f"unknown key {str(key)!r}; {hint}valid keys: {', '.join(valid)}", key=str(key))
+                raise user_error("unknown_key", f"unknown key {shown(str(key))}; {hint}valid keys: {', '.join(valid)}", key=str(key))
         return data

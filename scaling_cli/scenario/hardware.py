@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from scaling_cli.catalog.hardware import PRECISION_KEYS, CatalogLookupError, find_accelerator
+from scaling_cli.errors import shown
 from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveCount, PositiveQuantity, StrictModel, uncertain, user_error
 
 DEFAULT_ACCELERATOR = "nvidia-h100-sxm5-80gb"
@@ -50,7 +51,7 @@ class HardwareSpec(StrictModel):
             return "bf16" if "bf16" in find_accelerator(accelerator).precisions else "fp16"
         value = value.strip().lower()
         if value not in PRECISION_KEYS:
-            raise user_error("unknown_precision", f"unknown precision {value!r}; valid: {', '.join(PRECISION_KEYS)}")
+            raise user_error("unknown_precision", f"unknown precision {shown(value)}; valid: {', '.join(PRECISION_KEYS)}")
         if accelerator is not None:
             try:
                 find_accelerator(accelerator).peak_flops(value)

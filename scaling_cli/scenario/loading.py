@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scaling_cli.errors import InputError, Problem, UsageError
+from scaling_cli.errors import InputError, Problem, UsageError, shown
 from scaling_cli.scenario.root import Scenario
 from scaling_cli.yaml_source import PathKey, YamlDocument, dotted, parse_yaml, read_yaml_file
 
@@ -46,8 +46,7 @@ def validate_document(document: YamlDocument, overrides: list[str] | tuple[str, 
     if data is None:
         raise InputError([Problem(document.file, 1, 1, "", "file is empty; a scenario needs at least `name` and `model.params`")])
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a single value ({data!r:.40})"
-        raise InputError([document.problem((), "", f"a scenario must be a mapping of keys (name, model, ...), not {kind}")])
+        raise InputError([document.problem((), "", f"a scenario must be a mapping of keys (name, model, ...), not {_kind_of(data)}")])
     parsed = parse_overrides(overrides)
     data = apply_overrides(data, parsed)
     try:
@@ -152,6 +151,10 @@ def _message(error: dict[str, Any]) -> str:
     message = error["msg"]
     if kind == "missing":
         return "required key is missing"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):  # not the class name pydantic would show
+        return f"must be a mapping of keys (key: value), not {_kind_of(error.get('input'))}"
+    if kind == "list_type":
+        return f"must be a list (entries starting with -), not {_kind_of(error.get('input'))}"
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     if message.startswith("Input should be "):
@@ -160,6 +163,14 @@ def _message(error: dict[str, Any]) -> str:
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal") and isinstance(value, (int, float, str)):
         message += f" (got {value!r})" if isinstance(value, str) else f" (got {value:g})"
     return message
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "null" if value is None else f"a single value ({shown(value)})"
 
 
 def problems_from_validation(

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
 
 from scaling_cli.engine.uncertainty import central
+from scaling_cli.errors import shown
 from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveCount, PositiveQuantity, StrictModel, uncertain, user_error
 from scaling_cli.scenario.hardware import HardwareSpec
 
@@ -251,7 +252,7 @@ def _known_technique(value: Any) -> Any:
     if technique not in TECHNIQUES:
         close = difflib.get_close_matches(str(technique), TECHNIQUES, n=1, cutoff=0.5)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise user_error("unknown_technique", f"unknown technique {technique!r}; {hint}valid: {', '.join(TECHNIQUES)}", field="technique")
+        raise user_error("unknown_technique", f"unknown technique {shown(technique)}; {hint}valid: {', '.join(TECHNIQUES)}", field="technique")
     return value
 
 

@@ -1,0 +1,355 @@
+"""Fuzzing (issue #8): random valid scenarios always plan to finite, non-negative figures, and random
+mutations of the example files never reach a traceback.
+
+Both properties run a bounded, derandomized number of examples (no example database), so CI runs the
+same cases every time and the module stays well under a minute on a 2-core machine. Raise the counts
+locally with ``SCALING_FUZZ_EXAMPLES=2000 pytest tests/test_fuzz.py`` to search harder.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scaling_cli.catalog.fits import fits
+from scaling_cli.catalog.hardware import accelerators
+from scaling_cli.planner import build_plan
+from scaling_cli.render.emit import FORMATS, render
+from scaling_cli.scenario.loading import validate_document
+from scaling_cli.yaml_source import parse_yaml
+from tests.conftest import CONFIGS
+
+SCALE = int(os.environ.get("SCALING_FUZZ_EXAMPLES", "0")) or None
+FUZZ = settings(
+    max_examples=SCALE or 120,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
+MUTATION_FUZZ = settings(FUZZ, max_examples=SCALE or 150)
+#: Monte Carlo samples per plan: enough to exercise every band, small enough to keep the module fast.
+SAMPLES = 200
+
+ACCELERATORS = [(a.id, tuple(a.precisions)) for a in accelerators()]
+FITS = sorted(fits())
+
+
+# --- strategies: valid scenarios ------------------------------------------------------------------
+
+
+def log_uniform(low: float, high: float) -> st.SearchStrategy[float]:
+    """Floats spread evenly over the decades between ``low`` and ``high``, rounded to 3 digits."""
+    return st.floats(math.log10(low), math.log10(high)).map(lambda e: float(f"{10**e:.3g}"))
+
+
+def quantity(low: float, high: float, *, ranges: bool = True) -> st.SearchStrategy[Any]:
+    """A number, sometimes written with a suffix, sometimes an uncertain range ``{low, high, dist}``."""
+    number = log_uniform(low, high)
+    plain = st.one_of(number, number.map(_with_suffix))
+    if not ranges:
+        return plain
+    return st.one_of(plain, plain, plain, st.builds(_range, number, number, st.sampled_from(["uniform", "loguniform", "triangular", None])))
+
+
+def whole(low: int, high: int) -> st.SearchStrategy[int]:
+    return st.integers(low, high)
+
+
+def _with_suffix(value: float) -> Any:
+    for suffix, scale in (("P", 1e15), ("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if value >= scale:
+            return f"{value / scale:.4g}{suffix}"
+    return value
+
+
+def _range(a: float, b: float, dist: str | None) -> dict[str, Any]:
+    low, high = sorted((a, b))
+    spec: dict[str, Any] = {"low": low, "high": high}
+    if dist is not None:
+        spec["dist"] = dist
+    if dist == "triangular":
+        spec["mode"] = float(f"{math.sqrt(low * high):.3g}") if low < high else low
+        spec["mode"] = min(max(spec["mode"], low), high)
+    return spec
+
+
+def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """``None`` (the key is left out) or a value."""
+    return st.one_of(st.none(), strategy)
+
+
+def mapping(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """A dict of the given fields, leaving out those drawn as ``None``."""
+    return st.fixed_dictionaries(fields).map(lambda d: {k: v for k, v in d.items() if v is not None})
+
+
+@st.composite
+def hardware(draw: st.DrawFn, *, deadline: bool = True, group: bool = False) -> dict[str, Any]:
+    accelerator, precisions = draw(st.sampled_from(ACCELERATORS))
+    spec = draw(
+        mapping(
+            mfu=optional(quantity(0.05, 0.7)),
+            goodput=optional(quantity(0.3, 1.0)),
+            price_per_hour=optional(st.one_of(st.just(0), quantity(0.1, 20))),
+            pue=optional(quantity(1.0, 3.0)),
+            carbon_kg_per_kwh=optional(st.one_of(st.just(0), quantity(0.01, 1.0))),
+        )
+    )
+    if draw(st.booleans()):
+        spec["accelerator"] = accelerator
+        if draw(st.booleans()):
+            spec["precision"] = draw(st.sampled_from(precisions))
+    sizing = draw(st.sampled_from(["count", "deadline", None] if deadline and not group else ["count", None]))
+    if sizing == "count":
+        spec["count"] = draw(st.one_of(whole(1, 100_000), st.sampled_from(["8", "1K", "16K"])))
+    elif sizing == "deadline":
+        spec["deadline_days"] = draw(quantity(1, 1000))
+    return spec
+
+
+@st.composite
+def model(draw: st.DrawFn, *, with_params: bool) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    if with_params:
+        total = draw(log_uniform(1e7, 2e12))
+        spec["params"] = draw(st.one_of(st.just(total), st.just(_with_suffix(total)), st.builds(_range, st.just(total), st.just(total * 1.5), st.none())))
+        if draw(st.booleans()):
+            spec["active_params"] = float(f"{total * draw(st.floats(0.02, 1.0)):.3g}")
+    if draw(st.booleans()):
+        heads = draw(st.sampled_from([8, 16, 32, 64, 128]))
+        spec.update(layers=draw(whole(1, 128)), heads=heads, d_model=heads * draw(st.sampled_from([64, 128])))
+        spec.update(draw(mapping(kv_heads=optional(st.sampled_from([h for h in (1, 2, 4, 8) if heads % h == 0])), vocab=optional(whole(1000, 256_000)), ffn_dim=optional(whole(256, 65_536)))))
+        if draw(st.booleans()):
+            spec["head_dim"] = draw(st.sampled_from([64, 128, 256]))
+    return spec
+
+
+@st.composite
+def pretraining(draw: st.DrawFn) -> tuple[bool, dict[str, Any]]:
+    """``(params given, spec)``: two of params, tokens and compute, or compute alone."""
+    given = draw(st.sampled_from(["params+tokens", "params+tokens", "params+compute", "tokens+compute", "compute"]))
+    spec: dict[str, Any] = {}
+    if "tokens" in given:
+        spec["tokens"] = draw(quantity(1e8, 1e14))
+    if "compute" in given:
+        spec["compute"] = draw(quantity(1e18, 1e27))
+    spec.update(draw(mapping(seq_len=optional(st.sampled_from([512, 2048, 8192, 131_072])), fit=optional(st.sampled_from(FITS)))))
+    return given.startswith("params"), spec
+
+
+TOKENS = quantity(1e6, 1e12)
+PARAMS = quantity(1e7, 1e12)
+DECODE_MFU = optional(quantity(0.01, 0.3))
+
+
+@st.composite
+def rl_group(draw: st.DrawFn) -> dict[str, Any]:
+    algorithm = draw(st.sampled_from(["ppo", "grpo", "dpo"]))
+    spec: dict[str, Any] = {"algorithm": algorithm, "prompt_tokens": draw(quantity(0 + 1, 10_000)), "response_tokens": draw(quantity(1, 30_000))}
+    if draw(st.booleans()):
+        spec["prompts"] = draw(quantity(100, 1e7))
+        spec.update(draw(mapping(epochs=optional(quantity(1, 5)))))
+    else:
+        spec.update(prompts_per_step=draw(quantity(8, 4096)), steps=draw(quantity(1, 10_000)))
+    spec.update(draw(mapping(samples_per_prompt=optional(quantity(1 if algorithm == "ppo" else 2, 64)), reference_model=optional(st.booleans()))))
+    if algorithm != "dpo":
+        if draw(st.booleans()):
+            spec["reward_model_params"] = draw(PARAMS)
+        else:
+            spec["verifiable_rewards"] = True
+        spec.update(draw(mapping(updates_per_batch=optional(quantity(1, 4)), decode_mfu=DECODE_MFU)))
+        if algorithm == "ppo":
+            spec.update(draw(mapping(critic_params=optional(PARAMS))))
+    return spec
+
+
+@st.composite
+def distillation_group(draw: st.DrawFn) -> dict[str, Any]:
+    spec = draw(mapping(student_params=PARAMS, tokens=TOKENS, epochs=optional(quantity(1, 4)), teacher_params=optional(PARAMS)))
+    work = draw(st.sampled_from(["generated", "labelled", "both"]))
+    if work != "labelled":
+        spec["teacher_generated_tokens"] = draw(TOKENS)
+        spec.update(draw(mapping(decode_mfu=DECODE_MFU)))
+    if work != "generated":
+        spec["teacher_labelled_tokens"] = draw(TOKENS)
+    return spec
+
+
+@st.composite
+def quantization_group(draw: st.DrawFn) -> dict[str, Any]:
+    if draw(st.booleans()):
+        return {"method": "ptq", **draw(mapping(calibration_tokens=optional(TOKENS)))}
+    return {"method": "qat", "training_tokens": draw(TOKENS)}
+
+
+TECHNIQUE_FIELDS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
+    "full_finetune": mapping(tokens=TOKENS, epochs=optional(quantity(1, 5))),
+    "lora": mapping(tokens=TOKENS, epochs=optional(quantity(1, 5)), rank=optional(st.sampled_from([4, 8, 16, 64, 256]))),
+    "distillation": distillation_group(),
+    "rl": rl_group(),
+    "pruning": mapping(target_params=PARAMS, calibration_tokens=optional(TOKENS), retraining_tokens=optional(TOKENS)),
+    "quantization": quantization_group(),
+    "synthetic_data": mapping(generated_tokens=TOKENS, generator_params=optional(PARAMS), filter_params=optional(PARAMS), decode_mfu=DECODE_MFU),
+    "best_of_n": mapping(prompts=quantity(10, 1e7), n=quantity(1, 64), prompt_tokens=quantity(1, 10_000), response_tokens=quantity(1, 10_000), reward_model_params=PARAMS, decode_mfu=DECODE_MFU),
+}
+
+
+@st.composite
+def post_training_group(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    technique = draw(st.sampled_from(sorted(TECHNIQUE_FIELDS)))
+    spec: dict[str, Any] = {"name": f"group-{index}", "technique": technique, **draw(TECHNIQUE_FIELDS[technique])}
+    count = draw(optional(st.one_of(whole(0, 50_000), st.builds(lambda a, b: {"low": min(a, b), "high": max(a, b)}, whole(0, 1000), whole(0, 1000)))))
+    if count is not None:
+        spec["count"] = count
+    if draw(st.booleans()):
+        spec["hardware"] = draw(hardware(group=True))
+    return spec
+
+
+@st.composite
+def workload(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": f"workload-{index}",
+        "queries_per_day": draw(quantity(1, 1e9)),
+        "prompt_tokens": draw(st.one_of(st.just(0), quantity(1, 100_000))),
+        "output_tokens": draw(quantity(1, 10_000)),
+    }
+    if draw(st.booleans()):
+        spec["search"] = {"beam_width": draw(whole(1, 16)), "steps": draw(whole(1, 50)), "tokens_per_step": draw(quantity(10, 1000)), "prm_params": draw(PARAMS)}
+    else:
+        spec.update(draw(mapping(reasoning_tokens=optional(quantity(1, 50_000)))))
+    if draw(st.booleans()):
+        spec.update(aggregation="best_of_n", verifier_params=draw(PARAMS))
+    spec.update(
+        draw(
+            mapping(
+                days=optional(quantity(1, 3650)),
+                samples=optional(whole(1, 64)),
+                revisions=optional(whole(0, 3)),
+                prefix_caching=optional(st.booleans()),
+                peak_to_average=optional(quantity(1, 5)),
+                latency_target_seconds=optional(quantity(0.1, 3600)),
+                hardware=optional(hardware(deadline=False)),
+            )
+        )
+    )
+    return spec
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    has_pretraining = draw(st.booleans()) or draw(st.booleans())
+    params_given, run = draw(pretraining()) if has_pretraining else (True, None)
+    scenario: dict[str, Any] = {"name": "fuzz", "model": draw(model(with_params=params_given))}
+    if draw(st.booleans()):
+        scenario["hardware"] = draw(hardware(deadline=has_pretraining))
+    if run is not None:
+        scenario["pretraining"] = run
+    groups = draw(st.integers(0, 3))
+    if groups:
+        scenario["post_training"] = [draw(post_training_group(i)) for i in range(groups)]
+    workloads = draw(st.integers(0, 2))
+    if workloads:
+        scenario["test_time"] = [draw(workload(i)) for i in range(workloads)]
+    return scenario
+
+
+# --- property 1: a valid scenario plans to finite, non-negative figures ---------------------------
+
+
+def numeric_leaves(tree: Any, path: str = "") -> list[tuple[str, float]]:
+    if isinstance(tree, dict):
+        return [leaf for key, value in tree.items() for leaf in numeric_leaves(value, f"{path}.{key}" if path else str(key))]
+    if isinstance(tree, list):
+        return [leaf for index, value in enumerate(tree) for leaf in numeric_leaves(value, f"{path}[{index}]")]
+    if isinstance(tree, (int, float)) and not isinstance(tree, bool):
+        return [(path, tree)]
+    return []
+
+
+@FUZZ
+@given(scenarios())
+def test_valid_scenarios_plan_to_finite_non_negative_figures(scenario):
+    text = yaml.safe_dump(scenario, sort_keys=False)
+    plan = build_plan(validate_document(parse_yaml(text, "fuzz.yaml")), samples=SAMPLES)
+    document = plan.to_dict()
+    leaves = numeric_leaves(document)
+    assert leaves
+    for path, value in leaves:
+        assert math.isfinite(value) and value >= 0, f"{path} = {value}\n{text}"
+    json.dumps(document, allow_nan=False)
+    for fmt in FORMATS:
+        assert render(plan, fmt)
+
+
+# --- property 2: a mutated example file never reaches a traceback ---------------------------------
+
+EXAMPLES = [path.read_text(encoding="utf-8") for path in CONFIGS]
+#: Replacement tokens: numbers at the edges, other types, YAML syntax, tags, anchors and aliases.
+TOKENS_TO_INSERT = [
+    "0", "-1", "1e400", "-1e-400", ".nan", ".inf", "1e308", "1e-308", "5e-324", "1" + "0" * 400, "1" + "0" * 5000, "70m", "7Q", "1_0",
+    "true", "null", "~", "[]", "{}", "[1, 2]", "{low: 5, high: 1}", "{low: 0, high: 1e300, dist: loguniform}", "'", '"', "&a", "*a", "*b",
+    "!!python/object/apply:os.system [ls]", "!!binary aGk=", "!!float x", "!!int x", "!!timestamp x", "2024-13-45", "!include x", "<<: *a",
+    "- x", ": :", "? x", "|", ">", "%YAML 1.1", "---", "...", "#", "\t", "\x00", "\x1b", "\ufeff", "é", "\U0001f600", "\r", "\u2028",
+]  # fmt: skip
+
+
+@st.composite
+def mutated_example(draw: st.DrawFn) -> str:
+    lines = draw(st.sampled_from(EXAMPLES)).splitlines(keepends=True)
+    for _ in range(draw(st.integers(1, 3))):
+        if not lines:
+            lines = ["\n"]
+        index = draw(st.integers(0, len(lines) - 1))
+        line = lines[index]
+        kind = draw(st.sampled_from(["delete", "duplicate", "swap", "insert", "indent", "value", "truncate"]))
+        if kind == "delete":
+            del lines[index]
+        elif kind == "duplicate":
+            lines.insert(index, line)
+        elif kind == "swap" and len(line) > 1:
+            i = draw(st.integers(0, len(line) - 2))
+            lines[index] = line[:i] + line[i + 1] + line[i] + line[i + 2 :]
+        elif kind == "insert":
+            at = draw(st.integers(0, len(line)))
+            token = draw(st.one_of(st.sampled_from(TOKENS_TO_INSERT), st.text(max_size=4)))
+            lines[index] = line[:at] + token + line[at:]
+        elif kind == "indent":
+            lines[index] = draw(st.sampled_from(["", " ", "   ", "\t", "      "])) + line.lstrip(" ")
+        elif kind == "value" and ":" in line:
+            key = line.split(":", 1)[0]
+            lines[index] = f"{key}: {draw(st.sampled_from(TOKENS_TO_INSERT))}\n"
+        elif kind == "truncate":
+            lines = lines[:index]
+    return "".join(lines)
+
+
+LOCATED = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<column>\d+): ")
+
+
+@MUTATION_FUZZ
+@given(text=mutated_example())
+def test_mutated_examples_never_reach_a_traceback(text, cli, tmp_path):
+    path = tmp_path / "mutated.scenario.yaml"
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    out = tmp_path / "out.json"
+    out.unlink(missing_ok=True)
+    for args in (("plan", str(path), "-f", "json", "--samples", str(SAMPLES), "-o", str(out)), ("validate", str(path))):
+        result = cli(*args)
+        assert result.exception is None or isinstance(result.exception, SystemExit), f"{args[0]}: {result.exception!r}\n{text}"
+        assert result.exit_code in (0, 1), f"{args[0]} exited {result.exit_code}\n{result.stderr}\n{text}"
+        assert "Traceback" not in result.stderr
+        if result.exit_code == 1:
+            first = result.stderr.splitlines()[0]
+            assert LOCATED.match(first) and first.startswith(f"{path}:"), f"{args[0]}: unlocated: {first}\n{text}"
+    if out.exists():
+        json.loads(out.read_text(encoding="utf-8"))
