@@ -85,7 +85,8 @@ def _check_fits(index: int, workload: TestTimeWorkload, model: serving.ServedMod
         return
     what = f"the model's {float(model.weight_bytes) / 1e9:,.0f} GB of weights plus the KV cache of one {float(context):,.0f}-token chain"
     if workload.gpus_per_replica is None:
-        raise PlanError(f"test_time[{index}]", f"not even {float(gpus):,.0f} × {accelerator.name}, the largest replica planned, can hold {what}")
+        largest = 2.0**serving.MAX_REPLICA_EXPONENT * max(serving.REPLICA_MULTIPLES)
+        raise PlanError(f"test_time[{index}]", f"no replica of up to {largest:,.0f} × {accelerator.name} can hold {what}")
     needed = serving.min_replica_gpus(model, device, context)
     raise PlanError(
         f"test_time[{index}].gpus_per_replica",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -153,6 +154,9 @@ def _message(error: dict[str, Any]) -> str:
         return "required key is missing"
     if kind in ("model_type", "model_attributes_type", "dict_type"):  # not the class name pydantic would show
         return f"must be a mapping of keys (key: value), not {_kind_of(error.get('input'))}"
+    if kind == "string_type":  # `name: no` is false in YAML 1.1, `name: 2024-01-01` a date
+        value = error.get("input")
+        return "must be text, not empty" if value is None else f"must be text, not {_kind_of(value)}; put the value in quotes"
     if kind == "list_type":
         return f"must be a list (entries starting with -), not {_kind_of(error.get('input'))}"
     if message.startswith("Value error, "):
@@ -170,6 +174,10 @@ def _kind_of(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, datetime.date):
+        return f"a date ({value})"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (YAML reads yes, no, on and off as true or false)"
     return "null" if value is None else f"a single value ({shown(value)})"
 
 
