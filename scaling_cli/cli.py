@@ -43,6 +43,10 @@ class OutputFormat(str, Enum):
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format: table (default), json, csv or markdown.")]
 OutputOption = Annotated[Optional[str], typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", metavar="FILE")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
+ScenarioArgument = Annotated[Optional[str], typer.Argument(help="Scenario YAML file; omit for the built-in default scenario.", metavar="[SCENARIO]")]
+SetOption = Annotated[
+    Optional[list[str]], typer.Option("--set", help="Override a scenario value: PATH=VALUE, e.g. hardware.count=1024 (repeatable).", metavar="PATH=VALUE")
+]
 SamplesOption = Annotated[int, typer.Option("--samples", min=0, max=10_000_000, help="Monte Carlo samples behind the P10-P90 bands (0: no bands).")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed of the Monte Carlo bands (fixed, so bands are reproducible).")]
 
@@ -135,13 +139,11 @@ def _root(
 @app.command()
 @error_boundary
 def plan(
-    scenario: Annotated[Optional[str], typer.Argument(help="Scenario YAML file; omit to plan the built-in default scenario.", metavar="[SCENARIO]")] = None,
+    scenario: ScenarioArgument = None,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
     force: ForceOption = False,
-    overrides: Annotated[
-        Optional[list[str]], typer.Option("--set", help="Override a scenario value: PATH=VALUE, e.g. hardware.count=1024 (repeatable).", metavar="PATH=VALUE")
-    ] = None,
+    overrides: SetOption = None,
     samples: SamplesOption = MONTE_CARLO_SAMPLES,
     seed: SeedOption = MONTE_CARLO_SEED,
     fit: Annotated[Optional[str], typer.Option("--fit", help="Scaling-law fit for loss and sizing (overrides pretraining.fit).")] = None,
@@ -276,7 +278,7 @@ def optimal(
 @app.command()
 @error_boundary
 def sweep(
-    scenario: Annotated[Optional[str], typer.Argument(help="Scenario YAML file; omit for the built-in default.", metavar="[SCENARIO]")] = None,
+    scenario: ScenarioArgument = None,
     varies: Annotated[
         Optional[list[str]],
         typer.Option("--vary", help="PATH=START:STOP[:N][:log] or PATH=a,b,c (repeatable; several form a grid).", metavar="PATH=SPEC"),
@@ -288,7 +290,7 @@ def sweep(
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
     force: ForceOption = False,
-    overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario value first: PATH=VALUE.", metavar="PATH=VALUE")] = None,
+    overrides: SetOption = None,
     samples: Annotated[int, typer.Option("--samples", min=0, max=100_000, help="Monte Carlo samples per point for P10-P90 bands (default 0: none).")] = 0,
     seed: SeedOption = MONTE_CARLO_SEED,
 ) -> None:
@@ -328,10 +330,10 @@ def compare(
 @app.command()
 @error_boundary
 def plot(
-    scenario: Annotated[Optional[str], typer.Argument(help="Scenario YAML file; omit for the built-in default.", metavar="[SCENARIO]")] = None,
+    scenario: ScenarioArgument = None,
     out: Annotated[str, typer.Option("--out", "-o", help="Picture to write: FILE.svg or FILE.png.", metavar="FILE")] = ...,  # type: ignore[assignment]
     force: ForceOption = False,
-    overrides: Annotated[Optional[list[str]], typer.Option("--set", help="Override a scenario value: PATH=VALUE.", metavar="PATH=VALUE")] = None,
+    overrides: SetOption = None,
 ) -> None:
     """Draw the lifecycle breakdown, the loss-vs-compute frontier and cumulative compute over time (needs the [plot] extra)."""
     from pathlib import Path
