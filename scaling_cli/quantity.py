@@ -52,11 +52,18 @@ def parse_quantity(value: object) -> float:
     return result
 
 
+#: The largest count a double holds exactly (2**53): the planner's arithmetic is in doubles, and a
+#: larger integer overflows float conversions (a LoRA rank of 1e300 raised OverflowError).
+MAX_COUNT = 2**53
+
+
 def parse_count(value: object) -> int:
     """Parse a whole number (GPUs, layers, samples): quantities are allowed, fractions are not."""
     result = parse_quantity(value)
     if result != math.floor(result):
         raise ValueError(f"expected a whole number, got {shown(value)}")
+    if abs(result) > MAX_COUNT:
+        raise ValueError(f"{shown(value)} is too large for a count (at most 2^53 = {MAX_COUNT:,})")
     return int(result)
 
 

@@ -1,5 +1,6 @@
-"""Fuzzing (issue #8): random valid scenarios always plan to finite, non-negative figures, and random
-mutations of the example files never reach a traceback.
+"""Fuzzing (issue #8): random valid scenarios always plan to finite, non-negative figures; the same
+with extreme magnitudes either plan or are refused at a line of the file; random mutations of the
+example files never reach a traceback.
 
 Both properties run a bounded, derandomized number of examples (no example database), so CI runs the
 same cases every time and the module stays well under a minute on a 2-core machine. Raise the counts
@@ -15,12 +16,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scaling_cli.catalog.fits import fits
 from scaling_cli.catalog.hardware import accelerators
+from scaling_cli.errors import InputError
 from scaling_cli.planner import build_plan
 from scaling_cli.render.emit import FORMATS, render
 from scaling_cli.scenario.loading import validate_document
@@ -29,13 +32,13 @@ from tests.conftest import CONFIGS
 
 SCALE = int(os.environ.get("SCALING_FUZZ_EXAMPLES", "0")) or None
 FUZZ = settings(
-    max_examples=SCALE or 120,
+    max_examples=SCALE or 150,
     deadline=None,
     derandomize=True,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
 )
-MUTATION_FUZZ = settings(FUZZ, max_examples=SCALE or 150)
+MUTATION_FUZZ = settings(FUZZ, max_examples=SCALE or 200)
 #: Monte Carlo samples per plan: enough to exercise every band, small enough to keep the module fast.
 SAMPLES = 200
 
@@ -117,10 +120,9 @@ def hardware(draw: st.DrawFn, *, deadline: bool = True, group: bool = False) -> 
 
 
 @st.composite
-def model(draw: st.DrawFn, *, with_params: bool) -> dict[str, Any]:
+def model(draw: st.DrawFn, total: float | None) -> dict[str, Any]:
     spec: dict[str, Any] = {}
-    if with_params:
-        total = draw(log_uniform(1e7, 2e12))
+    if total is not None:
         spec["params"] = draw(st.one_of(st.just(total), st.just(_with_suffix(total)), st.builds(_range, st.just(total), st.just(total * 1.5), st.none())))
         if draw(st.booleans()):
             spec["active_params"] = float(f"{total * draw(st.floats(0.02, 1.0)):.3g}")
@@ -134,16 +136,19 @@ def model(draw: st.DrawFn, *, with_params: bool) -> dict[str, Any]:
 
 
 @st.composite
-def pretraining(draw: st.DrawFn) -> tuple[bool, dict[str, Any]]:
-    """``(params given, spec)``: two of params, tokens and compute, or compute alone."""
-    given = draw(st.sampled_from(["params+tokens", "params+tokens", "params+compute", "tokens+compute", "compute"]))
+def pretraining(draw: st.DrawFn, params: float | None) -> dict[str, Any]:
+    """Two of params, tokens and compute, or compute alone; a budget is 6·N·D of a realistic run, so
+    the size it implies stays realistic (1e26 FLOP over 1e8 tokens would be a 1.7e17-parameter model)."""
+    tokens = draw(log_uniform(1e8, 1e14))
+    given = draw(st.sampled_from(["tokens", "tokens", "compute"] if params is not None else ["tokens+compute", "compute"]))
     spec: dict[str, Any] = {}
     if "tokens" in given:
-        spec["tokens"] = draw(quantity(1e8, 1e14))
+        spec["tokens"] = draw(st.one_of(st.just(tokens), st.just(_with_suffix(tokens)), st.builds(_range, st.just(tokens), st.just(tokens * 2), st.none())))
     if "compute" in given:
-        spec["compute"] = draw(quantity(1e18, 1e27))
+        size = params if params is not None else draw(log_uniform(1e7, 2e12))
+        spec["compute"] = float(f"{6 * size * tokens:.3g}") if given != "compute" or params is not None else draw(log_uniform(1e18, 1e27))
     spec.update(draw(mapping(seq_len=optional(st.sampled_from([512, 2048, 8192, 131_072])), fit=optional(st.sampled_from(FITS)))))
-    return given.startswith("params"), spec
+    return spec
 
 
 TOKENS = quantity(1e6, 1e12)
@@ -248,8 +253,9 @@ def workload(draw: st.DrawFn, index: int) -> dict[str, Any]:
 @st.composite
 def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     has_pretraining = draw(st.booleans()) or draw(st.booleans())
-    params_given, run = draw(pretraining()) if has_pretraining else (True, None)
-    scenario: dict[str, Any] = {"name": "fuzz", "model": draw(model(with_params=params_given))}
+    params = draw(log_uniform(1e7, 2e12)) if not has_pretraining or draw(st.integers(0, 3)) else None
+    scenario: dict[str, Any] = {"name": "fuzz", "model": draw(model(params))}
+    run = draw(pretraining(params)) if has_pretraining else None
     if draw(st.booleans()):
         scenario["hardware"] = draw(hardware(deadline=has_pretraining))
     if run is not None:
@@ -291,7 +297,58 @@ def test_valid_scenarios_plan_to_finite_non_negative_figures(scenario):
         assert render(plan, fmt)
 
 
-# --- property 2: a mutated example file never reaches a traceback ---------------------------------
+# --- property 2: any finite magnitude plans or is refused, located --------------------------------
+
+#: Doubles from the smallest denormal to the largest finite, and the integers around 2**63.
+EXTREME = st.one_of(
+    st.sampled_from([5e-324, 1e-308, 1e-300, 1e-30, 1e30, 1e60, 1e154, 1e300, 1.7976931348623157e308, 2**63 - 1, 2**63, 2**64, 10**30]),
+    st.floats(min_value=5e-324, max_value=1.7976931348623157e308, allow_nan=False, allow_infinity=False),
+)
+
+
+@st.composite
+def extreme_scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid scenario with one to three numbers replaced by an extreme magnitude."""
+    scenario = draw(scenarios())
+    for _ in range(draw(st.integers(1, 3))):
+        leaves = [path for path, _ in numeric_leaf_paths(scenario)]
+        path = draw(st.sampled_from(leaves))
+        parent = scenario
+        for part in path[:-1]:
+            parent = parent[part]
+        parent[path[-1]] = draw(EXTREME)
+    return scenario
+
+
+def numeric_leaf_paths(tree: Any, path: tuple = ()) -> list[tuple[tuple, Any]]:
+    """Paths of the numbers and quantity strings a scenario tree holds (names and switches excluded)."""
+    if isinstance(tree, dict):
+        return [leaf for key, value in tree.items() for leaf in numeric_leaf_paths(value, (*path, key))]
+    if isinstance(tree, list):
+        return [leaf for index, value in enumerate(tree) for leaf in numeric_leaf_paths(value, (*path, index))]
+    if isinstance(tree, (int, float)) and not isinstance(tree, bool) or isinstance(tree, str) and tree[:1].isdigit():
+        return [(path, tree)]
+    return []
+
+
+@FUZZ
+@given(extreme_scenarios())
+def test_extreme_magnitudes_plan_or_are_refused_at_a_line(scenario):
+    text = yaml.safe_dump(scenario, sort_keys=False)
+    try:
+        plan = build_plan(validate_document(parse_yaml(text, "fuzz.yaml")), samples=SAMPLES)
+    except InputError as exc:
+        for problem in exc.problems:
+            assert problem.file == "fuzz.yaml" and problem.line is not None and problem.column is not None, f"{problem}\n{text}"
+            assert "\n" not in str(problem) and len(str(problem)) < 400, str(problem)
+        return
+    for path, value in numeric_leaves(plan.to_dict()):
+        assert math.isfinite(value) and value >= 0, f"{path} = {value}\n{text}"
+    for fmt in FORMATS:
+        assert render(plan, fmt)
+
+
+# --- property 3: a mutated example file never reaches a traceback ---------------------------------
 
 EXAMPLES = [path.read_text(encoding="utf-8") for path in CONFIGS]
 #: Replacement tokens: numbers at the edges, other types, YAML syntax, tags, anchors and aliases.
@@ -353,3 +410,46 @@ def test_mutated_examples_never_reach_a_traceback(text, cli, tmp_path):
             assert LOCATED.match(first) and first.startswith(f"{path}:"), f"{args[0]}: unlocated: {first}\n{text}"
     if out.exists():
         json.loads(out.read_text(encoding="utf-8"))
+
+
+# --- regressions: what the properties above found, as plain tests ---------------------------------
+
+
+def _plan(text: str) -> Any:
+    return build_plan(validate_document(parse_yaml(text, "regression.yaml")), samples=SAMPLES)
+
+
+@pytest.mark.parametrize("phase", ["post_training:\n  - {name: sft, technique: full_finetune, tokens: 1B, hardware: {count: 8}}\n", "test_time:\n  - {name: chat, queries_per_day: 1K, prompt_tokens: 100, output_tokens: 100, hardware: {count: 8}}\n"])
+def test_own_hardware_inherits_the_precision_of_an_accelerator_without_bf16(phase):
+    """A V100 has no bf16: a group's or workload's own hardware took the H100's default (bf16) with
+    the inherited V100 and raised CatalogLookupError; it inherits the scenario's fp16."""
+    document = _plan("name: t\nhardware: {accelerator: v100}\nmodel: {params: 1B}\n" + phase).to_dict()
+    section = document["post_training"]["derivatives"][0] if "post_training" in phase else document["test_time"]["workloads"][0]
+    assert section["accelerator"] == "nvidia-v100-sxm2-32gb"
+
+
+@pytest.mark.parametrize(
+    "text, metric",
+    [
+        # 6·N·D underflows to 0: the deadline needs 0 GPUs and wall-clock is 0/0 (was ZeroDivisionError).
+        ("name: t\nhardware: {deadline_days: 1}\nmodel: {params: 5e-324}\npretraining: {tokens: 100M}\n", "pretraining."),
+        # compute 5e-324 over 1e8 tokens sizes a 0-parameter model: tokens per parameter is x/0.
+        ("name: t\nmodel: {}\npretraining: {tokens: 100M, compute: 5e-324}\n", "pretraining."),
+        # A 0-FLOP generation step took 0 seconds: its decode MFU was 0/0 (was ZeroDivisionError).
+        ("name: t\nmodel: {params: 5e-324}\npost_training:\n  - {name: b, technique: best_of_n, prompts: 10, n: 1, prompt_tokens: 1, response_tokens: 1, reward_model_params: 10M, decode_mfu: 0.1}\n", "post_training.derivatives[0]."),
+    ],
+)
+def test_magnitudes_that_underflow_to_zero_are_refused_not_divided_by(text, metric):
+    with pytest.raises(InputError) as info:
+        _plan(text)
+    (problem,) = info.value.problems
+    assert problem.field.startswith(metric) and problem.line is not None
+    assert "the planned value is not a finite number" in problem.message
+
+
+def test_bars_of_a_near_overflow_value_render():
+    """BAR_WIDTH × 1.7e308 overflowed before the division by the largest bar (OverflowError in the table)."""
+    groups = "post_training:\n  - {name: a, technique: full_finetune, tokens: 1.6e156}\n  - {name: b, technique: full_finetune, tokens: 1B}\n"
+    plan = _plan("name: t\nmodel: {params: 1e150}\npretraining: {tokens: 1B}\n" + groups)  # 9.6e306 FLOP: finite
+    for fmt in FORMATS:
+        assert render(plan, fmt)

@@ -174,6 +174,10 @@ def merge_hardware(base: HardwareSpec, override: HardwareSpec | None, *, keep_co
         for name in ACCELERATOR_FIELDS:
             if name not in given and name in base.model_fields_set:
                 inherited[name] = getattr(base, name)
+        if "precision" not in given:
+            # The override's own default was chosen for the default accelerator (bf16 for an H100);
+            # the base's is the one for the accelerator inherited (fp16 for a V100, which has no bf16).
+            inherited.setdefault("precision", base.precision)
     if "count" not in given:
         inherited["count"] = base.count if keep_count else None
     source = override if override is not None else HardwareSpec(accelerator=base.accelerator)

@@ -83,7 +83,7 @@ def _check_fits(index: int, workload: TestTimeWorkload, model: serving.ServedMod
     """A replica that cannot hold the weights and one chain is bad input (point estimate only)."""
     if np.all(serving.fits(model, device, gpus, context)):
         return
-    what = f"the model's {float(model.weight_bytes) / 1e9:,.0f} GB of weights plus the KV cache of one {float(context):,.0f}-token chain"
+    what = f"the model's {_figure(float(model.weight_bytes) / 1e9)} GB of weights plus the KV cache of one {_figure(float(context))}-token chain"
     if workload.gpus_per_replica is None:
         largest = 2.0**serving.MAX_REPLICA_EXPONENT * max(serving.REPLICA_MULTIPLES)
         raise PlanError(f"test_time[{index}]", f"no replica of up to {largest:,.0f} × {accelerator.name} can hold {what}")
@@ -92,6 +92,11 @@ def _check_fits(index: int, workload: TestTimeWorkload, model: serving.ServedMod
         f"test_time[{index}].gpus_per_replica",
         f"{float(gpus):.0f} × {accelerator.name} cannot hold {what} (needs {float(needed):,.0f} GPUs per replica; omit gpus_per_replica to choose automatically)",
     )
+
+
+def _figure(value: float) -> str:
+    """1,400 or 2e+290: digits beyond a double's precision are noise."""
+    return f"{value:,.0f}" if value < 1e15 else f"{value:.3g}"
 
 
 def _served(index: int, workload: TestTimeWorkload, scenario: Scenario, hw: ResolvedHardware, context: dict[str, Any]) -> tuple[serving.ServedModel, serving.Device]:

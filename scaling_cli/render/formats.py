@@ -42,10 +42,10 @@ def bar_lines(chart: BarChart, glyph: str, tiny: str) -> list[str]:
     width = max(len(label) for label, _ in items)
     lines = []
     for label, value in items:
-        length = int(round(BAR_WIDTH * value / largest))
+        length = int(round(BAR_WIDTH * (value / largest)))  # the ratio first: BAR_WIDTH × 1.7e308 is inf
         bar = glyph * length if length else (tiny if value else "")
         shown = format_number(value, chart.style) + (f" {chart.unit}" if chart.unit else "")
-        lines.append(f"{label.ljust(width)}  {bar.ljust(BAR_WIDTH)}  {shown}  {100 * value / total:.1f}%")
+        lines.append(f"{label.ljust(width)}  {bar.ljust(BAR_WIDTH)}  {shown}  {100 * (value / total):.1f}%")
     return lines
 
 

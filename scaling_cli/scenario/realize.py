@@ -1,14 +1,15 @@
 """Replace every range in a validated scenario by its central value or by Monte Carlo samples.
 
 The result is the same pydantic model type, built with ``model_copy`` (no re-validation), whose
-numeric fields are floats (point estimate) or numpy arrays (samples); planner code reads it the
-same way in both cases.
+numeric fields are numpy floats (point estimate) or numpy arrays (samples); planner code reads it
+the same way in both cases.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
+import numpy as np
 from pydantic import BaseModel
 
 from scaling_cli.engine.uncertainty import Range, Sampler
@@ -29,7 +30,11 @@ def realize(model: M, sampler: Sampler, path: str = "") -> M:
 
 def _realize_value(value: Any, sampler: Sampler, path: str) -> Any:
     if isinstance(value, Range):
-        return sampler.draw(value, path)
+        value = sampler.draw(value, path)
+    if type(value) is float:
+        # numpy's IEEE arithmetic, as for samples: a magnitude that underflows to 0 (params 5e-324)
+        # then gives inf or NaN, which the planner reports, instead of a ZeroDivisionError.
+        return np.float64(value)
     if isinstance(value, BaseModel):
         return realize(value, sampler, path)
     if isinstance(value, list):
