@@ -40,7 +40,10 @@ def parse_quantity(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {str(value).lower()} (a YAML boolean)")
     if isinstance(value, int):
-        result = float(value) if abs(value) < 10**308 else math.inf
+        try:
+            result = float(value)  # exact up to 2**53, rounded above, up to ~1.8e308
+        except OverflowError:
+            result = math.inf
     elif isinstance(value, float):
         result = value
     elif isinstance(value, str):

@@ -66,6 +66,21 @@ def test_rejects_with_a_useful_message(bad, fragment):
         parse_quantity(bad)
 
 
+def test_an_integer_is_finite_up_to_the_largest_double():
+    """int(1e308) is above 10**308 but below the largest double (~1.8e308): it was refused as infinite."""
+    assert parse_quantity(int(1e308)) == 1e308
+    assert parse_quantity(int(1.7976931348623157e308)) == 1.7976931348623157e308
+    with pytest.raises(ValueError, match="a 309-digit number is not a finite number"):
+        parse_quantity(2**1024)
+
+
+def test_a_count_beyond_2_to_the_53_is_refused():
+    """Above 2**53 a double no longer holds every whole number; a LoRA rank of 1e300 overflowed int-to-float."""
+    assert parse_count(2**53) == 2**53
+    with pytest.raises(ValueError, match=re.escape("'1e20' is too large for a count (at most 2^53 = 9,007,199,254,740,992)")):
+        parse_count("1e20")
+
+
 def test_unknown_suffix_message_lists_valid_suffixes():
     with pytest.raises(ValueError) as info:
         parse_quantity("3Q")
