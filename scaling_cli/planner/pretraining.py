@@ -11,7 +11,7 @@ from scaling_cli.catalog.fits import LOSS_CAVEAT, default_fit_name, find_fit
 from scaling_cli.engine import costing
 from scaling_cli.engine import pretraining as formulas
 from scaling_cli.engine.types import whole
-from scaling_cli.errors import ScalingError
+from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.costing import training_time_and_cost
 from scaling_cli.planner.hardware import ResolvedHardware
@@ -81,7 +81,7 @@ def _size_for_loss(scenario: Scenario, law: Any, assumptions: Assumptions) -> tu
     from scaling_cli.engine.scaling_laws import ParametricFit, lifetime_flops, lifetime_optimum
 
     if not isinstance(law, ParametricFit):
-        raise ScalingError(f"pretraining.sizing: lifetime needs a parametric fit; {law.name} fixes tokens per parameter")
+        raise PlanError("pretraining.sizing", f"lifetime needs a parametric fit; {law.name} fixes tokens per parameter")
     demand = _num_value(inference_demand_tokens(scenario))
     assumptions.add(
         "pretraining.inference_demand_tokens",
