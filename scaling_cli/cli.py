@@ -397,9 +397,18 @@ def hardware_show(
 
 
 def main() -> None:
-    """Console-script entry point: the CLI plus Ctrl-C and internal-error handling."""
+    """Console-script entry point: the CLI plus Ctrl-C and internal-error handling.
+
+    Domain errors are handled per command (``error_boundary``); anything else is a bug, reported in
+    one line with exit code 70 unless ``SCALING_DEBUG`` is set, which shows the traceback.
+    """
     try:
         app()
     except KeyboardInterrupt:
         _stderr("interrupted")
         sys.exit(int(ExitCode.INTERRUPTED))
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        if os.environ.get("SCALING_DEBUG"):
+            raise
+        _stderr(f"internal error: {type(exc).__name__}: {exc} (a bug in scaling-cli; rerun with SCALING_DEBUG=1 for the traceback and please report it)")
+        sys.exit(int(ExitCode.INTERNAL))

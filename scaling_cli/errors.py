@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     OK = 0
     BAD_INPUT = 1  #: a scenario, catalog entry or option value that cannot be planned
     USAGE = 2  #: wrong command line (unknown option, missing argument, conflicting flags)
+    INTERNAL = 70  #: a bug in scaling-cli (EX_SOFTWARE); SCALING_DEBUG=1 shows the traceback
     INTERRUPTED = 130  #: Ctrl-C
 
 

@@ -102,3 +102,25 @@ def test_where_parsing():
     condition = parse_where("pretraining.wall_clock_days <= 90")
     assert (condition.metric, condition.op, condition.value) == ("pretraining.wall_clock_days", "<=", 90.0)
     assert parse_where("total.cost_usd<10M").value == 10e6
+
+
+def test_points_that_overflow_are_left_out_not_ranked(cli, scenario_file):
+    path = scenario_file("name: o\nmodel: {params: 7B}\npretraining: {tokens: 1T}\nhardware: {count: 8}\n")
+    data = cli("sweep", path, "--vary", "model.params=1B,1e300", "--vary", "pretraining.tokens=1T,1e300", "-f", "json").json()
+    assert data["points_evaluated"] == 4 and data["points_not_finite"] >= 1
+    assert all(p["pretraining.flops"] is not None and p["pretraining.flops"] < 1e308 for p in data["points"])
+    assert len(data["points"]) == 4 - data["points_not_finite"]
+
+
+def test_internal_errors_are_one_line_with_exit_70(monkeypatch, capsys):
+    from scaling_cli import cli as cli_module
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli_module, "app", broken)
+    monkeypatch.delenv("SCALING_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as info:
+        cli_module.main()
+    assert info.value.code == 70
+    assert capsys.readouterr().err.startswith("internal error: RuntimeError: boom")

@@ -20,7 +20,7 @@ from scaling_cli.engine import post_training as formulas
 from scaling_cli.engine import serving
 from scaling_cli.engine.uncertainty import Sampler, central
 from scaling_cli.engine.units import SECONDS_PER_HOUR
-from scaling_cli.errors import ScalingError
+from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.costing import time_and_cost
 from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, resolve_hardware
@@ -181,7 +181,7 @@ def step_seconds(
     assert defaults is not None  # plan_post_training builds them whenever a group decodes on the roofline
     device = serving_device(hardware, defaults.compute_efficiency, defaults.bandwidth_efficiency)
     if device is None:
-        raise ScalingError(f"{scope}: the catalog has no memory size or bandwidth for {hardware.accelerator.name}: give decode_mfu for its generation")
+        raise PlanError(scope, f"the catalog has no memory size or bandwidth for {hardware.accelerator.name}: give decode_mfu for its generation")
     model = generator_model(step.params, scenario, defaults, hardware.precision)
     # One request per prompt: its prefill, then `samples` sequences decoded side by side (prefix
     # shared), on the replica size and batch with the fewest GPU-seconds (as test-time serving does).
@@ -210,6 +210,8 @@ def effective_decode_mfu(steps: list[formulas.Step], timing: list[StepSeconds], 
         return None
     flops = sum((step.decode_flops for step, _ in generation), 0.0)
     seconds = sum((s.decode for _, s in generation), 0.0)
+    # zero decode seconds only arise from magnitudes that underflow; the NaN is then refused by the
+    # planner's finiteness check with its location, rather than shown as a silent 0
     return flops / (seconds * hardware.peak_flops)
 
 

@@ -113,6 +113,8 @@ class SweepResult:
     conditions: list[Condition]
     evaluated: int
     feasible: int
+    #: points dropped because a figure overflowed (inf or NaN)
+    not_finite: int
     #: metric path -> values of the selected points (best first), inputs first
     columns: dict[str, np.ndarray]
     uncertainty: dict[str, Any] | None = None
@@ -131,6 +133,7 @@ class SweepResult:
             "where": [str(c) for c in self.conditions],
             "points_evaluated": self.evaluated,
             "points_feasible": self.feasible,
+            "points_not_finite": self.not_finite,
             "uncertainty": self.uncertainty,
             "points": points,
         }
@@ -252,18 +255,26 @@ def run_sweep(
         _check_values(loaded, vary)
     chunk = CHUNK_POINTS if not samples else max(1, MAX_CELLS // samples)
     kept: dict[str, list[np.ndarray]] = {}
-    feasible = done = 0
+    feasible = done = not_finite = 0
     metric_names: list[str] | None = None
     objective_path = objective
     for grid in _grid_chunks(varies, chunk):
-        metrics = _evaluate_chunk(loaded, varies, grid, samples, seed)
+        with np.errstate(all="ignore"):  # overflow shows up as a non-finite figure, dropped below
+            metrics = _evaluate_chunk(loaded, varies, grid, samples, seed)
         if metric_names is None:
             metric_names = list(metrics)
             objective_path = objective or _default_objective(metric_names)
             for name in [objective_path, *(c.metric for c in conditions)]:
                 if name not in metrics:
                     raise UsageError(f"unknown metric {name!r}; valid metrics: {', '.join(metric_names)}")
-        index = np.arange(grid[0].shape[0])
+        # A point whose figures overflowed (inf, or NaN from inf − inf) is not planned, like a plan that
+        # `scaling plan` refuses; only the crossover day may be NaN (serving never overtakes).
+        finite = np.ones(grid[0].shape[0], dtype=bool)
+        for name, values in metrics.items():
+            if not name.startswith("total.crossover_day"):
+                finite &= np.isfinite(values)
+        not_finite += int((~finite).sum())
+        index = np.flatnonzero(finite)
         for condition in conditions:
             index = index[_OPERATORS[condition.op](metrics[condition.metric][index], condition.value)]
         feasible += len(index)
@@ -292,6 +303,7 @@ def run_sweep(
         conditions=conditions,
         evaluated=total,
         feasible=feasible,
+        not_finite=not_finite,
         columns=merged,
         uncertainty={"samples": samples, "seed": seed, "band": "P10-P90"} if samples else None,
         all_points=top is None,

@@ -308,6 +308,8 @@ def sweep_tables(result: Any) -> list[Table]:
         rows.append(row)
     direction = "lowest" if result.minimize else "highest"
     notes = [f"{result.evaluated:,} points evaluated, {result.feasible:,} meet the constraints; sorted by {direction} {result.objective}"]
+    if result.not_finite:
+        notes.append(f"{result.not_finite:,} points left out: their figures overflow (the scenario's magnitudes are out of range there)")
     title = f"Sweep of {result.scenario}: {'all' if result.all_points else f'top {n}'} points"
     return [Table(title=title, columns=columns, rows=rows, notes=notes, numeric=set(range(len(columns))))]
 
