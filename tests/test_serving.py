@@ -165,3 +165,24 @@ def test_approximate_architecture_from_size_alone():
     assert arch.kv_heads == 8 and arch.head_dim == 128
     # A given width fixes the layers through the same ratio.
     assert serving.approximate_architecture(70.6e9, d_model=8192).layers == 64
+
+
+def _brute_force_min_replica(model, device, context):
+    """The definition: the first of 1, 2, 4, ... 2**16 GPUs that holds the weights and one sequence."""
+    for exponent in range(serving.MAX_REPLICA_EXPONENT + 1):
+        if serving.fits(model, device, 2.0**exponent, context):
+            return 2.0**exponent
+    return 2.0**serving.MAX_REPLICA_EXPONENT
+
+
+@given(
+    params=st.floats(1e8, 5e13),
+    kv_heads=st.sampled_from([1, 2, 4, 6, 8, 16, 32, 128]),
+    context=st.floats(1, 2e6),
+    memory=st.sampled_from([16e9, 24e9, 80e9, 192e9]),
+)
+def test_closed_form_min_replica_matches_the_definition(params, kv_heads, context, memory):
+    arch = serving.Architecture(layers=80.0, attention_width=8192.0, kv_heads=float(kv_heads), head_dim=128.0)
+    model = serving.ServedModel(params, params, arch, 2.0, 2.0)
+    device = serving.Device(989.5e12, 3.35e12, memory, 0.5, 0.8)
+    assert serving.min_replica_gpus(model, device, context) == _brute_force_min_replica(model, device, context)

@@ -193,13 +193,29 @@ def _ndim(*values: object) -> int:
 def min_replica_gpus(model: ServedModel, device: Device, context: ArrayLike) -> ArrayLike:
     """Smallest power-of-two replica holding the weights plus one sequence of ``context`` tokens.
 
-    Vectorized over candidate sizes 1, 2, 4, ... 2**16; a model too large even for that gets the
-    largest candidate (its batch then comes out below 1, which callers report).
+    Closed form of ``fits``: up to g = kv_heads each GPU holds its own KV heads, so g·M·f − W ≥
+    kv·C gives g ≥ (W + kv·C) / (M·f); beyond, KV heads are copied (× g / kv_heads), so
+    g·(M·f − kv·C / kv_heads) ≥ W. Rounded up to powers of two and checked against ``fits`` (one
+    step either way absorbs rounding at exact boundaries). A model too large even for 2**16 GPUs gets
+    that size (its batch then comes out below 1, which callers report).
     """
-    shape = (-1,) + (1,) * _ndim(model, device, context)
-    candidates = (2.0 ** np.arange(MAX_REPLICA_EXPONENT + 1)).reshape(shape)
-    smallest = np.min(np.where(fits(model, device, candidates, context), candidates, np.inf), axis=0)
-    return np.where(np.isfinite(smallest), smallest, 2.0**MAX_REPLICA_EXPONENT)
+    kv = model.kv_bytes_per_token * context
+    capacity = device.memory_bytes * device.memory_fraction
+    kv_heads = model.architecture.kv_heads
+    largest = 2.0**MAX_REPLICA_EXPONENT
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dense = _power_of_two_at_least((model.weight_bytes + kv) / capacity)
+        room = capacity - kv / kv_heads
+        replicated = np.maximum(2.0 ** (np.floor(np.log2(kv_heads)) + 1), _power_of_two_at_least(np.where(room > 0, model.weight_bytes / room, np.inf)))
+    smallest = np.minimum(np.where(dense <= kv_heads, dense, replicated), largest)
+    smallest = np.where(fits(model, device, smallest, context) | (smallest >= largest), smallest, np.minimum(2 * smallest, largest))
+    half = smallest / 2
+    return np.where((half >= 1) & fits(model, device, half, context), half, smallest)
+
+
+def _power_of_two_at_least(value: ArrayLike) -> ArrayLike:
+    """2^ceil(log2(value)), at least 1; infinity stays infinity."""
+    return 2.0 ** np.ceil(np.log2(np.maximum(value, 1.0)))
 
 
 def decode_compute_seconds(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ArrayLike:
@@ -321,15 +337,20 @@ class ServingChoice:
 
 
 def _request_metrics(model: ServedModel, device: Device, request: RequestShape, gpus: ArrayLike, batch: ArrayLike) -> dict[str, ArrayLike]:
+    """The figures of ``serve_requests`` for given replicas and batches (each side of the decode
+    roofline and the tensor-parallel efficiency computed once: this runs over every candidate)."""
     context = request.attended_context
-    step = decode_step_seconds(model, device, gpus, batch, context)
-    upfront = compute_seconds(request.compute_flops, device, gpus)
+    compute = decode_compute_seconds(model, device, gpus, batch, context)
+    memory = decode_memory_seconds(model, device, gpus, batch, context)
+    parallel = tensor_parallel_efficiency(gpus)
+    step = np.maximum(compute, memory) / parallel  # = decode_step_seconds
+    upfront = request.compute_flops / (gpus * device.peak_flops * device.compute_efficiency * parallel)  # = compute_seconds
     return {
         "step_seconds": step,
         "latency_seconds": upfront + request.chain_tokens * step,
         "gpu_seconds_per_request": gpus * (upfront + request.chains * request.chain_tokens * step / batch),
         "tokens_per_second_per_gpu": batch / (step * gpus),
-        "compute_bound": compute_bound(model, device, gpus, batch, context),
+        "compute_bound": compute >= memory,  # = compute_bound
     }
 
 
@@ -386,10 +407,11 @@ def serve_requests(
     shape = np.broadcast_shapes(*(np.shape(v) for v in (sizes, batch, memory_batch, *metrics.values())))
     meets = None if latency_target is None else np.broadcast_to(metrics["latency_seconds"] <= latency_target, shape)
     pick = _choose(np.broadcast_to(metrics["gpu_seconds_per_request"], shape), meets, np.broadcast_to(metrics["latency_seconds"], shape))
+    chosen_gpus, chosen_batch = _take(sizes, pick, shape), _take(batch, pick, shape)
     return ServingChoice(
-        gpus=_take(sizes, pick, shape),
-        batch=_take(batch, pick, shape),
+        gpus=chosen_gpus,
+        batch=chosen_batch,
         max_batch=_take(memory_batch, pick, shape),
-        replicas_per_request=np.ceil(request.chains / _take(batch, pick, shape)),
-        **{name: _take(value, pick, shape) for name, value in metrics.items()},
+        replicas_per_request=np.ceil(request.chains / chosen_batch),
+        **_request_metrics(model, device, request, chosen_gpus, chosen_batch),  # recomputed: cheaper than gathering each
     )
