@@ -55,3 +55,16 @@ def run_subprocess(*args: str, env: dict[str, str] | None = None, cwd: str | Non
     """Run ``python -m scaling_cli ARGS`` in a fresh interpreter (the real entry point)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "scaling_cli", *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=120)
+
+
+def assert_one_located_line(result: Run, path: str, line: int, column: int, fragment: str, field_prefix: str = "") -> str:
+    """Bad input: exit 1, nothing on stdout, no traceback, and a first stderr line
+    ``PATH:LINE:COLUMN: <field_prefix>...`` containing ``fragment``. Returns that line."""
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"{path}:{line}:{column}: {field_prefix}"), first
+    assert fragment in first, first
+    return first

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import run_subprocess
+from tests.conftest import assert_one_located_line, run_subprocess
 
 BASE = "name: t\nmodel:\n  params: 7B\npretraining:\n  tokens: 140B\n"
 
@@ -42,14 +42,7 @@ CASES = {
 def test_bad_input_is_one_located_line(case, cli, scenario_file):
     text, line, column, fragment = CASES[case]
     path = scenario_file(text)
-    result = cli("plan", path, "--format", "json")
-    assert result.exit_code == 1, result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    first = result.stderr.splitlines()[0]
-    assert first.startswith(f"{path}:{line}:{column}: "), first
-    assert fragment in first
+    assert_one_located_line(cli("plan", path, "--format", "json"), path, line, column, fragment)
 
 
 def test_field_path_names_the_field(cli, scenario_file):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import assert_one_located_line
+
 # Lines 1-7; every group's first key is on line 7 ("  - name: g", the mapping starts at column 5).
 BASE = "name: t\nmodel:\n  params: 7B\npretraining:\n  tokens: 1T\npost_training:\n  - name: g\n"
 RL = "    technique: rl\n    algorithm: {algorithm}\n    prompts: 1K\n    prompt_tokens: 100\n    response_tokens: 100\n"
@@ -91,13 +93,7 @@ CASES = {
 def test_bad_group_is_one_located_line(case, cli, scenario_file):
     text, line, column, fragment = CASES[case]
     path = scenario_file(BASE + text)
-    result = cli("plan", path, "--format", "json")
-    assert result.exit_code == 1, result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    first = result.stderr.splitlines()[0]
-    assert first.startswith(f"{path}:{line}:{column}: "), first
-    assert fragment in first, first
+    assert_one_located_line(cli("plan", path, "--format", "json"), path, line, column, fragment)
 
 
 def test_validate_reports_every_bad_group(cli, scenario_file):

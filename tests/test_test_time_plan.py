@@ -11,6 +11,7 @@ from scaling_cli.planner import build_plan
 from scaling_cli.planner.sweep import parse_vary, run_sweep
 from scaling_cli.scenario.loading import load_scenario, validate_document
 from scaling_cli.yaml_source import parse_yaml
+from tests.conftest import assert_one_located_line
 
 CHAT_8B = """
 name: chat-8b
@@ -178,12 +179,7 @@ ERRORS = {
 def test_invalid_workload_is_one_located_line(case, cli, scenario_file):
     extra, line, column, fragment = ERRORS[case]
     path = scenario_file(WORKLOAD + extra)
-    result = cli("plan", path, "-f", "json")
-    assert result.exit_code == 1, result.stdout
-    assert result.stdout == "" and "Traceback" not in result.stderr
-    first = result.stderr.splitlines()[0]
-    assert first.startswith(f"{path}:{line}:{column}: test_time[0]."), first
-    assert fragment in first
+    assert_one_located_line(cli("plan", path, "-f", "json"), path, line, column, fragment, "test_time[0].")
 
 
 def test_missing_key_points_at_the_workload(cli, scenario_file):
