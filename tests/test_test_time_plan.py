@@ -214,7 +214,7 @@ def test_suspicious_workload_warns(case, cli, scenario_file):
     result = cli("plan", scenario_file(text + extra), "-f", "json", "--samples", "0")
     assert result.exit_code == 0, result.stderr
     assert any(fragment in w for w in result.json()["warnings"]), result.json()["warnings"]
-    assert f"warning: test_time[0] (w): " in result.stderr
+    assert "warning: test_time[0] (w): " in result.stderr
 
 
 def test_plain_workload_does_not_warn(cli, scenario_file):

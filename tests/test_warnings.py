@@ -19,7 +19,7 @@ BASE = "name: w\nhardware: {accelerator: h100, count: %s%s}\nmodel: {params: %s}
 def test_suspicious_plans_warn(cli, scenario_file, count, extra, params, tokens, fragment):
     result = cli("plan", scenario_file(BASE % (count, extra, params, tokens)), "-f", "json")
     assert result.exit_code == 0
-    assert f"warning: pretraining: " in result.stderr and fragment in result.stderr
+    assert "warning: pretraining: " in result.stderr and fragment in result.stderr
     assert any(fragment in w for w in result.json()["warnings"])
 
 

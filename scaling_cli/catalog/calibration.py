@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 
 from scaling_cli.catalog.build import REFERENCE_JSON
 from scaling_cli.catalog.hardware import find_accelerator, run_hardware

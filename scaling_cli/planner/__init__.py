@@ -7,7 +7,6 @@ scenario ranges), whose P10 and P90 become the bands. The planner never prints.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np

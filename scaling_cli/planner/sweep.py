@@ -22,7 +22,7 @@ from scaling_cli.errors import InputError, UsageError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.quantity import parse_quantity
 from scaling_cli.result import SCHEMA_VERSION
-from scaling_cli.scenario.loading import LoadedScenario, apply_overrides, parse_path, validate_document
+from scaling_cli.scenario.loading import LoadedScenario, parse_path, validate_document
 from scaling_cli.yaml_source import PathKey, dotted
 
 #: Points evaluated per pass: small enough that numpy's intermediates stay in cache and the
