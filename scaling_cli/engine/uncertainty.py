@@ -46,6 +46,11 @@ class Range:
         return (self.low + self.high) / 2
 
 
+def band_settings(samples: int, seed: int) -> dict[str, Any] | None:
+    """The ``uncertainty`` entry of a JSON document: what its ``_p10``/``_p90`` bands come from."""
+    return {"samples": samples, "seed": seed, "band": "P10-P90"} if samples else None
+
+
 def central(value: Any) -> Any:
     """The point value of a number or ``Range`` (other values pass through)."""
     return value.central if isinstance(value, Range) else value

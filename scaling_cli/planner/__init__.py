@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from scaling_cli.engine.uncertainty import DEFAULT_SAMPLES, DEFAULT_SEED, Sampler
+from scaling_cli.engine.uncertainty import DEFAULT_SAMPLES, DEFAULT_SEED, Sampler, band_settings
 from scaling_cli.errors import InputError, PlanError, Problem
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.bands import add_bands
@@ -70,7 +70,7 @@ def _build_plan(loaded: LoadedScenario, samples: int, seed: int) -> Plan:
         sections=sections,
         assumptions=assumptions.as_list(),
         warnings=plan_warnings(scenario, sections),
-        uncertainty={"samples": samples, "seed": seed, "band": "P10-P90"} if samples else None,
+        uncertainty=band_settings(samples, seed),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from scaling_cli.catalog.calibration import EfficiencyPrior, goodput_default, prior_for
 from scaling_cli.catalog.hardware import Accelerator, find_accelerator
+from scaling_cli.engine.types import clipped
 from scaling_cli.engine.uncertainty import Z90, Range, Sampler
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.scenario.hardware import HardwareSpec
@@ -27,12 +28,6 @@ GOODPUT_SPREAD_SOURCE = (
 #: Monte Carlo keys: one shared draw per systematic error, so phases on the same estimate move together.
 TRAINING_EFFICIENCY_KEY = "training-efficiency"
 GOODPUT_KEY = "goodput"
-
-
-def _capped(goodput: Any) -> Any:
-    import numpy as np
-
-    return np.minimum(goodput, 1.0) if isinstance(goodput, np.ndarray) else min(goodput, 1.0)
 
 
 @dataclass(frozen=True)
@@ -84,7 +79,7 @@ def resolve_hardware(spec: HardwareSpec, assumptions: Assumptions, sampler: Samp
     if goodput is None:
         goodput = default_goodput
         if spec.mfu is not None:
-            goodput = _capped(sampler.lognormal(default_goodput, GOODPUT_LOG_SIGMA, GOODPUT_KEY))
+            goodput = clipped(sampler.lognormal(default_goodput, GOODPUT_LOG_SIGMA, GOODPUT_KEY), high=1.0)
             goodput_source += f"; band: {GOODPUT_SPREAD_SOURCE}"
         assumptions.add(f"{scope}.goodput", default_goodput, "fraction", goodput_source)
 

@@ -17,7 +17,7 @@ from scaling_cli.engine import costing
 from scaling_cli.engine.pretraining import TRAINING_FLOP_PER_PARAM_TOKEN
 from scaling_cli.engine.scaling_laws import INFERENCE_FLOP_PER_PARAM_TOKEN, ParametricFit, ScalingLaw, UnreachableLoss, lifetime_optimum
 from scaling_cli.planner.lifetime import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, OBJECTIVES, REQUEST_SOURCE, LifetimeCost
-from scaling_cli.engine.uncertainty import Sampler
+from scaling_cli.engine.uncertainty import Sampler, band_settings
 from scaling_cli.errors import ScalingError, UsageError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.bands import add_bands
@@ -235,4 +235,4 @@ def solve_optimal(request: OptimalRequest, *, samples: int, seed: int) -> Optima
     check_finite(values, "scaling optimal")
     if samples:
         values = to_plain(add_bands(values, _evaluate(request, law, Sampler(samples, seed), Assumptions())))
-    return OptimalResult(request, law, values, assumptions.as_list(), {"samples": samples, "seed": seed, "band": "P10-P90"} if samples else None)
+    return OptimalResult(request, law, values, assumptions.as_list(), band_settings(samples, seed))

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from scaling_cli.engine import serving
+from scaling_cli.engine.types import clipped
 from scaling_cli.engine.uncertainty import Z90, Sampler
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.hardware import ResolvedHardware
@@ -32,17 +33,13 @@ BANDWIDTH_EFFICIENCY_SOURCE = (
 )
 
 
-def capped(value: Any, low: float = 0.0, high: float = np.inf) -> Any:
-    return np.clip(value, low, high) if isinstance(value, np.ndarray) else min(max(value, low), high)
-
-
 def uncertain_default(prior: tuple[float, float], key: str, sampler: Sampler, assumptions: Assumptions, unit: str, source: str, **bounds: float) -> Any:
     """A log-normal default recorded with its P10-P90 band; ``key`` is the assumption key and
     names the Monte Carlo draw (shared by every phase that uses the same default)."""
     median, sigma = prior
-    low, high = (capped(median * np.exp(z * sigma), **bounds) for z in (-Z90, Z90))
+    low, high = (clipped(median * np.exp(z * sigma), **bounds) for z in (-Z90, Z90))
     assumptions.add(key, median, unit, f"{source}; band P10-P90 {low:.3g}-{high:.3g} (log-normal σ {sigma})")
-    return capped(sampler.lognormal(median, sigma, key), **bounds)
+    return clipped(sampler.lognormal(median, sigma, key), **bounds)
 
 
 @dataclass(frozen=True)

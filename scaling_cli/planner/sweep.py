@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import operator
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 import numpy as np
 from pydantic import BaseModel
 
-from scaling_cli.engine.uncertainty import Sampler
+from scaling_cli.engine.uncertainty import Sampler, band_settings
 from scaling_cli.errors import InputError, UsageError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.quantity import parse_quantity
@@ -119,7 +119,6 @@ class SweepResult:
     columns: dict[str, np.ndarray]
     uncertainty: dict[str, Any] | None = None
     all_points: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         n = len(next(iter(self.columns.values()))) if self.columns else 0
@@ -305,7 +304,7 @@ def run_sweep(
         feasible=feasible,
         not_finite=not_finite,
         columns=merged,
-        uncertainty={"samples": samples, "seed": seed, "band": "P10-P90"} if samples else None,
+        uncertainty=band_settings(samples, seed),
         all_points=top is None,
     )
 
