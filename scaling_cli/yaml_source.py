@@ -123,7 +123,26 @@ def parse_yaml(raw: bytes | str, file: str) -> YamlDocument:
 
 
 def _check_depth(text: str, file: str, loader_class: type) -> None:
-    """Refuse nesting deeper than ``MAX_DEPTH`` from the event stream, before anything recurses."""
+    """Refuse nesting deeper than ``MAX_DEPTH`` from the event stream, before anything recurses.
+
+    libyaml's scanner reads flow collections ahead of the events it hands out and, since PyYAML
+    6.0.4, stops at its own depth limit before the first event reaches this check. When the fast
+    parser fails, the pure-Python parser (which yields events as it goes) repeats the check: a
+    nesting problem is then reported in the project's own words, any other error as libyaml said it.
+    """
+    try:
+        _count_depth(text, file, loader_class)
+    except yaml.YAMLError:
+        if loader_class is yaml.SafeLoader:
+            raise
+        try:
+            _count_depth(text, file, yaml.SafeLoader)
+        except yaml.YAMLError:
+            pass
+        raise
+
+
+def _count_depth(text: str, file: str, loader_class: type) -> None:
     depth = 0
     for event in yaml.parse(text, Loader=loader_class):
         if isinstance(event, yaml.CollectionStartEvent):
