@@ -12,6 +12,9 @@ import numpy as np
 
 from scaling_cli.engine.types import ArrayLike
 
+#: Forward pass FLOP per (active) parameter per token: one multiply-add per weight (Kaplan et al.
+#: 2020 §2.1 and Table 1, C_forward ≈ 2N). The one definition of the 2·N rule.
+FORWARD_FLOP_PER_PARAM_TOKEN = 2.0
 #: Forward (2) + backward (4) FLOP per parameter per token (Kaplan et al. 2020 §2.1).
 TRAINING_FLOP_PER_PARAM_TOKEN = 6.0
 #: bf16 weights 2 + bf16 grads 2 + fp32 master weights 4 + fp32 Adam moments 8 (ZeRO §3).
