@@ -15,11 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scaling_cli.engine.pretraining import TRAINING_FLOP_PER_PARAM_TOKEN
+from scaling_cli.engine.pretraining import FORWARD_FLOP_PER_PARAM_TOKEN, TRAINING_FLOP_PER_PARAM_TOKEN
 from scaling_cli.engine.types import ArrayLike
 
-#: Forward pass FLOP per parameter per token (Kaplan et al. 2020 §2.1).
-FORWARD_FLOP_PER_PARAM_TOKEN = 2.0
 #: LoRA: frozen-base forward (2·N) + backward through the activations (2·N); the weight-gradient
 #: third of the 6·N rule is skipped for frozen weights (Hu et al. 2021, arXiv 2106.09685 §4.2).
 LORA_FLOP_PER_PARAM_TOKEN = 4.0
