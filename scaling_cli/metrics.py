@@ -1,131 +1,263 @@
-"""Names, units and labels of every metric key in a plan (the JSON contract's vocabulary).
+"""The metric registry: every figure a result holds, keyed by its full path pattern.
 
-Keys carry their unit where it is not obvious (``cost_usd``, ``energy_mwh``, ``wall_clock_days``);
-values are raw SI numbers. Renderers use this table for labels and units; the README documents it.
+``post_training.derivatives[].gpu_hours`` names one figure wherever it appears; its ``Metric`` says
+how to label it, its unit, how a table shows the number, whether it always carries a P10-P90 band,
+and what it means. Tables, CSV, Markdown, ``compare``, ``sweep``, the bands and the README's JSON key
+tables all read this one registry (``tests/test_metrics.py`` checks that every path a plan prints is
+here and that the README agrees).
+
+Values are raw SI numbers (FLOP, hours, USD, MWh); keys carry their unit where it is not obvious
+(``cost_usd``, ``energy_mwh``, ``wall_clock_days``). The path grammar is ``scaling_cli/tree.py``'s.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scaling_cli.tree import strip_band
+
 
 @dataclass(frozen=True)
 class Metric:
+    path: str
     label: str
     unit: str
     #: How a table shows it: "sci" (1.23e24), "si" (1.23M), "int" (2,048), "frac" (0.383),
     #: "fine" (1.9312, for small differences such as losses), "usd", "text".
     style: str = "si"
+    #: Always carries ``_p10`` / ``_p90`` (time, money and energy follow the uncertain efficiency);
+    #: any other figure gets them only when a scenario range moves it.
+    banded: bool = False
+    meaning: str = ""
 
 
-METRICS: dict[str, Metric] = {
-    "params": Metric("Parameters (total)", "params"),
-    "active_params": Metric("Active parameters per token", "params"),
-    "tokens": Metric("Training tokens", "tokens"),
-    "tokens_per_param": Metric("Tokens per active parameter", "", "frac"),
-    "flops": Metric("Compute", "FLOP", "sci"),
-    "flops_6nd": Metric("  of which 6·N·D", "FLOP", "sci"),
-    "attention_flops": Metric("  of which attention", "FLOP", "sci"),
-    "flops_convention": Metric("FLOP convention", "", "text"),
-    "loss": Metric("Predicted loss", "nats/token", "fine"),
-    "count": Metric("GPUs", "GPUs", "int"),
-    "post_training_to_pretraining": Metric("Post-training ÷ pretraining compute", "×", "frac"),
-    "test_time_to_pretraining": Metric("Test-time ÷ pretraining compute", "×", "frac"),
-    "test_time_flops_per_day": Metric("Test-time compute per day", "FLOP/day", "sci"),
-    "crossover_day": Metric("Day serving compute overtakes pretraining", "day", "frac"),
-    "inference_tokens": Metric("Lifetime inference tokens", "tokens"),
-    "inference_flops": Metric("Inference compute (2·N per token)", "FLOP", "sci"),
-    "lifetime_flops": Metric("Lifetime compute (training + inference)", "FLOP", "sci"),
-    "saving_flops": Metric("Saving against Chinchilla-optimal", "FLOP", "sci"),
-    "saving_fraction": Metric("Saving against Chinchilla-optimal", "fraction", "frac"),
-    "fit": Metric("Scaling-law fit", "", "text"),
-    "loss_note": Metric("Loss units", "", "text"),
-    "deadline_days": Metric("Deadline", "days", "frac"),
-    "accelerator": Metric("Accelerator", "", "text"),
-    "precision": Metric("Precision", "", "text"),
-    "mfu": Metric("MFU", "fraction", "frac"),
-    "goodput": Metric("Goodput", "fraction", "frac"),
-    "productive_gpu_hours": Metric("Productive GPU-hours", "GPU-h"),
-    "gpu_hours": Metric("GPU-hours (reserved)", "GPU-h"),
-    "gpus": Metric("GPUs", "GPUs", "int"),
-    "wall_clock_days": Metric("Wall-clock", "days", "frac"),
-    "cost_usd": Metric("Cost", "USD", "usd"),
-    "energy_mwh": Metric("Energy (with PUE)", "MWh", "frac"),
-    "co2_tonnes": Metric("CO2e", "t", "frac"),
-    "min_gpus_for_memory": Metric("Min GPUs to hold training state", "GPUs", "int"),
-}
+#: (key, label, unit, style, banded, meaning) rows; a block is registered under one or more prefixes.
+Row = tuple[str, str, str, str, bool, str]
+
+#: GPU-hours, days, money and energy of a phase, group, step or workload (``engine/costing.py``).
+COST_BLOCK: list[Row] = [
+    ("productive_gpu_hours", "Productive GPU-hours", "GPU-h", "si", True, "FLOP ÷ (peak × efficiency × 3600): hours spent computing"),
+    ("gpu_hours", "GPU-hours (reserved)", "GPU-h", "si", True, "reserved (billed) hours = productive ÷ goodput; compare with model cards"),
+    ("gpus", "GPUs", "GPUs", "int", False, "the hardware's `count`, or `null`"),
+    ("wall_clock_days", "Wall-clock", "days", "frac", True, "reserved GPU-hours ÷ GPUs ÷ 24, or `null` without a GPU count"),
+    ("cost_usd", "Cost", "USD", "usd", True, "reserved GPU-hours × price, or `null` without a price"),
+    ("energy_mwh", "Energy (with PUE)", "MWh", "frac", True, "reserved GPU-hours × board power × PUE, or `null` without a power figure"),
+    ("co2_tonnes", "CO2e", "t", "frac", True, "energy × grid intensity, or `null` without an intensity"),
+]
 
 
-# --- post-training metrics (issue #4) ---------------------------------------------------------
-POST_TRAINING_METRICS: dict[str, Metric] = {
-    "derivative_groups": Metric("Derivative groups", "groups", "int"),
-    "derivative_models": Metric("Derivative models", "models"),
-    "ratio_to_pretraining": Metric("Ecosystem ratio (÷ pretraining compute)", "×", "frac"),
-    "technique": Metric("Technique", "", "text"),
-    "formula": Metric("Formula", "", "text"),
-    "flops_per_model": Metric("Compute per derivative", "FLOP", "sci"),
-    "decode_mfu": Metric("Decode utilization", "fraction", "frac"),
-    "wall_clock_days_per_model": Metric("Wall-clock per derivative", "days", "frac"),
-}
-POST_TRAINING_BANDED: frozenset[str] = frozenset({"ratio_to_pretraining", "wall_clock_days_per_model"})
-
-# --- test-time metrics (issue #5) ------------------------------------------------------------
-TEST_TIME_METRICS: dict[str, Metric] = {  # in the reading order of the per-workload table
-    "queries_per_day": Metric("Queries per day", "queries/day"),
-    "prompt_tokens": Metric("Prompt tokens", "tokens"),
-    "reasoning_tokens": Metric("Reasoning tokens per sample", "tokens"),
-    "output_tokens": Metric("Answer tokens per sample", "tokens"),
-    "samples": Metric("Samples per query", "samples", "int"),
-    "parallel_chains": Metric("Chains decoded side by side", "chains", "int"),
-    "chain_tokens": Metric("Serial chain length", "tokens"),
-    "context_tokens": Metric("Longest context", "tokens"),
-    "generated_tokens_per_query": Metric("Tokens generated per query", "tokens"),
-    "flops_per_query": Metric("Compute per query", "FLOP", "sci"),
-    "single_pass_flops_per_query": Metric("Single-pass compute per query", "FLOP", "sci"),
-    "multiplier_vs_single_pass": Metric("Multiplier vs single pass", "×", "frac"),
-    "scoring_flops_per_query": Metric("  of which verifier / PRM", "FLOP", "sci"),
-    "kv_cache_bytes_per_token": Metric("KV cache per token", "bytes"),
-    "gpus_per_replica": Metric("GPUs per replica", "GPUs", "int"),
-    "batch_size": Metric("Batch (running sequences)", "sequences", "int"),
-    "max_batch_in_memory": Metric("Largest batch in memory", "sequences", "int"),
-    "replicas_per_query": Metric("Replicas one query spans", "replicas", "int"),
-    "decode_bound": Metric("Decode bound by", "", "text"),
-    "decode_step_seconds": Metric("Decode step", "s", "frac"),
-    "tokens_per_second_per_gpu": Metric("Decode throughput per GPU", "tokens/s", "frac"),
-    "latency_seconds": Metric("Latency per query", "s", "frac"),
-    "latency_target_seconds": Metric("Latency target", "s", "frac"),
-    "gpu_seconds_per_query": Metric("GPU-seconds per query", "GPU-s", "frac"),
-    "gpus_needed": Metric("GPUs for the average load", "GPUs", "int"),
-    "peak_to_average": Metric("Peak-to-average load", "×", "frac"),
-    "gpus_needed_peak": Metric("GPUs for the peak load", "GPUs", "int"),
-    "gpu_hours_per_day": Metric("GPU-hours per day (peak fleet)", "GPU-h", "frac"),
-    "cost_per_query_usd": Metric("Cost per query", "USD", "usd"),
-    "cost_per_day_usd": Metric("Cost per day", "USD", "usd"),
-    "days": Metric("Days served", "days", "frac"),
-    "queries": Metric("Queries served", "queries"),
-}
-TEST_TIME_BANDED: frozenset[str] = frozenset(
-    {
-        "decode_step_seconds",
-        "tokens_per_second_per_gpu",
-        "latency_seconds",
-        "gpu_seconds_per_query",
-        "gpus_needed",
-        "gpus_needed_peak",
-        "gpu_hours_per_day",
-        "cost_per_query_usd",
-        "cost_per_day_usd",
-    }
-)
-
-# ---------------------------------------------------------------------------------------------
-METRICS.update(POST_TRAINING_METRICS)
-METRICS.update(TEST_TIME_METRICS)
-
-#: Metrics that always carry ``_p10`` / ``_p90`` bands (time, money and energy follow efficiency).
-BANDED = frozenset({"productive_gpu_hours", "gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "co2_tonnes"}) | POST_TRAINING_BANDED | TEST_TIME_BANDED
+def _pick(block: list[Row], *keys: str) -> list[Row]:
+    return [row for row in block if row[0] in keys]
 
 
-def metric(key: str) -> Metric:
-    """The metric for ``key``; unknown keys get a label made from the key itself."""
-    return METRICS.get(key) or Metric(key.replace("_", " ").capitalize(), "")
+SUMS = ("productive_gpu_hours", "gpu_hours", "cost_usd", "energy_mwh", "co2_tonnes")
+
+PRETRAINING: list[Row] = [
+    ("params", "Parameters (total)", "params", "si", False, "total parameters"),
+    ("active_params", "Active parameters per token", "params", "si", False, "parameters used per token (N_active; = params for dense models)"),
+    ("tokens", "Training tokens", "tokens", "si", False, "training tokens D"),
+    ("tokens_per_param", "Tokens per active parameter", "", "frac", False, "tokens ÷ active parameters"),
+    ("flops", "Compute", "FLOP", "sci", False, "model FLOPs: `flops_6nd` + `attention_flops` (when the architecture and `seq_len` are known)"),
+    ("flops_6nd", "  of which 6·N·D", "FLOP", "sci", False, "6·N_active·D"),
+    ("attention_flops", "  of which attention", "FLOP", "sci", False, "PaLM's 12·L·H·Q·T·D, or `null`"),
+    ("flops_convention", "FLOP convention", "", "text", False, "which of the two conventions was used"),
+    ("loss", "Predicted loss", "nats/token", "fine", False, "predicted loss L(N_active, D) under the named fit"),
+    ("fit", "Scaling-law fit", "", "text", False, "the fit behind `loss`"),
+    ("loss_note", "Loss units", "", "text", False, "the units caveat of `loss`"),
+    ("accelerator", "Accelerator", "", "text", False, "catalog id of the accelerator"),
+    ("precision", "Precision", "", "text", False, "whose dense peak the efficiency is measured against"),
+    ("mfu", "MFU", "fraction", "frac", False, "model FLOPs utilization used (given or calibrated)"),
+    ("goodput", "Goodput", "fraction", "frac", False, "share of reserved time that is productive (given or default)"),
+    ("deadline_days", "Deadline", "days", "frac", False, "`hardware.deadline_days`, or `null`"),
+    *COST_BLOCK,
+    ("min_gpus_for_memory", "Min GPUs to hold training state", "GPUs", "int", False, "⌈16 bytes × total params ÷ HBM per GPU⌉, fully sharded"),
+]
+
+POST_TRAINING: list[Row] = [
+    ("derivative_groups", "Derivative groups", "groups", "int", False, "groups in the scenario"),
+    ("derivative_models", "Derivative models", "models", "si", False, "derivatives in all (sum of `count`)"),
+    ("flops", "Compute", "FLOP", "sci", False, "sum over the groups"),
+    ("ratio_to_pretraining", "Ecosystem ratio (÷ pretraining compute)", "×", "frac", True, "`flops` ÷ `pretraining.flops`; `null` without a pretraining section"),
+    *_pick(COST_BLOCK, *SUMS),
+]
+
+DERIVATIVE: list[Row] = [
+    ("name", "Group", "", "text", False, "the group's name"),
+    ("technique", "Technique", "", "text", False, "the group's technique"),
+    ("count", "Count", "models", "si", False, "derivatives built this way"),
+    ("formula", "Formula", "", "text", False, "the technique's FLOP formula"),
+    ("accelerator", "Accelerator", "", "text", False, "catalog id of the group's accelerator"),
+    ("flops_per_model", "FLOP per model", "FLOP", "sci", False, "FLOP of one derivative"),
+    ("flops", "FLOP (group)", "FLOP", "sci", False, "`flops_per_model` × `count`"),
+    ("ratio_to_pretraining", "× pretraining", "×", "frac", True, "the group's `flops` ÷ `pretraining.flops`"),
+    ("mfu", "MFU", "fraction", "frac", False, "training efficiency of the group's hardware"),
+    ("decode_mfu", "Decode utilization", "fraction", "frac", False, "effective decode utilization of its generation steps; `null` without generation"),
+    *_pick(COST_BLOCK, *SUMS, "gpus"),
+    ("wall_clock_days_per_model", "Days per model", "days", "frac", True, "days one derivative takes on the group's `gpus`, or `null` without a count"),
+]
+
+STEP: list[Row] = [
+    ("step", "Step", "", "text", False, "e.g. `rollout_generation`, `reward_scoring`, `policy_training`"),
+    ("kind", "Kind", "", "text", False, "`training`, `forward` or `generation`"),
+    ("params", "Params", "params", "si", False, "parameters of the model this step runs"),
+    ("tokens", "Tokens per model", "tokens", "si", False, "tokens the step processes for one derivative"),
+    ("flops_per_model", "FLOP per model", "FLOP", "sci", False, "the step's FLOP for one derivative"),
+    ("flops", "FLOP (group)", "FLOP", "sci", False, "× the group's `count`"),
+    *_pick(COST_BLOCK, "gpu_hours", "cost_usd", "energy_mwh"),
+]
+
+TEST_TIME: list[Row] = [
+    ("queries", "Queries served", "queries", "si", False, "queries over every workload's `days`"),
+    ("flops", "Compute", "FLOP", "sci", False, "sum over the workloads and their `days`"),
+    *_pick(COST_BLOCK, "gpu_hours", "cost_usd", "energy_mwh", "co2_tonnes"),
+    ("flops_convention", "FLOP convention", "", "text", False, "how a query's FLOP are counted"),
+]
+
+WORKLOAD: list[Row] = [  # in the reading order of the workload table: the query, its compute, serving, fleet and bill
+    ("name", "Workload", "", "text", False, "the workload's name"),
+    ("accelerator", "Accelerator", "", "text", False, "catalog id of the serving accelerator"),
+    ("precision", "Precision", "", "text", False, "serving precision (weights)"),
+    ("queries_per_day", "Queries per day", "queries/day", "si", False, "average queries per day"),
+    ("prompt_tokens", "Prompt tokens", "tokens", "si", False, "prompt per query"),
+    ("reasoning_tokens", "Reasoning tokens per sample", "tokens", "si", False, "thinking tokens per sample and attempt"),
+    ("output_tokens", "Answer tokens per sample", "tokens", "si", False, "final answer per sample"),
+    ("samples", "Samples per query", "samples", "int", False, "parallel samples per query"),
+    ("parallel_chains", "Chains decoded side by side", "chains", "int", False, "k = samples × beams"),
+    ("chain_tokens", "Serial chain length", "tokens", "si", False, "C = rounds × (reasoning + answer)"),
+    ("context_tokens", "Longest context", "tokens", "si", False, "P + C"),
+    ("generated_tokens_per_query", "Tokens generated per query", "tokens", "si", False, "k × C"),
+    ("flops_per_query", "Compute per query", "FLOP", "sci", False, "compute of one query"),
+    ("single_pass_flops_per_query", "Single-pass compute per query", "FLOP", "sci", False, "compute of one plain answer"),
+    ("multiplier_vs_single_pass", "Multiplier vs single pass", "×", "frac", False, "`flops_per_query` ÷ `single_pass_flops_per_query`"),
+    ("scoring_flops_per_query", "  of which verifier / PRM", "FLOP", "sci", False, "verifier and process-reward-model share of `flops_per_query`"),
+    ("kv_cache_bytes_per_token", "KV cache per token", "bytes", "si", False, "per token of context, one copy"),
+    ("gpus_per_replica", "GPUs per replica", "GPUs", "int", False, "GPUs of one tensor-parallel replica"),
+    ("batch_size", "Batch (running sequences)", "sequences", "int", False, "sequences decoded together"),
+    ("max_batch_in_memory", "Largest batch in memory", "sequences", "int", False, "the most that fit beside the weights"),
+    ("replicas_per_query", "Replicas one query spans", "replicas", "int", False, "replicas one query's chains occupy"),
+    ("decode_bound", "Decode bound by", "", "text", False, "`memory bandwidth` or `compute` at that batch"),
+    ("decode_step_seconds", "Decode step", "s", "frac", True, "time of one decode step"),
+    ("tokens_per_second_per_gpu", "Decode throughput per GPU", "tokens/s", "frac", True, "output tokens per second per GPU"),
+    ("latency_seconds", "Latency per query", "s", "frac", True, "prefill and scoring + chain tokens × step time"),
+    ("latency_target_seconds", "Latency target", "s", "frac", False, "the workload's target, or `null`"),
+    ("gpu_seconds_per_query", "GPU-seconds per query", "GPU-s", "frac", True, "GPU time one query costs"),
+    ("gpus_needed", "GPUs for the average load", "GPUs", "int", True, "whole replicas for the average load"),
+    ("peak_to_average", "Peak-to-average load", "×", "frac", False, "peak ÷ average load"),
+    ("gpus_needed_peak", "GPUs for the peak load", "GPUs", "int", True, "whole replicas for the peak load"),
+    ("gpu_hours_per_day", "GPU-hours per day (peak fleet)", "GPU-h", "frac", True, "the peak fleet for a day"),
+    ("cost_per_query_usd", "Cost per query", "USD", "usd", True, "`null` without a price"),
+    ("cost_per_day_usd", "Cost per day", "USD", "usd", True, "`null` without a price"),
+    ("days", "Days served", "days", "frac", False, "days the workload runs"),
+    ("queries", "Queries served", "queries", "si", False, "queries per day × days"),
+    ("flops", "Compute", "FLOP", "sci", False, "over the workload's `days`"),
+    ("gpu_hours", "GPU-hours (reserved)", "GPU-h", "si", True, "the peak fleet over the workload's `days`"),
+    *_pick(COST_BLOCK, "cost_usd", "energy_mwh", "co2_tonnes"),
+]
+
+PHASES = ("pretraining", "post_training", "test_time")
+
+TOTAL: list[Row] = [
+    ("flops", "Compute", "FLOP", "sci", False, "sum over the phases present"),
+    *_pick(COST_BLOCK, "gpu_hours", "cost_usd", "energy_mwh", "co2_tonnes"),
+    *[(f"shares.{phase}", f"Share of FLOP: {phase}", "fraction", "frac", False, "the phase's share of the FLOP (absent phases 0; they add up to 1)") for phase in PHASES],
+    *[(f"cost_shares.{phase}", f"Share of cost: {phase}", "fraction", "frac", False, "the phase's share of the cost (`null` when a phase has no cost)") for phase in PHASES],
+    ("post_training_to_pretraining", "Post-training ÷ pretraining compute", "×", "frac", False, "post-training ÷ pretraining FLOP"),
+    ("test_time_to_pretraining", "Test-time ÷ pretraining compute", "×", "frac", False, "test-time (over each workload's `days`) ÷ pretraining FLOP"),
+    ("test_time_flops_per_day", "Test-time compute per day", "FLOP/day", "sci", False, "Σ workloads FLOP per query × queries per day"),
+    ("crossover_day", "Day serving compute overtakes pretraining", "day", "frac", False, "the day cumulative test-time FLOP exceeds pretraining FLOP, `null` if never within the workloads' days"),
+]
+
+OPTIMAL: list[Row] = [
+    *_pick(PRETRAINING, "params", "tokens", "tokens_per_param", "flops", "loss", "fit", "loss_note", "accelerator", "mfu", "goodput"),
+    ("fit_source", "Fit source", "", "text", False, "the paper behind the fit"),
+    *COST_BLOCK,
+    ("objective", "Objective", "", "text", False, "`flops` or `cost`: what the lifetime optimum minimizes"),
+    ("inference_tokens", "Lifetime inference tokens", "tokens", "si", False, "tokens served over the model's life"),
+    ("inference_flops", "Inference compute (2·N per token)", "FLOP", "sci", False, "2·N × `inference_tokens`"),
+    ("lifetime_flops", "Lifetime compute (training + inference)", "FLOP", "sci", False, "6·N·D + 2·N·D_inf"),
+    ("serving_gpu_hours", "Serving GPU-hours", "GPU-h", "si", False, "GPU-hours to serve `inference_tokens` on the roofline"),
+    ("lifetime_cost_usd", "Lifetime cost", "USD", "usd", False, "training + serving cost"),
+    ("saving_flops", "Saving against Chinchilla-optimal", "FLOP", "sci", False, "lifetime FLOP saved against the Chinchilla-optimal model of the same loss"),
+    ("saving_usd", "Saving against Chinchilla-optimal", "USD", "usd", False, "lifetime dollars saved against it"),
+    ("saving_fraction", "Saving against Chinchilla-optimal", "fraction", "frac", False, "the saving as a share of its lifetime figure"),
+]
+
+CHINCHILLA: list[Row] = [
+    *_pick(OPTIMAL, "params", "tokens", "tokens_per_param", "flops", "inference_flops", "lifetime_flops", "serving_gpu_hours", "lifetime_cost_usd"),
+]
+
+REFERENCE_RUN: list[Row] = [
+    ("name", "Run", "", "text", False, "the published run"),
+    ("hardware", "Hardware", "", "text", False, "its accelerators as published"),
+    ("listed_in", "Listed in", "", "text", False, "the bundled file it comes from"),
+    ("reported_flops", "Reported FLOP", "FLOP", "sci", False, "training FLOP as published"),
+    ("predicted_flops", "6ND FLOP", "FLOP", "sci", False, "6·N_active·D"),
+    ("flops_error", "FLOP error", "fraction", "frac", False, "6ND ÷ reported − 1"),
+    ("reported_gpu_hours", "Reported GPU-h", "GPU-h", "si", False, "GPU-hours as published"),
+    ("gpu_hours", "GPU-h", "GPU-h", "si", True, "the planner's prediction"),
+    ("gpu_hours_error", "GPU-h error", "fraction", "frac", False, "predicted ÷ reported − 1"),
+    ("in_band", "In band", "", "text", False, "whether the reported figure lies in P10-P90"),
+    ("efficiency_class", "Efficiency class", "", "text", False, "the calibration class of its accelerator"),
+    ("precision", "Precision", "", "text", False, "the precision of the peak"),
+    ("note", "Note", "", "text", False, "why a run is left out of the fit"),
+]
+
+REFERENCE_SUMMARY: list[Row] = [
+    ("runs_with_gpu_hours", "Runs with GPU-hours", "runs", "int", False, "runs with reported GPU-hours"),
+    ("gpu_hours_median_abs_error", "Median |GPU-h error|", "fraction", "frac", False, "median absolute GPU-hour error"),
+    ("gpu_hours_band_coverage", "Band coverage", "fraction", "frac", False, "share of runs whose reported GPU-hours lie in P10-P90"),
+    ("gpu_hours_band_median_width", "Median band width", "×", "frac", False, "median P90 ÷ P10"),
+    ("runs_with_flops", "Runs with FLOP", "runs", "int", False, "runs with reported FLOP"),
+    ("flops_median_abs_error", "Median |FLOP error|", "fraction", "frac", False, "median absolute 6ND error"),
+]
+
+_BLOCKS: list[tuple[str, list[Row]]] = [
+    ("pretraining", PRETRAINING),
+    ("post_training", POST_TRAINING),
+    ("post_training.derivatives[]", DERIVATIVE),
+    ("post_training.derivatives[].steps[]", STEP),
+    ("test_time", TEST_TIME),
+    ("test_time.workloads[]", WORKLOAD),
+    ("total", TOTAL),
+    ("optimal", OPTIMAL),
+    ("optimal.chinchilla", CHINCHILLA),
+    ("reference.runs[]", REFERENCE_RUN),
+    ("reference.summary", REFERENCE_SUMMARY),
+]
+
+
+def _build() -> dict[str, Metric]:
+    registry: dict[str, Metric] = {}
+    for prefix, rows in _BLOCKS:
+        for key, label, unit, style, banded, meaning in rows:
+            path = f"{prefix}.{key}"
+            registry[path] = Metric(path, label, unit, style, banded, meaning)
+    return registry
+
+
+REGISTRY: dict[str, Metric] = _build()
+
+
+def metric(path: str) -> Metric:
+    """The metric at a path pattern (a band key ``..._p10`` resolves to its figure's metric).
+
+    An unregistered path is a gap the registry test catches; here it gets a label from its key, so
+    output never fails for want of a label.
+    """
+    found = REGISTRY.get(path) or REGISTRY.get(strip_band(path))
+    if found is not None:
+        return found
+    key = strip_band(path.rsplit(".", 1)[-1])
+    return Metric(path, key.replace("_", " ").capitalize(), "")
+
+
+def under(prefix: str) -> list[Metric]:
+    """The metrics registered directly under ``prefix`` (e.g. ``test_time.workloads[]``), in order."""
+    start = prefix + "."
+    return [m for path, m in REGISTRY.items() if path.startswith(start) and "[]" not in path[len(start) :]]
+
+
+def is_banded(path: str) -> bool:
+    """True when the figure at ``path`` always carries a P10-P90 band."""
+    found = REGISTRY.get(path)
+    return found is not None and found.banded

@@ -24,6 +24,7 @@ from scaling_cli.result import Plan
 from scaling_cli.scenario.loading import OVERRIDE_SOURCE, LoadedScenario, parse_path
 from scaling_cli.scenario.realize import realize
 from scaling_cli.scenario.root import Scenario
+from scaling_cli.tree import index_label, rebuild, walk
 
 
 def evaluate(scenario: Scenario, sampler: Sampler, assumptions: Assumptions) -> dict[str, Any]:
@@ -74,12 +75,13 @@ def _build_plan(loaded: LoadedScenario, samples: int, seed: int) -> Plan:
     )
 
 
-def to_plain(value: Any) -> Any:
-    """numpy scalars and 0-d arrays -> Python numbers, recursively (sample arrays are kept)."""
-    if isinstance(value, dict):
-        return {k: to_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_plain(v) for v in value]
+def to_plain(tree: Any) -> Any:
+    """numpy scalars and 0-d arrays -> Python numbers, throughout a tree (sample arrays are kept)."""
+    return rebuild(tree, lambda path, value: (("", plain_number(value)),))
+
+
+def plain_number(value: Any) -> Any:
+    """A numpy scalar or 0-d array as a Python number; anything else unchanged."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value.item()
     if isinstance(value, np.generic):
@@ -116,23 +118,20 @@ def check_finite(tree: Any, source: str, path: str = "") -> None:
 
 
 def check_plannable(tree: Any, path: str = "") -> None:
-    """Raise ``PlanError`` naming the first metric that is NaN, infinite or negative."""
-    if isinstance(tree, dict):
-        # Nested entries first, so the message names the workload or group rather than the sum.
-        for key, value in sorted(tree.items(), key=lambda item: not isinstance(item[1], (dict, list))):
-            check_plannable(value, f"{path}.{key}" if path else key)
-    elif isinstance(tree, list):
-        for index, value in enumerate(tree):
-            check_plannable(value, f"{path}[{index}]")
-    elif isinstance(tree, (float, np.ndarray)) and not isinstance(tree, bool):
-        values = np.asarray(tree, dtype=float)
+    """Raise ``PlanError`` naming the first metric that is NaN, infinite or negative (nested entries
+    first, so the message names the workload or group rather than the sum)."""
+    for steps, value in walk(tree, containers_first=True):
+        if not isinstance(value, (float, np.ndarray)) or isinstance(value, bool):
+            continue
+        values = np.asarray(value, dtype=float)
         if not np.all(np.isfinite(values)):
             what = "is not a finite number"
         elif np.any(values < 0):
             what = "is negative"
         else:
-            return
-        raise PlanError(path, f"the planned value {what}; the scenario's magnitudes are out of range")
+            continue
+        where = index_label(steps)
+        raise PlanError(f"{path}.{where}" if path and where else path or where, f"the planned value {what}; the scenario's magnitudes are out of range")
 
 
 def plan_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str]:

@@ -8,23 +8,16 @@ from typing import Any
 from scaling_cli.planner import build_plan
 from scaling_cli.result import SCHEMA_VERSION, Plan
 from scaling_cli.scenario.loading import load_scenario
+from scaling_cli.tree import is_band, label, walk
 
-_BANDS = ("_p10", "_p90")
-
-
-def _numeric_leaves(tree: Any, prefix: str = "") -> dict[str, float]:
-    """Point values of every numeric metric (bands left out: compare point estimates)."""
-    found: dict[str, float] = {}
-    if isinstance(tree, dict):
-        for key, value in tree.items():
-            if not key.endswith(_BANDS):
-                found.update(_numeric_leaves(value, f"{prefix}.{key}" if prefix else key))
-    elif isinstance(tree, list):
-        for index, value in enumerate(tree):
-            found.update(_numeric_leaves(value, f"{prefix}[{index}]"))
-    elif isinstance(tree, (int, float)) and not isinstance(tree, bool):
-        found[prefix] = float(tree)
-    return found
+def _numeric_leaves(tree: Any) -> dict[str, float]:
+    """Point values of every numeric metric by label, list items by name (bands left out: compare
+    point estimates), so a group or workload is compared with the one of the same name."""
+    return {
+        label(path): float(value)
+        for path, value in walk(tree)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not is_band(str(path[-1]))
+    }
 
 
 @dataclass

@@ -23,6 +23,8 @@ from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.quantity import parse_quantity
 from scaling_cli.result import SCHEMA_VERSION
 from scaling_cli.scenario.loading import LoadedScenario, parse_path, validate_document
+from scaling_cli.metrics import is_banded
+from scaling_cli.tree import Path, index_label, label, pattern, walk
 from scaling_cli.yaml_source import PathKey, dotted
 
 #: Points evaluated per pass: small enough that numpy's intermediates stay in cache and the
@@ -173,15 +175,11 @@ def _check_values(loaded: LoadedScenario, vary: Vary) -> None:
             raise UsageError(f"--vary {vary.name}: {exc.problems[0].message} (at {value:g})") from None
 
 
-def _flatten(tree: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(tree, dict):
-        for key, value in tree.items():
-            yield from _flatten(value, f"{prefix}.{key}" if prefix else key)
-    elif isinstance(tree, list):
-        for index, value in enumerate(tree):
-            yield from _flatten(value, f"{prefix}[{index}]")
-    elif tree is not None and not isinstance(tree, (str, bool)):
-        yield prefix, tree
+def _numeric_leaves(tree: Any) -> Iterator[tuple[Path, Any]]:
+    """Every numeric figure of a plan tree (text, flags and missing figures left out)."""
+    for path, value in walk(tree):
+        if value is not None and not isinstance(value, (str, bool)):
+            yield path, value
 
 
 def _with_grid(loaded: LoadedScenario, varies: list[Vary], grid: list[np.ndarray], column: bool) -> Any:
@@ -191,24 +189,26 @@ def _with_grid(loaded: LoadedScenario, varies: list[Vary], grid: list[np.ndarray
     return scenario
 
 
-def _evaluate_chunk(loaded: LoadedScenario, varies: list[Vary], grid: list[np.ndarray], samples: int, seed: int) -> dict[str, np.ndarray]:
-    """Every numeric metric of the plan for a chunk of points, arrays of shape (points,); with
-    ``samples``, also ``<metric>_p10``/``_p90`` over the sample axis for banded or varying metrics."""
-    from scaling_cli.metrics import BANDED
+def _evaluate_chunk(loaded: LoadedScenario, varies: list[Vary], grid: list[np.ndarray], samples: int, seed: int) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Every numeric metric of the plan for a chunk of points, arrays of shape (points,), keyed by
+    label (list items by name); with ``samples``, also ``<metric>_p10``/``_p90`` over the sample axis
+    for banded or varying metrics. Also the label of each figure's index spelling
+    (``test_time.workloads[0].flops`` -> ``test_time.workloads[chat].flops``), so either names it."""
     from scaling_cli.planner import evaluate
 
     points = grid[0].shape[0]
     point_tree = evaluate(_with_grid(loaded, varies, grid, column=False), Sampler.point(), Assumptions())
-    metrics = {path: np.broadcast_to(np.asarray(value, dtype=float), (points,)) for path, value in _flatten(point_tree)}
+    leaves = list(_numeric_leaves(point_tree))
+    metrics = {label(path): np.broadcast_to(np.asarray(value, dtype=float), (points,)) for path, value in leaves}
+    aliases = {index_label(path): label(path) for path, _ in leaves}
     if not samples:
-        return metrics
+        return metrics, aliases
     sampled_tree = evaluate(_with_grid(loaded, varies, grid, column=True), Sampler(samples, seed), Assumptions())
-    for path, value in _flatten(sampled_tree):
+    for path, value in _numeric_leaves(sampled_tree):
         full = np.broadcast_to(np.asarray(value, dtype=float), (points, samples))
-        key = path.rsplit(".", 1)[-1]
-        if key in BANDED or bool(np.any(full != full[:, :1])):
-            metrics[f"{path}_p10"], metrics[f"{path}_p90"] = _quantiles_along(full)
-    return metrics
+        if is_banded(pattern(path)) or bool(np.any(full != full[:, :1])):
+            metrics[f"{label(path)}_p10"], metrics[f"{label(path)}_p90"] = _quantiles_along(full)
+    return metrics, aliases
 
 
 def _quantiles_along(full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -259,10 +259,11 @@ def run_sweep(
     objective_path = objective
     for grid in _grid_chunks(varies, chunk):
         with np.errstate(all="ignore"):  # overflow shows up as a non-finite figure, dropped below
-            metrics = _evaluate_chunk(loaded, varies, grid, samples, seed)
+            metrics, aliases = _evaluate_chunk(loaded, varies, grid, samples, seed)
         if metric_names is None:
             metric_names = list(metrics)
-            objective_path = objective or _default_objective(metric_names)
+            objective_path = aliases.get(objective, objective) if objective else _default_objective(metric_names)
+            conditions = [Condition(aliases.get(c.metric, c.metric), c.op, c.value) for c in conditions]
             for name in [objective_path, *(c.metric for c in conditions)]:
                 if name not in metrics:
                     raise UsageError(f"unknown metric {name!r}; valid metrics: {', '.join(metric_names)}")

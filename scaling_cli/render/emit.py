@@ -42,9 +42,9 @@ def csv_table_for(result: Any) -> Table:
     if hasattr(result, "varies"):
         return views.sweep_csv_table(result)
     if hasattr(result, "values"):
-        return views.flat_csv_table(result.values)
+        return views.flat_csv_table(result.values, "optimal")
     if hasattr(result, "runs"):
-        return views.flat_csv_table({"runs": result.runs})
+        return views.flat_csv_table({"runs": result.runs}, "reference")
     tables = tables_for(result)
     return tables[0]
 

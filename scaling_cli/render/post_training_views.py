@@ -5,34 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from scaling_cli.metrics import metric
 from scaling_cli.render.model import Num, Table
 
-DERIVATIVE_COLUMNS = [
-    # (header, key, style)
-    ("Group", "name", "text"),
-    ("Technique", "technique", "text"),
-    ("Count", "count", "si"),
-    ("FLOP per model", "flops_per_model", "sci"),
-    ("FLOP (group)", "flops", "sci"),
-    ("× pretraining", "ratio_to_pretraining", "frac"),
-    ("GPU-hours", "gpu_hours", "si"),
-]
-DERIVATIVE_TAIL = [
-    ("Cost (USD)", "cost_usd", "usd"),
-    ("Energy (MWh)", "energy_mwh", "frac"),
-    ("Days per model", "wall_clock_days_per_model", "frac"),
-]
-STEP_COLUMNS = [
-    ("Group", "group", "text"),
-    ("Step", "step", "text"),
-    ("Kind", "kind", "text"),
-    ("Params", "params", "si"),
-    ("Tokens per model", "tokens", "si"),
-    ("FLOP per model", "flops_per_model", "sci"),
-    ("FLOP (group)", "flops", "sci"),
-    ("GPU-hours (group)", "gpu_hours", "si"),
-    ("Share of group GPU-hours", "share", "pct"),
-]
+DERIVATIVES = "post_training.derivatives[]"
+STEPS = "post_training.derivatives[].steps[]"
+#: The columns each table shows (the view's choice); headers and number styles come from the registry.
+DERIVATIVE_HEAD = ("name", "technique", "count", "flops_per_model", "flops", "ratio_to_pretraining", "gpu_hours")
+DERIVATIVE_TAIL = ("cost_usd", "energy_mwh", "wall_clock_days_per_model")
+STEP_KEYS = ("step", "kind", "params", "tokens", "flops_per_model", "flops", "gpu_hours")
+
+
+def _columns(prefix: str, keys: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(header, key, style) per key: the registry's label, with the unit where the label lacks it."""
+    columns = []
+    for key in keys:
+        info = metric(f"{prefix}.{key}")
+        unit = f" ({info.unit})" if info.unit in ("USD", "MWh") else ""
+        columns.append((info.label + unit, key, info.style))
+    return columns
+
+
+#: The step table's own columns: the group a step belongs to and its share of the group's hours.
+STEP_GROUP = ("Group", "group", "text")
+STEP_SHARE = ("Share of group GPU-hours", "share", "pct")
 
 
 def post_training_tables(section: dict[str, Any]) -> list[Table]:
@@ -48,7 +44,8 @@ def derivative_table(derivatives: list[dict[str, Any]]) -> Table:
     """Per group: count, FLOP per model and in total, share of pretraining, GPU-hours (with their
     P10-P90 band when the plan has one), cost, energy and days per model on the group's GPUs."""
     bands = any("gpu_hours_p10" in d for d in derivatives)
-    columns = DERIVATIVE_COLUMNS + ([("P10", "gpu_hours_p10", "si"), ("P90", "gpu_hours_p90", "si")] if bands else []) + DERIVATIVE_TAIL
+    band = [("P10", "gpu_hours_p10", "si"), ("P90", "gpu_hours_p90", "si")] if bands else []
+    columns = _columns(DERIVATIVES, DERIVATIVE_HEAD) + band + _columns(DERIVATIVES, DERIVATIVE_TAIL)
     rows = [[_cell(d.get(key), style) for _, key, style in columns] for d in derivatives]
     notes = []
     for technique, formula in dict((d["technique"], d["formula"]) for d in derivatives).items():
@@ -65,6 +62,7 @@ def derivative_table(derivatives: list[dict[str, Any]]) -> Table:
 
 def step_table(derivatives: list[dict[str, Any]]) -> Table:
     """Every step of the groups that take more than one, with its share of the group's GPU-hours."""
+    columns = [STEP_GROUP, *_columns(STEPS, STEP_KEYS), STEP_SHARE]
     rows = []
     for derivative in derivatives:
         steps = derivative.get("steps") or []
@@ -74,12 +72,12 @@ def step_table(derivatives: list[dict[str, Any]]) -> Table:
         for step in steps:
             share = None if not total or step.get("gpu_hours") is None else step["gpu_hours"] / total
             values = {**step, "group": derivative["name"], "share": share}
-            rows.append([_cell(values.get(key), style) for _, key, style in STEP_COLUMNS])
+            rows.append([_cell(values.get(key), style) for _, key, style in columns])
     return Table(
         title="Post-training: steps (FLOP per model; FLOP and GPU-hours for the whole group)",
-        columns=[header for header, _, _ in STEP_COLUMNS],
+        columns=[header for header, _, _ in columns],
         rows=rows,
-        numeric={i for i, (_, _, style) in enumerate(STEP_COLUMNS) if style != "text"},
+        numeric={i for i, (_, _, style) in enumerate(columns) if style != "text"},
     )
 
 

@@ -5,21 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from scaling_cli.metrics import TEST_TIME_METRICS, metric
+from scaling_cli.metrics import Metric, under
 from scaling_cli.render.model import Cell, Num, Table
 from scaling_cli.render.numbers import format_number
 
-#: Rows of the workload table: every test-time metric a workload has (in ``TEST_TIME_METRICS``
-#: reading order: the query, its compute, its serving, its fleet and bill), then these totals.
-TOTAL_ROWS = ("flops", "gpu_hours", "cost_usd", "energy_mwh", "co2_tonnes")
+WORKLOAD = "test_time.workloads[]"
+#: Figures that name the workload rather than measure it: the column header and the notes.
+IDENTITY = ("name", "accelerator", "precision")
 
 
-def _cell(workload: dict[str, Any], key: str) -> Cell:
+def _rows() -> list[tuple[str, Metric]]:
+    """Rows of the workload table: every workload metric in the registry's reading order."""
+    return [(m.path.rsplit(".", 1)[-1], m) for m in under(WORKLOAD) if m.path.rsplit(".", 1)[-1] not in IDENTITY]
+
+
+def _cell(workload: dict[str, Any], key: str, style: str) -> Cell:
     """The value, with its P10-P90 band folded in as ``value (p10-p90)`` where it has one."""
     value = workload.get(key)
     if value is None or isinstance(value, str):
         return value
-    style = metric(key).style
     low, high = workload.get(f"{key}_p10"), workload.get(f"{key}_p90")
     if low is None or high is None or low == high:
         return Num(value, style)
@@ -28,12 +32,11 @@ def _cell(workload: dict[str, Any], key: str) -> Cell:
 
 def workload_table(workloads: list[dict[str, Any]]) -> Table:
     rows = []
-    for key in (*TEST_TIME_METRICS, *TOTAL_ROWS):
+    for key, info in _rows():
         values = [w.get(key) for w in workloads]
         if all(v is None or v == 0 and key == "scoring_flops_per_query" for v in values):
             continue
-        info = metric(key)
-        rows.append([info.label.strip(), *(_cell(w, key) for w in workloads), info.unit])
+        rows.append([info.label.strip(), *(_cell(w, key, info.style) for w in workloads), info.unit])
     banded = any(key.endswith("_p10") for w in workloads for key in w)
     return Table(
         title="Test-time: workloads" + (" (P10-P90 in brackets)" if banded else ""),

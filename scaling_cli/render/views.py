@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scaling_cli.metrics import metric
+from scaling_cli.tree import BAND_SUFFIXES, label, pattern, pattern_of, walk
 from scaling_cli.render.model import BarChart, Num, Table
 from scaling_cli.result import Plan
 
@@ -16,23 +17,22 @@ SECTION_TITLES = {
 }
 
 
-BAND_SUFFIXES = ("_p10", "_p90")
-
 
 def has_bands(section: dict[str, Any]) -> bool:
     return any(key.endswith(BAND_SUFFIXES) for key in section)
 
 
-def metric_rows(section: dict[str, Any], keys: list[str] | None = None, bands: bool = False) -> tuple[list[list[Any]], list[str]]:
-    """``[label, value, (P10, P90,) unit]`` rows for the numeric entries of a section, and
-    ``label: text`` notes for its text entries (kept out of the value column so numbers stay narrow)."""
+def metric_rows(prefix: str, section: dict[str, Any], keys: list[str] | None = None, bands: bool = False) -> tuple[list[list[Any]], list[str]]:
+    """``[label, value, (P10, P90,) unit]`` rows for the numeric entries of the section at path
+    ``prefix``, and ``label: text`` notes for its text entries (kept out of the value column so
+    numbers stay narrow)."""
     rows: list[list[Any]] = []
     notes: list[str] = []
     for key in keys or list(section):
         value = section.get(key)
         if isinstance(value, (dict, list)) or key.endswith(BAND_SUFFIXES):
             continue
-        info = metric(key)
+        info = metric(f"{prefix}.{key}")
         if info.style == "text" or isinstance(value, str):
             if value is not None:
                 notes.append(f"{info.label}: {value}")
@@ -44,10 +44,10 @@ def metric_rows(section: dict[str, Any], keys: list[str] | None = None, bands: b
     return rows, notes
 
 
-def metric_table(title: str, section: dict[str, Any], keys: list[str] | None = None) -> Table:
-    """A Metric | Value | (P10 | P90 |) Unit table for one section or sub-section."""
+def metric_table(title: str, prefix: str, section: dict[str, Any], keys: list[str] | None = None) -> Table:
+    """A Metric | Value | (P10 | P90 |) Unit table for the section or sub-section at ``prefix``."""
     bands = has_bands(section)
-    rows, notes = metric_rows(section, keys, bands)
+    rows, notes = metric_rows(prefix, section, keys, bands)
     columns = ["Metric", "Value", "P10", "P90", "Unit"] if bands else ["Metric", "Value", "Unit"]
     return Table(title=title, columns=columns, rows=rows, notes=notes, numeric={1, 2, 3} if bands else {1})
 
@@ -57,7 +57,7 @@ def plan_tables(plan: Plan) -> list[Table]:
     for name, section in plan.sections.items():
         if section is None:
             continue
-        tables.append(metric_table(f"{SECTION_TITLES.get(name, name)} — {plan.name}", section))
+        tables.append(metric_table(f"{SECTION_TITLES.get(name, name)} — {plan.name}", name, section))
         tables.extend(section_detail_tables(name, section))
     tables.extend(plan_charts(plan))
     tables.extend(assumptions_tables(plan.assumptions))
@@ -89,11 +89,11 @@ def optimal_tables(result: Any) -> list[Table]:
     keys = [k for k in result.values if k != "fit_source"]
     lifetime = "chinchilla" in result.values
     title = "Inference-aware allocation (least training + inference FLOP)" if lifetime else "Compute-optimal allocation"
-    table = metric_table(f"{title} — fit {result.law.name}", {k: result.values[k] for k in keys})
+    table = metric_table(f"{title} — fit {result.law.name}", "optimal", {k: result.values[k] for k in keys})
     table.notes.append(f"Fit source: {result.law.source}")
     tables = [table]
     if lifetime:
-        tables.append(metric_table("Chinchilla-optimal model of the same loss (training FLOP only), for comparison", result.values["chinchilla"]))
+        tables.append(metric_table("Chinchilla-optimal model of the same loss (training FLOP only), for comparison", "optimal.chinchilla", result.values["chinchilla"]))
     return [*tables, *assumptions_tables(result.assumptions)]
 
 
@@ -135,20 +135,18 @@ def list_tables(name: str, section: dict[str, Any]) -> list[Table]:
                 if field.endswith(BAND_SUFFIXES) or isinstance(value, (dict, list)) or field in columns:
                     continue
                 columns.append(field)
-        rows = []
-        for item in items:
-            rows.append([_list_cell(item, field) for field in columns])
-        headers = [metric(c).label.strip() + (f" ({metric(c).unit})" if metric(c).unit else "") for c in columns]
-        numeric = {i for i, c in enumerate(columns) if metric(c).style != "text" and not isinstance(items[0].get(c), str)}
+        infos = [metric(f"{name}.{key}[].{c}") for c in columns]
+        rows = [[_list_cell(item.get(c), info.style) for c, info in zip(columns, infos)] for item in items]
+        headers = [info.label.strip() + (f" ({info.unit})" if info.unit else "") for info in infos]
+        numeric = {i for i, (c, info) in enumerate(zip(columns, infos)) if info.style != "text" and not isinstance(items[0].get(c), str)}
         tables.append(Table(title=f"{SECTION_TITLES.get(name, name)}: {key.replace('_', ' ')}", columns=headers, rows=rows, numeric=numeric))
     return tables
 
 
-def _list_cell(item: dict[str, Any], field: str) -> Any:
-    value = item.get(field)
+def _list_cell(value: Any, style: str) -> Any:
     if isinstance(value, str) or value is None:
         return value
-    return Num(value, metric(field).style)
+    return Num(value, style)
 
 
 def _assumption_value(value: Any) -> Any:
@@ -157,32 +155,19 @@ def _assumption_value(value: Any) -> Any:
     return Num(value, "sci" if abs(value) >= 1e6 else "frac")
 
 
-def flatten(document: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    """Nested dict/list -> ``[("pretraining.flops", 7.3e24), ("post_training.derivatives[0].name", ...)]``."""
-    items: list[tuple[str, Any]] = []
-    if isinstance(document, dict):
-        for key, value in document.items():
-            items.extend(flatten(value, f"{prefix}.{key}" if prefix else key))
-    elif isinstance(document, list):
-        for index, value in enumerate(document):
-            items.extend(flatten(value, f"{prefix}[{index}]"))
-    else:
-        items.append((prefix, document))
-    return items
-
-
 def plan_csv_table(plan: Plan) -> Table:
-    """One row per metric path (``pretraining.gpu_hours``), raw values: easy to grep, join and diff."""
+    """One row per metric (``pretraining.gpu_hours``, ``post_training.derivatives[sft].count``), raw
+    values and the registry's unit: easy to grep, join and diff."""
     return flat_csv_table({name: section for name, section in plan.sections.items() if section is not None})
 
 
-def flat_csv_table(document: dict[str, Any]) -> Table:
+def flat_csv_table(document: dict[str, Any], prefix: str = "") -> Table:
+    """``metric,value,unit`` rows for every leaf of ``document``, named by label (list items by
+    their name); units are looked up under ``prefix`` (e.g. ``reference``)."""
     rows = []
-    for path, value in flatten(document):
-        key = path.rsplit(".", 1)[-1]
-        for suffix in BAND_SUFFIXES:
-            key = key.removesuffix(suffix)
-        rows.append([path, value if not isinstance(value, float) else Num(value), metric(key).unit])
+    for path, value in walk(document):
+        unit = metric(".".join(filter(None, (prefix, pattern(path))))).unit
+        rows.append([label(path), value if not isinstance(value, float) else Num(value), unit])
     return Table(title="", columns=["metric", "value", "unit"], rows=rows, numeric={1})
 
 
@@ -303,8 +288,8 @@ def sweep_tables(result: Any) -> list[Table]:
     for i in range(n):
         row = []
         for name in columns:
-            key = name.rsplit(".", 1)[-1].removesuffix("_p10").removesuffix("_p90")
-            row.append(Num(float(result.columns[name][i]), metric(key).style if metric(key).style != "text" else "si"))
+            style = metric(pattern_of(name)).style
+            row.append(Num(float(result.columns[name][i]), style if style != "text" else "si"))
         rows.append(row)
     direction = "lowest" if result.minimize else "highest"
     notes = [f"{result.evaluated:,} points evaluated, {result.feasible:,} meet the constraints; sorted by {direction} {result.objective}"]
@@ -330,8 +315,8 @@ def comparison_tables(result: Any) -> list[Table]:
         columns += [f"Δ {name}", f"ratio {name}"]
     rows = []
     for path, values in result.metrics.items():
-        key = path.rsplit(".", 1)[-1]
-        style = metric(key).style if metric(key).style != "text" else "si"
+        style = metric(pattern_of(path)).style
+        style = style if style != "text" else "si"
         row: list[Any] = [path, *(Num(v, style) for v in values)]
         for difference, ratio in list(zip(result.differences(path), result.ratios(path)))[1:]:
             row += [Num(difference, style), Num(ratio, "fine")]
