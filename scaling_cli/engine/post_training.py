@@ -80,6 +80,14 @@ def written_samples(name: str, params: ArrayLike, generated_tokens: ArrayLike, s
     return generation_step(name, params, generated_tokens / sample_tokens, 0.0, 1.0, sample_tokens)
 
 
+def prompt_visits(prompts: ArrayLike | None, epochs: ArrayLike | None, prompts_per_step: ArrayLike, steps: ArrayLike) -> ArrayLike:
+    """Prompts an RL run processes: ``prompts`` × ``epochs`` (default 1), or ``prompts_per_step`` ×
+    ``steps`` when the run is given as a schedule (DOMAIN.md §2)."""
+    if prompts is not None:
+        return prompts * (1 if epochs is None else epochs)
+    return prompts_per_step * steps
+
+
 def full_finetune(params: ArrayLike, tokens: ArrayLike, epochs: ArrayLike) -> list[Step]:
     """Every weight trains: 6·N·D·epochs (DOMAIN.md §2; Kaplan et al. 2020 §2.1)."""
     return [training_step("training", params, tokens * epochs)]

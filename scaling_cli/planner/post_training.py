@@ -1,6 +1,7 @@
 """The ``post_training`` section of a plan: derivative models, technique by technique (DOMAIN.md §2).
 
-Per group: the steps one derivative takes (``engine/post_training.py``), each step's GPU-hours, cost
+Per group: the steps one derivative takes (its technique's module in ``techniques/``, looked up in
+``techniques.registry``; formulas in ``engine/post_training.py``), each step's GPU-hours, cost
 and energy (training and forward passes at the training MFU, generation at a decode efficiency), then
 × ``count``. The section adds the groups and divides by pretraining FLOP: the ecosystem ratio. NVIDIA
 (Briski, "How Scaling Laws Drive Smarter, More Powerful AI", 2025) puts a popular open model's
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -26,42 +27,14 @@ from scaling_cli.planner.costing import time_and_cost
 from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, resolve_hardware
 from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device
 from scaling_cli.scenario.root import Scenario
+from scaling_cli.techniques.common import ModelSize
+from scaling_cli.techniques.registry import TECHNIQUES
 
-#: Mean length of one generated sample when distillation or synthetic data do not say.
-DEFAULT_SAMPLE_TOKENS = 1024
-SAMPLE_TOKENS_SOURCE = (
-    "planning convention for chat-length samples (DeepSeek-R1's summaries average 689 tokens, arXiv 2501.12948); "
-    "reasoning traces run 10-20x longer (DeepSeek-R1-0528: 12K-23K tokens per AIME question) - set sample_tokens"
-)
 GENERATION_SOURCE = (
     "serving roofline (engine/serving.py, the same as test-time): decode step = max(compute, weight + KV-cache reads ÷ "
     "HBM bandwidth) at the largest batch that fits (≤ 256) on the smallest tensor-parallel replica that holds the model; "
     "prefill at the serving compute efficiency"
 )
-#: Calibration set of post-training quantization and one-shot pruning.
-DEFAULT_CALIBRATION_TOKENS = 128 * 2048
-CALIBRATION_SOURCE = (
-    "128 random 2,048-token segments of C4: GPTQ (Frantar et al. 2022, arXiv 2210.17323 §4), SparseGPT "
-    "(Frantar & Alistarh 2023, arXiv 2301.00774 §4) and Wanda (Sun et al. 2023, arXiv 2306.11695 §4)"
-)
-DEFAULT_SAMPLES_PER_PROMPT = {
-    "ppo": (1, "PPO samples one response per prompt per episode (InstructGPT, Ouyang et al. 2022 App. C.4)"),
-    "grpo": (64, "GRPO group size: 64 outputs per question (DeepSeekMath, Shao et al. 2024 §4.2)"),
-    "dpo": (2, "a chosen and a rejected response per prompt (DPO, Rafailov et al. 2023 §4)"),
-}
-CRITIC_SOURCE = "PPO's value model is initialized from the reward model (InstructGPT, Ouyang et al. 2022 §3.5), else from the policy"
-MODEL_DEFAULT_SOURCE = "default: the scenario's model (model.active_params, else model.params)"
-#: One line per technique for tables and JSON (``formula``); sources in engine/post_training.py.
-FORMULAS = {
-    "full_finetune": "6·N·D·epochs (Kaplan et al. 2020 §2.1)",
-    "lora": "4·N·D·epochs frozen base, + 6·N_A·D adapters when rank and architecture are known (Hu et al. 2021)",
-    "distillation": "teacher 2·N_T per generated or labelled token + student 6·N_S·D·epochs (DOMAIN.md §2)",
-    "rl": "rollouts 2·N + reward 2·N_R + reference 2·N + critic (2+6·U)·N_C + policy 6·N·U per experience token (DOMAIN.md §2)",
-    "pruning": "calibration 2·N·D_cal + retraining 6·N_pruned·D (SparseGPT; Minitron)",
-    "quantization": "ptq: calibration 2·N·D_cal (GPTQ); qat: 6·N·D",
-    "synthetic_data": "generation 2·N_gen per token + filter 2·N_F per token (DOMAIN.md §2)",
-    "best_of_n": "n samples per prompt at 2·N per token + reward model 2·N_R per scored token (DOMAIN.md §2)",
-}
 #: Figures that add up across steps, derivatives and groups.
 ADDITIVE = ("productive_gpu_hours", "gpu_hours", "cost_usd", "energy_mwh", "co2_tonnes")
 #: The subset each step of a derivative shows.
@@ -70,10 +43,7 @@ STEP_FIGURES = ("gpu_hours", "cost_usd", "energy_mwh")
 
 def _roofline_generation(group: Any) -> bool:
     """True when a group generates and does not state its own decode utilization."""
-    generates = group.technique in ("synthetic_data", "best_of_n") or (
-        group.technique == "distillation" and group.teacher_generated_tokens is not None
-    ) or (group.technique == "rl" and group.algorithm != "dpo")
-    return generates and getattr(group, "decode_mfu", None) is None
+    return TECHNIQUES[group.technique].generates(group) and getattr(group, "decode_mfu", None) is None
 
 
 def plan_post_training(
@@ -119,7 +89,8 @@ def plan_group(
     pretraining_flops: Any,
 ) -> dict[str, Any]:
     """One derivative group: per-model steps, their time and cost, × count."""
-    steps = STEP_BUILDERS[group.technique](group, scenario, scope, assumptions)
+    technique = TECHNIQUES[group.technique]
+    steps = technique.steps(group, scenario.model, scope, assumptions)
     decode_mfu = getattr(group, "decode_mfu", None)
     timing = [step_seconds(step, scope, scenario, hardware, decode_mfu, serving_defaults) for step in steps]
     per_step = [time_and_cost(seconds.productive_hours, hardware) for seconds in timing]
@@ -130,7 +101,7 @@ def plan_group(
         "name": group.name,
         "technique": group.technique,
         "count": count,
-        "formula": FORMULAS[group.technique],
+        "formula": technique.formula,
         "accelerator": hardware.accelerator.id,
         "flops_per_model": flops_per_model,
         "flops": flops_per_model * count,
@@ -229,134 +200,23 @@ def scaled(block: dict[str, Any], count: Any, keys: tuple[str, ...] = ADDITIVE) 
     return {key: None if block[key] is None else block[key] * count for key in keys}
 
 
-# --- technique -> steps ------------------------------------------------------------------------
-
-
-def _model_default(value: Any, scenario: Scenario, key: str, assumptions: Assumptions) -> Any:
-    if value is not None:
-        return value
-    assumptions.add(key, scenario.model.n_active, "params", MODEL_DEFAULT_SOURCE)
-    return scenario.model.n_active
-
-
-def _sample_tokens(value: Any, key: str, assumptions: Assumptions) -> Any:
-    if value is not None:
-        return value
-    assumptions.add(key, DEFAULT_SAMPLE_TOKENS, "tokens", SAMPLE_TOKENS_SOURCE)
-    return DEFAULT_SAMPLE_TOKENS
-
-
-def _calibration(value: Any, key: str, assumptions: Assumptions) -> Any:
-    if value is not None:
-        return value
-    assumptions.add(key, DEFAULT_CALIBRATION_TOKENS, "tokens", CALIBRATION_SOURCE)
-    return DEFAULT_CALIBRATION_TOKENS
-
-
-def _full_finetune(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
-    return formulas.full_finetune(scenario.model.n_active, group.tokens, group.epochs)
-
-
-def _lora(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
-    model = scenario.model
-    adapters = None
-    if group.rank is not None and model.layers is not None and model.d_model is not None:
-        adapters = formulas.lora_adapter_params(group.rank, model.layers, model.d_model)
-    return formulas.lora(model.n_active, group.tokens, group.epochs, adapters)
-
-
-def _distillation(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
-    teacher = _model_default(group.teacher_params, scenario, f"{scope}.teacher_params", assumptions)
-    sample = _sample_tokens(group.sample_tokens, f"{scope}.sample_tokens", assumptions) if group.teacher_generated_tokens is not None else 1.0
-    return formulas.distillation(
-        teacher, group.student_params, group.tokens, group.epochs, group.teacher_generated_tokens, group.teacher_labelled_tokens, sample
-    )
-
-
-def _rl(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
-    policy = scenario.model.n_active
-    samples = group.samples_per_prompt
-    if samples is None:
-        samples, source = DEFAULT_SAMPLES_PER_PROMPT[group.algorithm]
-        assumptions.add(f"{scope}.samples_per_prompt", samples, "responses", source)
-    critic = None
-    if group.algorithm == "ppo":
-        critic = group.critic_params
-        if critic is None:
-            critic = group.reward_model_params if group.reward_model_params is not None else policy
-            assumptions.add(f"{scope}.critic_params", critic, "params", CRITIC_SOURCE)
-    return formulas.rl(
-        policy_params=policy,
-        prompts=group.prompt_visits,
-        samples_per_prompt=samples,
-        prompt_tokens=group.prompt_tokens,
-        response_tokens=group.response_tokens,
-        generate=group.algorithm != "dpo",
-        reward_params=group.reward_model_params,
-        reference=group.reference_model,
-        critic_params=critic,
-        updates_per_batch=1 if group.updates_per_batch is None else group.updates_per_batch,
-    )
-
-
-def _pruning(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
-    calibration = _calibration(group.calibration_tokens, f"{scope}.calibration_tokens", assumptions)
-    return formulas.pruning(scenario.model.n_active, calibration, group.target_params, group.retraining_tokens)
-
-
-def _quantization(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
-    if group.method == "qat":
-        return formulas.qat(scenario.model.n_active, group.training_tokens)
-    return formulas.ptq(scenario.model.n_active, _calibration(group.calibration_tokens, f"{scope}.calibration_tokens", assumptions))
-
-
-def _synthetic_data(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
-    generator = _model_default(group.generator_params, scenario, f"{scope}.generator_params", assumptions)
-    sample = _sample_tokens(group.sample_tokens, f"{scope}.sample_tokens", assumptions)
-    return formulas.synthetic_data(generator, group.generated_tokens, group.filter_params, sample)
-
-
-def _best_of_n(group: Any, scenario: Scenario, scope: str, assumptions: Assumptions) -> list[formulas.Step]:
-    return formulas.best_of_n(scenario.model.n_active, group.prompts, group.n, group.prompt_tokens, group.response_tokens, group.reward_model_params)
-
-
-STEP_BUILDERS: dict[str, Callable[[Any, Scenario, str, Assumptions], list[formulas.Step]]] = {
-    "full_finetune": _full_finetune,
-    "lora": _lora,
-    "distillation": _distillation,
-    "rl": _rl,
-    "pruning": _pruning,
-    "quantization": _quantization,
-    "synthetic_data": _synthetic_data,
-    "best_of_n": _best_of_n,
-}
-
-
 # --- warnings ----------------------------------------------------------------------------------
 
 
 def post_training_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str]:
     """Legal but suspicious post-training inputs, printed on stderr and listed in JSON ``warnings``."""
-    active, total = _model_size(scenario, sections)
-    warnings = []
-    for index, group in enumerate(scenario.post_training):
-        where = f"post_training[{index}] ({group.name})"
-        if group.technique == "distillation":
-            teacher = active if group.teacher_params is None else central(group.teacher_params)
-            student = central(group.student_params)
-            if teacher is not None and student > teacher:
-                warnings.append(f"{where}: student_params ({student:.3g}) exceeds the teacher's {teacher:.3g}; distillation usually trains a smaller student")
-        elif group.technique == "pruning" and total is not None and central(group.target_params) >= total:
-            warnings.append(f"{where}: target_params ({central(group.target_params):.3g}) is not below the model's {total:.3g} parameters; pruning removes parameters")
-        elif group.technique == "lora" and group.rank is not None and (scenario.model.layers is None or scenario.model.d_model is None):
-            warnings.append(f"{where}: rank counts only with model.layers and model.d_model; the adapters' own FLOPs (≪1%) are left out")
-    return warnings
+    size = _model_size(scenario, sections)
+    return [
+        f"post_training[{index}] ({group.name}): {message}"
+        for index, group in enumerate(scenario.post_training)
+        for message in TECHNIQUES[group.technique].warnings(group, scenario.model, size)
+    ]
 
 
-def _model_size(scenario: Scenario, sections: dict[str, Any]) -> tuple[Any, Any]:
+def _model_size(scenario: Scenario, sections: dict[str, Any]) -> ModelSize:
     """(active, total) parameters of the scenario's model, from the file or the pretraining plan."""
     model = scenario.model
     if model.params is not None:
-        return central(model.n_active), central(model.params)
+        return ModelSize(central(model.n_active), central(model.params))
     pretraining = sections.get("pretraining") or {}
-    return pretraining.get("active_params"), pretraining.get("params")
+    return ModelSize(pretraining.get("active_params"), pretraining.get("params"))

@@ -1,0 +1,80 @@
+"""``distillation``: a teacher writes and/or labels data, a student trains on it (Hinton et al. 2015;
+DOMAIN.md §2)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from scaling_cli.engine import post_training as formulas
+from scaling_cli.engine.uncertainty import central
+from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveQuantity, user_error
+from scaling_cli.scenario.hardware import HardwareSpec
+from scaling_cli.techniques.common import (
+    SAMPLE_TOKENS,
+    DerivativeGroup,
+    ModelSize,
+    Recorder,
+    Technique,
+    decode_mfu_field,
+    epochs_field,
+    hardware_field,
+    model_default,
+    sample_tokens_field,
+)
+
+
+class Distillation(DerivativeGroup):
+    """A teacher writes and/or labels data; a student trains on it (Hinton et al. 2015; DOMAIN.md §2)."""
+
+    technique: Literal["distillation"]
+    student_params: PositiveQuantity = Field(description="Student parameters (per token), e.g. 8B.")
+    tokens: PositiveQuantity = Field(description="Tokens the student trains on per epoch.")
+    epochs: PositiveQuantity = epochs_field()
+    teacher_params: PositiveQuantity | None = Field(None, description="Teacher parameters per token; default: the scenario's model.")
+    teacher_generated_tokens: NonNegativeQuantity | None = Field(None, description="Tokens the teacher generates (decoded).")
+    teacher_labelled_tokens: NonNegativeQuantity | None = Field(None, description="Tokens the teacher labels with a forward pass (e.g. logits for soft targets).")
+    sample_tokens: PositiveQuantity | None = sample_tokens_field()
+    decode_mfu: Fraction | None = decode_mfu_field()
+    hardware: HardwareSpec | None = hardware_field()
+
+    @model_validator(mode="after")
+    def _teacher_does_work(self) -> Distillation:
+        if self.teacher_generated_tokens is None and self.teacher_labelled_tokens is None:
+            raise user_error("teacher_work", "give teacher_generated_tokens (the teacher writes the data) and/or teacher_labelled_tokens (it labels it)")
+        if self.decode_mfu is not None and self.teacher_generated_tokens is None:
+            raise user_error("decode_without_generation", "decode_mfu applies only with teacher_generated_tokens", field="decode_mfu")
+        return self
+
+
+def generates(group: Any) -> bool:
+    """The teacher decodes only when it writes the data."""
+    return group.teacher_generated_tokens is not None
+
+
+def steps(group: Any, model: Any, scope: str, assumptions: Recorder) -> list[formulas.Step]:
+    teacher = model_default(group.teacher_params, model, f"{scope}.teacher_params", assumptions)
+    sample = SAMPLE_TOKENS.unless(group.sample_tokens, f"{scope}.sample_tokens", assumptions) if generates(group) else 1.0
+    return formulas.distillation(
+        teacher, group.student_params, group.tokens, group.epochs, group.teacher_generated_tokens, group.teacher_labelled_tokens, sample
+    )
+
+
+def warnings(group: Any, model: Any, size: ModelSize) -> list[str]:
+    teacher = size.active if group.teacher_params is None else central(group.teacher_params)
+    student = central(group.student_params)
+    if teacher is not None and student > teacher:
+        return [f"student_params ({student:.3g}) exceeds the teacher's {teacher:.3g}; distillation usually trains a smaller student"]
+    return []
+
+
+TECHNIQUE = Technique(
+    name="distillation",
+    spec=Distillation,
+    steps=steps,
+    formula="teacher 2·N_T per generated or labelled token + student 6·N_S·D·epochs (DOMAIN.md §2)",
+    order=30,
+    generates=generates,
+    warnings=warnings,
+)

@@ -1,0 +1,131 @@
+"""``rl``: RLHF / RLAIF / RLVR with PPO, GRPO or DPO (DOMAIN.md §2): rollouts, scoring, reference
+and critic passes, policy training. InstructGPT (Ouyang et al. 2022 §3.5, App. C.4); GRPO (Shao et
+al. 2024, DeepSeekMath §4.1-4.2); DPO (Rafailov et al. 2023)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from scaling_cli.engine import post_training as formulas
+from scaling_cli.engine.uncertainty import central
+from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveQuantity, StrictModel, user_error
+from scaling_cli.scenario.hardware import HardwareSpec
+from scaling_cli.techniques.common import AtLeastOne, Default, DerivativeGroup, Recorder, Technique, decode_mfu_field, hardware_field
+
+ALGORITHMS = ("ppo", "grpo", "dpo")
+
+#: Responses per prompt when the group does not say.
+SAMPLES_PER_PROMPT = {
+    "ppo": Default(1, "responses", "PPO samples one response per prompt per episode (InstructGPT, Ouyang et al. 2022 App. C.4)"),
+    "grpo": Default(64, "responses", "GRPO group size: 64 outputs per question (DeepSeekMath, Shao et al. 2024 §4.2)"),
+    "dpo": Default(2, "responses", "a chosen and a rejected response per prompt (DPO, Rafailov et al. 2023 §4)"),
+}
+CRITIC_SOURCE = "PPO's value model is initialized from the reward model (InstructGPT, Ouyang et al. 2022 §3.5), else from the policy"
+
+#: RL fields that only some algorithms use, and why the others reject them.
+_RL_ONLY = {
+    "critic_params": (("ppo",), "GRPO takes advantages from its group instead of a critic (Shao et al. 2024 §4.1), and DPO has none"),
+    "reward_model_params": (("ppo", "grpo"), "DPO trains on given preference pairs (Rafailov et al. 2023): nothing is scored"),
+    "verifiable_rewards": (("ppo", "grpo"), "DPO trains on given preference pairs (Rafailov et al. 2023): nothing is scored"),
+    "decode_mfu": (("ppo", "grpo"), "DPO trains on given preference pairs: nothing is generated"),
+    "updates_per_batch": (("ppo", "grpo"), "DPO has no rollout batches; use epochs"),
+}
+
+
+def _given(model: StrictModel, name: str) -> bool:
+    """True when the scenario set ``name`` to something other than null or false."""
+    return name in model.model_fields_set and getattr(model, name) not in (None, False)
+
+
+class ReinforcementLearning(DerivativeGroup):
+    """RLHF / RLAIF / RLVR: rollouts, scoring, reference and critic passes, policy training (DOMAIN.md §2)."""
+
+    technique: Literal["rl"]
+    algorithm: Literal["ppo", "grpo", "dpo"] = Field(description="ppo (with a critic), grpo (group-relative, no critic) or dpo (offline preference pairs).")
+    prompts: PositiveQuantity | None = Field(None, description="Distinct prompts, each visited `epochs` times (or give prompts_per_step and steps).")
+    epochs: PositiveQuantity | None = Field(None, description="Passes over `prompts`; default 1.")
+    prompts_per_step: PositiveQuantity | None = Field(None, description="Prompts per RL step (with steps, instead of prompts).")
+    steps: PositiveQuantity | None = Field(None, description="RL steps (with prompts_per_step).")
+    samples_per_prompt: AtLeastOne | None = Field(None, description="Responses per prompt; default ppo 1, grpo 64 (DeepSeekMath), dpo 2 (a pair).")
+    prompt_tokens: NonNegativeQuantity = Field(description="Average prompt length in tokens.")
+    response_tokens: PositiveQuantity = Field(description="Average response length in tokens.")
+    reward_model_params: PositiveQuantity | None = Field(None, description="Reward model parameters (ppo, grpo).")
+    verifiable_rewards: bool = Field(False, description="Rewards checked by rules or tests (no reward model), e.g. math answers.")
+    reference_model: bool = Field(True, description="Run the frozen reference policy for the KL penalty (or DPO's reference log-probabilities).")
+    critic_params: PositiveQuantity | None = Field(None, description="PPO critic (value model) parameters; default: the reward model's, else the policy's.")
+    updates_per_batch: PositiveQuantity | None = Field(None, description="Gradient passes over each batch of experience (PPO epochs); default 1.")
+    decode_mfu: Fraction | None = decode_mfu_field()
+    hardware: HardwareSpec | None = hardware_field()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ReinforcementLearning:
+        self._check_schedule()
+        for name, (algorithms, reason) in _RL_ONLY.items():
+            if _given(self, name) and self.algorithm not in algorithms:
+                raise user_error("algorithm_field", f"{name} does not apply to {self.algorithm}: {reason}", field=name)
+        if self.algorithm != "dpo":
+            if self.reward_model_params is None and not self.verifiable_rewards:
+                raise user_error(
+                    "reward_missing", f"{self.algorithm} needs a reward: give reward_model_params, or verifiable_rewards: true for rule-checked answers", field="algorithm"
+                )
+            if self.reward_model_params is not None and self.verifiable_rewards:
+                raise user_error("reward_twice", "give reward_model_params or verifiable_rewards: true, not both", field="verifiable_rewards")
+        if self.samples_per_prompt is not None and self.algorithm != "ppo" and central(self.samples_per_prompt) < 2:
+            what = "a group needs at least 2 samples to compare" if self.algorithm == "grpo" else "a preference pair needs 2 responses"
+            raise user_error("samples_too_few", f"{self.algorithm}: {what}", field="samples_per_prompt")
+        return self
+
+    def _check_schedule(self) -> None:
+        if self.prompts is not None:
+            for name in ("prompts_per_step", "steps"):
+                if name in self.model_fields_set:
+                    raise user_error("schedule_twice", "give prompts (and epochs), or prompts_per_step and steps, not both", field=name)
+        elif self.prompts_per_step is None and self.steps is None:
+            raise user_error("schedule_missing", "give prompts (and optionally epochs), or prompts_per_step and steps")
+        else:
+            if self.epochs is not None:
+                raise user_error("schedule_epochs", "epochs counts passes over prompts; with steps, give prompts_per_step", field="epochs")
+            for name, other in (("prompts_per_step", "steps"), ("steps", "prompts_per_step")):
+                if getattr(self, name) is None:
+                    raise user_error("schedule_incomplete", f"{other} needs {name}", field=other)
+
+
+def generates(group: Any) -> bool:
+    """PPO and GRPO decode rollouts; DPO trains on given pairs."""
+    return group.algorithm != "dpo"
+
+
+def _critic(group: Any, policy: Any, scope: str, assumptions: Recorder) -> Any:
+    """PPO's value model: as given, else the reward model's size, else the policy's; none otherwise."""
+    if group.algorithm != "ppo":
+        return None
+    fallback = group.reward_model_params if group.reward_model_params is not None else policy
+    return Default(fallback, "params", CRITIC_SOURCE).unless(group.critic_params, f"{scope}.critic_params", assumptions)
+
+
+def steps(group: Any, model: Any, scope: str, assumptions: Recorder) -> list[formulas.Step]:
+    policy = model.n_active
+    return formulas.rl(
+        policy_params=policy,
+        prompts=formulas.prompt_visits(group.prompts, group.epochs, group.prompts_per_step, group.steps),
+        samples_per_prompt=SAMPLES_PER_PROMPT[group.algorithm].unless(group.samples_per_prompt, f"{scope}.samples_per_prompt", assumptions),
+        prompt_tokens=group.prompt_tokens,
+        response_tokens=group.response_tokens,
+        generate=generates(group),
+        reward_params=group.reward_model_params,
+        reference=group.reference_model,
+        critic_params=_critic(group, policy, scope, assumptions),
+        updates_per_batch=1 if group.updates_per_batch is None else group.updates_per_batch,
+    )
+
+
+TECHNIQUE = Technique(
+    name="rl",
+    spec=ReinforcementLearning,
+    steps=steps,
+    formula="rollouts 2·N + reward 2·N_R + reference 2·N + critic (2+6·U)·N_C + policy 6·N·U per experience token (DOMAIN.md §2)",
+    order=40,
+    generates=generates,
+)
