@@ -11,7 +11,7 @@ Targets: median error <= 15%, coverage >= 80%, median width <= 2.0.
 
 from __future__ import annotations
 
-from scaling_cli.planner.reference import reference_report
+from scaling_cli.commands.reference import reference_report
 
 
 def main() -> None:

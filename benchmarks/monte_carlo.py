@@ -12,7 +12,7 @@ import argparse
 import statistics
 import time
 
-from scaling_cli.planner import build_plan
+from scaling_cli.planner.plan import build_plan
 from scaling_cli.scenario.loading import load_scenario
 
 

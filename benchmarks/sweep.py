@@ -21,8 +21,8 @@ import sys
 
 CHILD = r"""
 import json, resource, sys, time
-from scaling_cli.planner import build_plan
-from scaling_cli.planner.sweep import parse_vary, run_sweep
+from scaling_cli.planner.plan import build_plan
+from scaling_cli.commands.sweep import parse_vary, run_sweep
 from scaling_cli.scenario.loading import load_scenario
 
 config, n, mode = sys.argv[1] or None, int(sys.argv[2]), sys.argv[3]

@@ -20,7 +20,7 @@ import statistics
 import time
 
 from scaling_cli.engine.uncertainty import Sampler
-from scaling_cli.planner import build_plan, evaluate
+from scaling_cli.planner.plan import build_plan, evaluate
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.scenario.loading import validate_document
 from scaling_cli.yaml_source import parse_yaml

@@ -1,8 +1,10 @@
-"""The ``scaling`` command line: parse arguments, call the planner, hand the result to a renderer.
+"""The ``scaling`` command line: typer wiring and nothing else.
 
-Only typer and the standard library are imported at module level; numpy, pydantic models, YAML and
-rich load inside the commands that need them (a test enforces this: start-up time is completion
-latency and pipe latency).
+Each command parses its options, calls its use-case in ``scaling_cli.commands`` and hands the
+result to ``render.emit``; domain errors become one line on stderr and a documented exit code
+(``error_boundary``, ``main``). Only typer and the standard library are imported at module level;
+each command imports its use-case when it runs, deferred for start-up speed (a test enforces this:
+start-up time is completion latency and pipe latency).
 """
 
 from __future__ import annotations
@@ -79,48 +81,9 @@ def error_boundary(func: F) -> F:
 
 
 def _emit(result: Any, fmt: OutputFormat, output: str | None, force: bool) -> None:
-    from scaling_cli.output import write_output
-    from scaling_cli.render.emit import render
+    from scaling_cli.render.emit import emit
 
-    terminal = output is None and sys.stdout.isatty()
-    color = terminal and os.environ.get("TERM") != "dumb"
-    write_output(render(result, fmt.value, terminal=terminal, color=color), output, force=force)
-
-
-class _progress_bar:
-    """A rich progress bar on stderr for work that takes over a second; nothing when not wanted."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar: Any = None
-        self.task: Any = None
-        self.started = 0.0
-
-    def __enter__(self) -> Callable[[int, int], None] | None:
-        if not self.enabled:
-            return None
-        import time
-
-        self.started = time.perf_counter()
-        return self.update
-
-    def update(self, done: int, total: int) -> None:
-        import time
-
-        if self.bar is None:
-            if time.perf_counter() - self.started < 1.0 or done >= total:
-                return
-            from rich.console import Console
-            from rich.progress import Progress
-
-            self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("sweeping", total=total)
-        self.bar.update(self.task, completed=done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+    emit(result, fmt.value, output, force)
 
 
 def _version_callback(value: bool) -> None:
@@ -149,11 +112,9 @@ def plan(
     fit: Annotated[Optional[str], typer.Option("--fit", help="Scaling-law fit for loss and sizing (overrides pretraining.fit).")] = None,
 ) -> None:
     """Plan a scenario: FLOP, GPU-hours, wall-clock, cost and energy per phase, with P10-P90 bands."""
-    from scaling_cli.planner import build_plan
-    from scaling_cli.scenario.loading import load_scenario
+    from scaling_cli.commands.plan import plan_scenario
 
-    extra = [f"pretraining.fit={fit}"] if fit else []
-    result = build_plan(load_scenario(scenario, [*(overrides or ()), *extra]), samples=samples, seed=seed)
+    result = plan_scenario(scenario, overrides or (), samples=samples, seed=seed, fit=fit)
     for warning in result.warnings:
         _stderr(f"warning: {warning}")
     _emit(result, fmt, output, force)
@@ -164,28 +125,18 @@ def plan(
 def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files to check.", metavar="FILE...")],
     fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Check scenario files; problems are printed as FILE:LINE:COL: field: message. Exit 1 if any is invalid."""
-    from scaling_cli.planner import build_plan
-    from scaling_cli.result import FileCheck, ValidationReport
-    from scaling_cli.scenario.loading import load_scenario
+    from scaling_cli.commands.validate import validate_files
 
-    checks = []
-    for name in files:
-        try:
-            build_plan(load_scenario(name))
-            checks.append(FileCheck(name, []))
-        except InputError as exc:
-            checks.append(FileCheck(name, exc.problems))
-    report = ValidationReport(checks)
+    report = validate_files(files)
     if fmt is OutputFormat.table:
-        for check in checks:
-            for problem in check.problems:
-                _stderr(str(problem))
-        valid = sum(check.valid for check in checks)
-        _stderr(f"{valid} of {len(checks)} scenario file{'s' if len(checks) != 1 else ''} valid")
+        for line in report.messages():
+            _stderr(line)
     else:
-        _emit(report, fmt, None, False)
+        _emit(report, fmt, output, force)
     if not report.valid:
         raise typer.Exit(int(ExitCode.BAD_INPUT))
 
@@ -194,10 +145,9 @@ def validate(
 @error_boundary
 def schema(output: OutputOption = None, force: ForceOption = False) -> None:
     """Print the JSON Schema (draft-07) of the scenario format, for editors and CI validators."""
-    from scaling_cli.output import write_output
-    from scaling_cli.scenario.schema import schema_text
+    from scaling_cli.commands.schema import write_schema
 
-    write_output(schema_text(), output, force=force)
+    write_schema(output, force=force)
 
 
 @app.command()
@@ -207,13 +157,9 @@ def init(
     force: ForceOption = False,
 ) -> None:
     """Write a commented starter scenario to PATH (never overwrites without --force)."""
-    from importlib import resources
+    from scaling_cli.commands.init import write_starter
 
-    from scaling_cli.output import write_output
-
-    text = resources.files("scaling_cli.data").joinpath("init_template.yaml").read_text(encoding="utf-8")
-    write_output(text, path, force=force)
-    _stderr(f"wrote {path}; plan it with: scaling plan {path}")
+    _stderr(write_starter(path, force=force))
 
 
 def _quantity(text: str) -> float:
@@ -264,15 +210,15 @@ def optimal(
     seed: SeedOption = MONTE_CARLO_SEED,
 ) -> None:
     """Compute-optimal params and tokens for a budget (FLOP, GPU-hours, USD or GPUs x days), or for a target loss."""
-    from scaling_cli.planner.optimal import OptimalRequest, solve_optimal
+    from scaling_cli.commands.optimal import optimal as solve
 
     hardware = {"accelerator": accelerator, "precision": precision, "mfu": mfu, "goodput": goodput, "price_per_hour": price}
-    request = OptimalRequest(
-        compute=compute, gpu_hours=gpu_hours, budget_usd=budget_usd, gpus=gpus, days=days,
+    result = solve(
+        hardware=hardware, samples=samples, seed=seed, compute=compute, gpu_hours=gpu_hours, budget_usd=budget_usd, gpus=gpus, days=days,
         params=params, tokens=tokens, target_loss=target_loss, inference_tokens=inference_tokens, objective=lifetime_objective,
-        prompt_tokens=prompt_tokens, output_tokens=output_tokens, fit=fit, hardware=hardware,
+        prompt_tokens=prompt_tokens, output_tokens=output_tokens, fit=fit,
     )  # fmt: skip
-    _emit(solve_optimal(request, samples=samples, seed=seed), fmt, output, force)
+    _emit(result, fmt, output, force)
 
 
 @app.command()
@@ -295,17 +241,13 @@ def sweep(
     seed: SeedOption = MONTE_CARLO_SEED,
 ) -> None:
     """Evaluate the plan over a grid of inputs in one vectorized pass; rank, filter and report the best points."""
-    from scaling_cli.planner.sweep import parse_vary, parse_where, run_sweep
-    from scaling_cli.scenario.loading import load_scenario
+    from scaling_cli.commands.sweep import sweep_scenario
+    from scaling_cli.progress import ProgressBar
 
-    loaded = load_scenario(scenario, overrides or ())
-    parsed = [parse_vary(v) for v in varies or ()]
-    conditions = [parse_where(w) for w in where or ()]
-    show_progress = fmt is not OutputFormat.json and sys.stderr.isatty()
-    with _progress_bar(show_progress) as progress:
-        result = run_sweep(
-            loaded, parsed, objective=objective, minimize=not maximize, conditions=conditions,
-            top=top or None, samples=samples, seed=seed, progress=progress,
+    with ProgressBar(fmt is not OutputFormat.json and sys.stderr.isatty()) as progress:
+        result = sweep_scenario(
+            scenario, overrides or (), varies or (), objective=objective, maximize=maximize, where=where or (),
+            top=top, samples=samples, seed=seed, progress=progress,
         )  # fmt: skip
     _emit(result, fmt, output, force)
 
@@ -319,11 +261,8 @@ def compare(
     force: ForceOption = False,
 ) -> None:
     """Plan several scenarios side by side, with differences and ratios to the first."""
-    from scaling_cli.errors import UsageError
-    from scaling_cli.planner.compare import compare_scenarios
+    from scaling_cli.commands.compare import compare_scenarios
 
-    if len(scenarios) < 2:
-        raise UsageError("compare needs at least two scenario files")
     _emit(compare_scenarios(list(scenarios)), fmt, output, force)
 
 
@@ -336,21 +275,9 @@ def plot(
     overrides: SetOption = None,
 ) -> None:
     """Draw the lifecycle breakdown, the loss-vs-compute frontier and cumulative compute over time (needs the [plot] extra)."""
-    from pathlib import Path
+    from scaling_cli.commands.plot import plot_scenario
 
-    from scaling_cli.errors import UsageError
-    from scaling_cli.output import write_file_atomically
-    from scaling_cli.planner import build_plan
-    from scaling_cli.plotting import draw_plan
-    from scaling_cli.scenario.loading import load_scenario
-
-    target = Path(out)
-    kind = target.suffix.lower().lstrip(".")
-    if kind not in ("svg", "png"):
-        raise UsageError(f"--out {out}: the picture must be a .svg or .png file")
-    plan = build_plan(load_scenario(scenario, overrides or ()))
-    write_file_atomically(target, draw_plan(plan, kind), force=force)
-    _stderr(f"wrote {target}")
+    _stderr(plot_scenario(scenario, out, overrides or (), force=force))
 
 
 @app.command()
@@ -362,7 +289,7 @@ def reference(
     force: ForceOption = False,
 ) -> None:
     """The planner against published training runs: predicted vs reported FLOP and GPU-hours, and band coverage."""
-    from scaling_cli.planner.reference import reference_report
+    from scaling_cli.commands.reference import reference_report
 
     _emit(reference_report(leave_one_out=not in_sample), fmt, output, force)
 
@@ -371,10 +298,9 @@ def reference(
 @error_boundary
 def hardware_list(fmt: FormatOption = OutputFormat.table, output: OutputOption = None, force: ForceOption = False) -> None:
     """List every accelerator: dense peaks, memory, bandwidth, power, indicative price, aliases."""
-    from scaling_cli.catalog.hardware import accelerators, catalog_info
-    from scaling_cli.result import HardwareList
+    from scaling_cli.commands.hardware import hardware_list as catalog
 
-    _emit(HardwareList(list(accelerators()), catalog_info()), fmt, output, force)
+    _emit(catalog(), fmt, output, force)
 
 
 @hardware_app.command("show")
@@ -386,14 +312,9 @@ def hardware_show(
     force: ForceOption = False,
 ) -> None:
     """Show one accelerator with every figure and its sources."""
-    from scaling_cli.catalog.hardware import CatalogLookupError, find_accelerator
-    from scaling_cli.result import HardwareDetail
+    from scaling_cli.commands.hardware import hardware_show as one
 
-    try:
-        found = find_accelerator(accelerator)
-    except CatalogLookupError as exc:
-        raise ScalingError(str(exc)) from None
-    _emit(HardwareDetail(found), fmt, output, force)
+    _emit(one(accelerator), fmt, output, force)
 
 
 def main() -> None:

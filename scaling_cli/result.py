@@ -7,9 +7,23 @@ input is missing. Its ``to_dict`` is the JSON contract documented in the README.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from scaling_cli.render import views
+from scaling_cli.render.model import BarChart, Table
 
 SCHEMA_VERSION = "1.0"
+
+
+class Result(Protocol):
+    """What every data command returns: its JSON document and its view (tables for table and
+    Markdown output, one table for CSV). ``render.emit`` renders any of them the same way."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def tables(self) -> list[Table | BarChart]: ...
+
+    def csv_table(self) -> Table: ...
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,12 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     #: Monte Carlo settings behind the ``_p10``/``_p90`` bands, or ``None`` without bands.
     uncertainty: dict[str, Any] | None = None
+
+    def tables(self) -> list[Table | BarChart]:
+        return views.plan_tables(self)
+
+    def csv_table(self) -> Table:
+        return views.plan_csv_table(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +99,12 @@ class HardwareList:
     accelerators: list[Any]
     catalog: dict[str, Any]
 
+    def tables(self) -> list[Table | BarChart]:
+        return [views.hardware_list_table(self)]
+
+    def csv_table(self) -> Table:
+        return views.hardware_list_table(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
@@ -90,6 +116,12 @@ class HardwareList:
 @dataclass
 class HardwareDetail:
     accelerator: Any
+
+    def tables(self) -> list[Table | BarChart]:
+        return views.hardware_detail_tables(self)
+
+    def csv_table(self) -> Table:
+        return self.tables()[0]  # type: ignore[return-value]
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema_version": SCHEMA_VERSION, "accelerator": accelerator_dict(self.accelerator)}
@@ -109,9 +141,21 @@ class FileCheck:
 class ValidationReport:
     files: list[FileCheck]
 
+    def tables(self) -> list[Table | BarChart]:
+        return [views.validation_table(self)]
+
+    def csv_table(self) -> Table:
+        return views.validation_table(self)
+
     @property
     def valid(self) -> bool:
         return all(f.valid for f in self.files)
+
+    def messages(self) -> list[str]:
+        """What a person reads on stderr: each problem as FILE:LINE:COL: field: message, then a summary."""
+        lines = [str(problem) for check in self.files for problem in check.problems]
+        valid = sum(check.valid for check in self.files)
+        return [*lines, f"{valid} of {len(self.files)} scenario file{'s' if len(self.files) != 1 else ''} valid"]
 
     def to_dict(self) -> dict[str, Any]:
         return {

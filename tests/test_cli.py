@@ -58,7 +58,7 @@ def test_piped_table_never_truncates_numbers(cli):
 
 def test_terminal_table_honours_no_color():
     from scaling_cli.render.emit import render
-    from scaling_cli.planner import build_plan
+    from scaling_cli.planner.plan import build_plan
     from scaling_cli.scenario.loading import load_scenario
 
     plan = build_plan(load_scenario(None))

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from scaling_cli.errors import ScalingError
-from scaling_cli.planner import build_plan
+from scaling_cli.planner.plan import build_plan
 from scaling_cli.plotting import TOP_ITEMS, cumulative_points, draw_plan, frontier_points, lifecycle_bars
 from scaling_cli.scenario.loading import load_scenario
 from tests.conftest import CONFIGS

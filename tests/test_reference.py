@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scaling_cli.catalog.calibration import prior_for, run_efficiencies
-from scaling_cli.planner.reference import reference_report
+from scaling_cli.commands.reference import reference_report
 
 
 def test_leave_one_out_really_leaves_the_run_out():

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scaling_cli.planner import build_plan
-from scaling_cli.planner.sweep import parse_vary, parse_where, run_sweep
+from scaling_cli.planner.plan import build_plan
+from scaling_cli.commands.sweep import parse_vary, parse_where, run_sweep
 from scaling_cli.scenario.loading import load_scenario
 
 SCENARIO = "configs/small-model.scenario.yaml"

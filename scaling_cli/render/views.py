@@ -7,7 +7,6 @@ from typing import Any
 from scaling_cli.metrics import metric
 from scaling_cli.tree import BAND_SUFFIXES, label, pattern, pattern_of, walk
 from scaling_cli.render.model import BarChart, Num, Table
-from scaling_cli.result import Plan
 
 SECTION_TITLES = {
     "pretraining": "Pretraining",
@@ -52,7 +51,7 @@ def metric_table(title: str, prefix: str, section: dict[str, Any], keys: list[st
     return Table(title=title, columns=columns, rows=rows, notes=notes, numeric={1, 2, 3} if bands else {1})
 
 
-def plan_tables(plan: Plan) -> list[Table]:
+def plan_tables(plan: Any) -> list[Table]:
     tables = []
     for name, section in plan.sections.items():
         if section is None:
@@ -64,7 +63,7 @@ def plan_tables(plan: Plan) -> list[Table]:
     return tables
 
 
-def plan_charts(plan: Plan) -> list[BarChart]:
+def plan_charts(plan: Any) -> list[BarChart]:
     """Compute by phase, and by derivative group / workload, as bars under the tables."""
     charts = []
     phases = [(SECTION_TITLES[name], plan.sections[name]["flops"]) for name in ("pretraining", "post_training", "test_time") if plan.sections.get(name)]
@@ -155,7 +154,7 @@ def _assumption_value(value: Any) -> Any:
     return Num(value, "sci" if abs(value) >= 1e6 else "frac")
 
 
-def plan_csv_table(plan: Plan) -> Table:
+def plan_csv_table(plan: Any) -> Table:
     """One row per metric (``pretraining.gpu_hours``, ``post_training.derivatives[sft].count``), raw
     values and the registry's unit: easy to grep, join and diff."""
     return flat_csv_table({name: section for name, section in plan.sections.items() if section is not None})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -20,9 +21,11 @@ from pydantic import BaseModel
 from scaling_cli.engine.uncertainty import Sampler, band_settings
 from scaling_cli.errors import InputError, UsageError
 from scaling_cli.planner.assumptions import Assumptions
+from scaling_cli.planner.plan import evaluate
 from scaling_cli.quantity import parse_quantity
+from scaling_cli.render import views
 from scaling_cli.result import SCHEMA_VERSION
-from scaling_cli.scenario.loading import LoadedScenario, parse_path, validate_document
+from scaling_cli.scenario.loading import LoadedScenario, load_scenario, parse_path, validate_document
 from scaling_cli.metrics import is_banded
 from scaling_cli.tree import Path, index_label, label, pattern, walk
 from scaling_cli.yaml_source import PathKey, dotted
@@ -122,6 +125,12 @@ class SweepResult:
     uncertainty: dict[str, Any] | None = None
     all_points: bool = False
 
+    def tables(self) -> list[Any]:
+        return views.sweep_tables(self)
+
+    def csv_table(self) -> Any:
+        return views.sweep_csv_table(self)
+
     def to_dict(self) -> dict[str, Any]:
         n = len(next(iter(self.columns.values()))) if self.columns else 0
         points = [{path: _plain(values[i]) for path, values in self.columns.items()} for i in range(n)]
@@ -194,8 +203,6 @@ def _evaluate_chunk(loaded: LoadedScenario, varies: list[Vary], grid: list[np.nd
     label (list items by name); with ``samples``, also ``<metric>_p10``/``_p90`` over the sample axis
     for banded or varying metrics. Also the label of each figure's index spelling
     (``test_time.workloads[0].flops`` -> ``test_time.workloads[chat].flops``), so either names it."""
-    from scaling_cli.planner import evaluate
-
     points = grid[0].shape[0]
     point_tree = evaluate(_with_grid(loaded, varies, grid, column=False), Sampler.point(), Assumptions())
     leaves = list(_numeric_leaves(point_tree))
@@ -326,3 +333,24 @@ def _default_objective(names: list[str]) -> str:
         if candidate in names:
             return candidate
     return names[0]
+
+
+def sweep_scenario(
+    scenario: str | None,
+    overrides: Sequence[str],
+    varies: Sequence[str],
+    *,
+    objective: str | None,
+    maximize: bool,
+    where: Sequence[str],
+    top: int,
+    samples: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """``scaling sweep`` from its command-line words: ``--vary`` and ``--where`` texts, ``top`` 0 = every point."""
+    loaded = load_scenario(scenario, overrides)
+    return run_sweep(
+        loaded, [parse_vary(v) for v in varies], objective=objective, minimize=not maximize,
+        conditions=[parse_where(w) for w in where], top=top or None, samples=samples, seed=seed, progress=progress,
+    )  # fmt: skip

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scaling_cli.planner import build_plan
+from scaling_cli.errors import UsageError
+from scaling_cli.planner.plan import build_plan
+from scaling_cli.render import views
 from scaling_cli.result import SCHEMA_VERSION, Plan
 from scaling_cli.scenario.loading import load_scenario
 from scaling_cli.tree import is_band, label, walk
@@ -35,6 +37,12 @@ class Comparison:
         base = values[0]
         return [None if base in (None, 0) or v is None else v / base for v in values]
 
+    def tables(self) -> list[Any]:
+        return views.comparison_tables(self)
+
+    def csv_table(self) -> Any:
+        return self.tables()[0]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
@@ -46,6 +54,9 @@ class Comparison:
 
 
 def compare_scenarios(paths: list[str | None]) -> Comparison:
+    """Point plans of two or more scenarios, every metric side by side by its label."""
+    if len(paths) < 2:
+        raise UsageError("compare needs at least two scenario files")
     plans = [build_plan(load_scenario(path), samples=0) for path in paths]
     leaves = [_numeric_leaves({name: section for name, section in plan.sections.items() if section is not None}) for plan in plans]
     order: dict[str, None] = {}

@@ -17,6 +17,7 @@ from scaling_cli.catalog.calibration import goodput_default, prior_for, publishe
 from scaling_cli.engine import costing
 from scaling_cli.engine.pretraining import dense_training_flops
 from scaling_cli.engine.uncertainty import Z90
+from scaling_cli.render import views
 from scaling_cli.result import SCHEMA_VERSION
 
 
@@ -25,6 +26,12 @@ class ReferenceReport:
     runs: list[dict[str, Any]]
     summary: dict[str, Any]
     leave_one_out: bool
+
+    def tables(self) -> list[Any]:
+        return views.reference_tables(self)
+
+    def csv_table(self) -> Any:
+        return views.flat_csv_table({"runs": self.runs}, "reference")
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema_version": SCHEMA_VERSION, "leave_one_out": self.leave_one_out, "summary": self.summary, "runs": self.runs}

@@ -1,0 +1,143 @@
+"""Scenario -> ``Plan``: resolve defaults, call the engine per law, check every number.
+
+The plan is evaluated twice through the same code: once with point values (the figures shown) and
+once with Monte Carlo samples of every uncertain input (calibrated efficiency, catalog price ranges,
+scenario ranges), whose P10 and P90 become the bands. The planner never prints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from scaling_cli.engine.uncertainty import DEFAULT_SAMPLES, DEFAULT_SEED, Sampler, band_settings
+from scaling_cli.errors import InputError, PlanError, Problem
+from scaling_cli.planner.assumptions import Assumptions
+from scaling_cli.planner.bands import add_bands
+from scaling_cli.planner.hardware import resolve_hardware
+from scaling_cli.planner.post_training import plan_post_training, post_training_warnings
+from scaling_cli.planner.pretraining import plan_pretraining, pretraining_warnings, solve_pretraining
+from scaling_cli.planner.test_time import plan_test_time, test_time_warnings
+from scaling_cli.planner.total import plan_total
+from scaling_cli.result import Plan
+from scaling_cli.scenario.loading import OVERRIDE_SOURCE, LoadedScenario, parse_path
+from scaling_cli.scenario.realize import realize
+from scaling_cli.scenario.root import Scenario
+from scaling_cli.tree import index_label, rebuild, walk
+
+
+def evaluate(scenario: Scenario, sampler: Sampler, assumptions: Assumptions) -> dict[str, Any]:
+    """Every section of the plan, as floats (point sampler) or arrays of samples."""
+    realized = solve_pretraining(realize(scenario, sampler), assumptions)
+    hardware = resolve_hardware(realized.hardware, assumptions, sampler)
+    pretraining = None if realized.pretraining is None else plan_pretraining(realized.model, realized.pretraining, hardware, assumptions)
+    sections = {
+        "pretraining": pretraining,
+        "post_training": plan_post_training(realized, hardware, assumptions, sampler, pretraining),
+        "test_time": plan_test_time(realized, hardware, assumptions, sampler),
+    }
+    sections["total"] = plan_total(sections, sampler)
+    return sections
+
+
+def build_plan(loaded: LoadedScenario, *, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED) -> Plan:
+    """Point estimate plus, unless ``samples`` is 0, P10-P90 bands from ``samples`` Monte Carlo draws.
+
+    A scenario that cannot be planned (a ``PlanError``: an overflowing figure, a model no replica
+    holds) is an ``InputError`` located in the scenario file.
+    """
+    try:
+        with np.errstate(all="ignore"):  # overflow and 0/0 are reported by check_plannable, not as numpy warnings
+            return _build_plan(loaded, samples, seed)
+    except PlanError as exc:
+        raise InputError([locate(loaded, exc.field, exc.message)]) from None
+
+
+def _build_plan(loaded: LoadedScenario, samples: int, seed: int) -> Plan:
+    scenario = loaded.scenario
+    assumptions = Assumptions()
+    point = to_plain(evaluate(scenario, Sampler.point(), assumptions))
+    check_plannable(point)
+    sections = point
+    if samples:
+        sampled = evaluate(scenario, Sampler(samples, seed), Assumptions())
+        check_plannable(sampled)
+        sections = to_plain(add_bands(point, sampled))
+    return Plan(
+        name=scenario.name,
+        description=scenario.description,
+        source=loaded.source,
+        sections=sections,
+        assumptions=assumptions.as_list(),
+        warnings=plan_warnings(scenario, sections),
+        uncertainty=band_settings(samples, seed),
+    )
+
+
+def to_plain(tree: Any) -> Any:
+    """numpy scalars and 0-d arrays -> Python numbers, throughout a tree (sample arrays are kept)."""
+    return rebuild(tree, lambda path, value: (("", plain_number(value)),))
+
+
+def plain_number(value: Any) -> Any:
+    """A numpy scalar or 0-d array as a Python number; anything else unchanged."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, np.generic):
+        value = value.item()
+    return value
+
+
+#: Plan lists that mirror a scenario list: ``post_training.derivatives[i]`` is ``post_training[i]``.
+_PLAN_LISTS = {"post_training.derivatives[": "post_training[", "test_time.workloads[": "test_time["}
+
+
+def locate(loaded: LoadedScenario, field: str, message: str) -> Problem:
+    """A problem with a plan metric or scenario field, at that field in the scenario file when it is
+    there, else at the nearest enclosing entry (``post_training[2]``, ``pretraining``, the document)."""
+    text = field
+    for plan_list, scenario_list in _PLAN_LISTS.items():
+        if text.startswith(plan_list):
+            text = scenario_list + text[len(plan_list) :]
+    try:
+        path = parse_path(text)
+    except ValueError:
+        path = ()
+    if any(path[: len(override)] == override for override in loaded.overrides):
+        return Problem(OVERRIDE_SOURCE, None, None, field, message)
+    return loaded.document.problem(path, field, message)
+
+
+def check_finite(tree: Any, source: str, path: str = "") -> None:
+    """Refuse to report NaN, infinity or a negative figure: say which metric overflowed instead."""
+    try:
+        check_plannable(tree, path)
+    except PlanError as exc:
+        raise InputError([Problem(source, None, None, exc.field, exc.message)]) from None
+
+
+def check_plannable(tree: Any, path: str = "") -> None:
+    """Raise ``PlanError`` naming the first metric that is NaN, infinite or negative (nested entries
+    first, so the message names the workload or group rather than the sum)."""
+    for steps, value in walk(tree, containers_first=True):
+        if not isinstance(value, (float, np.ndarray)) or isinstance(value, bool):
+            continue
+        values = np.asarray(value, dtype=float)
+        if not np.all(np.isfinite(values)):
+            what = "is not a finite number"
+        elif np.any(values < 0):
+            what = "is negative"
+        else:
+            continue
+        where = index_label(steps)
+        raise PlanError(f"{path}.{where}" if path and where else path or where, f"the planned value {what}; the scenario's magnitudes are out of range")
+
+
+def plan_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str]:
+    """Legal but suspicious inputs, each law contributing its own checks (issue #8 extends this)."""
+    return [
+        *pretraining_warnings(sections.get("pretraining")),
+        *post_training_warnings(scenario, sections),
+        *test_time_warnings(scenario, sections),
+    ]
