@@ -35,6 +35,15 @@ CASES = {
     "top-level list": ("- name: t\n", 1, 1, "must be a mapping"),
     "nan": ("name: t\nmodel:\n  params: .nan\n", 3, 11, "not a finite number"),
     "1e400": ("name: t\nmodel:\n  params: 1e400\n", 3, 11, "not a finite number"),
+    "two groups of one name": (
+        BASE + "post_training:\n  - {name: sft, technique: full_finetune, tokens: 1B}\n  - {name: sft, technique: lora, tokens: 1B}\n",
+        8, 12, "post_training[1].name: another entry of post_training is already named 'sft'",
+    ),
+    "two workloads of one name": (
+        BASE + "test_time:\n  - {name: chat, queries_per_day: 1M, prompt_tokens: 100, output_tokens: 100}\n"
+        "  - {name: chat, queries_per_day: 2M, prompt_tokens: 100, output_tokens: 100}\n",
+        8, 12, "test_time[1].name: another entry of test_time is already named 'chat'",
+    ),
 }
 
 

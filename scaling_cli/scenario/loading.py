@@ -192,7 +192,7 @@ def problems_from_validation(
         extra = context.get("key") or context.get("field")
         path = _document_path(loc, data)
         if extra is not None:
-            path = (*path, *str(extra).split("."))
+            path = (*path, *(int(part) if part.isdigit() else part for part in str(extra).split(".")))
         message = _message(error)
         if (path, message) in seen:
             continue

@@ -28,6 +28,18 @@ class Scenario(StrictModel):
     test_time: list[TestTimeWorkload] = Field(default_factory=list, description="Inference workloads (test-time law).")
 
     @model_validator(mode="after")
+    def _names_are_unique(self) -> Scenario:
+        """Every output names a derivative group or workload by its ``name`` (CSV rows, ``compare``,
+        ``sweep`` columns), so two entries of one list may not share it."""
+        for section in ("post_training", "test_time"):
+            seen: set[str] = set()
+            for index, entry in enumerate(getattr(self, section)):
+                if entry.name in seen:
+                    raise user_error("duplicate_name", f"another entry of {section} is already named {entry.name!r}; names identify entries in every output", field=f"{section}.{index}.name")
+                seen.add(entry.name)
+        return self
+
+    @model_validator(mode="after")
     def _pretraining_is_determined(self) -> Scenario:
         """Two of params, tokens and compute (or compute alone) pin down a pretraining run."""
         run = self.pretraining
