@@ -302,7 +302,7 @@ def test_tables_show_groups_and_steps(cli):
 def test_csv_has_one_row_per_step_figure(cli):
     result = cli("plan", str(REPO / "configs" / "alignment-pipeline.scenario.yaml"), "-f", "csv", "--samples", "0")
     assert result.exit_code == 0
-    assert "post_training.derivatives[1].steps[0].flops," in result.stdout
+    assert "post_training.derivatives[rlhf-ppo].steps[0].flops," in result.stdout
     assert "post_training.ratio_to_pretraining," in result.stdout
 
 

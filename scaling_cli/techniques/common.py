@@ -56,7 +56,9 @@ def epochs_field() -> Any:
 
 
 class DerivativeGroup(StrictModel):
-    """What every group has; each technique narrows ``technique`` to its own tag and adds its fields."""
+    """What every group has; each technique narrows ``technique`` to its own tag and adds its fields,
+    ending with ``hardware: HardwareSpec | None = hardware_field()`` (every group has it; declared by
+    each technique so that it comes last in the JSON Schema)."""
 
     name: GroupName = Field(description="Shown in every output.")
     technique: str = Field(description="The technique's name; each technique's spec narrows it to its own literal.")
