@@ -17,6 +17,15 @@ REPO = Path(__file__).resolve().parent.parent
 CONFIGS = sorted((REPO / "configs").glob("*.yaml"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def catalog_cache_dir(tmp_path_factory: pytest.TempPathFactory):
+    """Compiled catalogs go to a temporary directory, never the real home (subprocesses inherit it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        path = tmp_path_factory.mktemp("catalog-cache")
+        patch.setenv("SCALING_CACHE_DIR", str(path))
+        yield path
+
+
 class Run:
     def __init__(self, result: Any) -> None:
         self.exit_code = result.exit_code

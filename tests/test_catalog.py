@@ -2,19 +2,144 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import statistics
 
 import pytest
 
-from scaling_cli.catalog import build
+from scaling_cli.catalog import source
 from scaling_cli.catalog.calibration import efficiency_priors, prior_for, run_efficiencies
 from scaling_cli.catalog.hardware import CatalogLookupError, accelerators, find_accelerator
+from tests.conftest import run_subprocess
+
+H100 = "nvidia-h100-sxm5-80gb"
 
 
-def test_compiled_json_matches_the_yaml_sources():
-    """Fails when a YAML file was edited without `python -m scaling_cli.catalog.build`."""
-    for path, builder in build.OUTPUTS.items():
-        assert path.read_text(encoding="utf-8") == build.render(builder()), f"{path.name} is stale"
+@pytest.fixture
+def hardware_doc(tmp_path, monkeypatch):
+    """The hardware document compiled from a private copy of its YAML sources, cached in ``tmp/cache``."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in source.HARDWARE_JSON.sources:
+        shutil.copy(source.DATA_DIR / name, data / name)
+    monkeypatch.setenv(source.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    return source.CompiledJson("hardware", source.HARDWARE_JSON.sources, source.compile_hardware, data)
+
+
+def _h100_bf16(doc: source.CompiledJson) -> float:
+    return next(a for a in doc.load()["accelerators"] if a["id"] == H100)["peak_tflops_dense"]["bf16"]
+
+
+def _cache_files(tmp_path) -> list[str]:
+    return sorted(p.name for p in (tmp_path / "cache").iterdir())
+
+
+def test_cache_directory_follows_the_override_then_xdg_then_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("SCALING_CACHE_DIR", str(tmp_path / "mine"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert source.cache_dir() == tmp_path / "mine"
+    monkeypatch.delenv("SCALING_CACHE_DIR")
+    assert source.cache_dir() == tmp_path / "xdg" / "scaling-cli"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")  # invalid under the XDG spec: ignored
+    assert source.cache_dir() == tmp_path / "home" / ".cache" / "scaling-cli"
+
+
+def test_first_use_writes_the_cache_and_later_uses_need_no_yaml(hardware_doc, tmp_path, monkeypatch):
+    assert _h100_bf16(hardware_doc) == 989.5  # NVIDIA's 1,979 with sparsity, halved
+    (name,) = _cache_files(tmp_path)
+    assert name.startswith("hardware-") and name.endswith(".json") and len(name) == len("hardware-.json") + 64
+    first = hardware_doc.read_text()
+
+    def no_yaml(raw):
+        raise AssertionError("a cache hit parsed YAML")
+
+    monkeypatch.setattr(source, "_parse_yaml", no_yaml)
+    assert hardware_doc.read_text() == first
+    assert _h100_bf16(hardware_doc) == 989.5
+
+
+def test_hit_and_miss_give_the_same_text_with_sorted_keys(hardware_doc, tmp_path, monkeypatch):
+    miss = hardware_doc.read_text()
+    assert hardware_doc.read_text() == miss
+    monkeypatch.setenv(source.CACHE_DIR_ENV, str(tmp_path / "elsewhere"))
+    assert hardware_doc.read_text() == miss
+    assert list(hardware_doc.load()) == ["accelerators", "catalog", "compiled", "conventions", "run_hardware", "sources"]
+
+
+def test_a_changed_source_gets_a_new_key_and_its_new_figures(hardware_doc, tmp_path):
+    assert _h100_bf16(hardware_doc) == 989.5
+    yaml_file = hardware_doc.data_dir / "hardware.yaml"
+    text = yaml_file.read_text(encoding="utf-8")
+    yaml_file.write_text(text.replace("    bf16: 989.5\n", "    bf16: 900.0\n", 1), encoding="utf-8")
+    assert _h100_bf16(hardware_doc) == 900.0  # not the stale cached 989.5
+    assert len(_cache_files(tmp_path)) == 2
+    yaml_file.write_text(text, encoding="utf-8")
+    assert _h100_bf16(hardware_doc) == 989.5
+    assert len(_cache_files(tmp_path)) == 2  # the original key's file again
+
+
+@pytest.mark.parametrize("junk", [b"", b'{"accelerators": [', b"\xff\xfe\x00", b"[1, 2]", b"null", b"[" * 100_000])
+def test_a_corrupt_cache_file_is_ignored_and_replaced(hardware_doc, tmp_path, junk):
+    good = hardware_doc.read_text()
+    (name,) = _cache_files(tmp_path)
+    (tmp_path / "cache" / name).write_bytes(junk)
+    assert hardware_doc.read_text() == good
+    assert _h100_bf16(hardware_doc) == 989.5
+    assert (tmp_path / "cache" / name).read_text(encoding="utf-8") == good
+
+
+def test_an_unusable_cache_directory_still_compiles(hardware_doc, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv(source.CACHE_DIR_ENV, str(blocker / "cache"))
+    assert _h100_bf16(hardware_doc) == 989.5
+    assert blocker.read_text() == "not a directory"
+
+
+def test_a_failed_write_leaves_no_temporary_file(hardware_doc, tmp_path, monkeypatch):
+    def disk_full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(source.os, "replace", disk_full)
+    assert _h100_bf16(hardware_doc) == 989.5
+    assert _cache_files(tmp_path) == []
+
+
+def test_no_home_directory_means_no_cache_not_an_error(hardware_doc, monkeypatch):
+    for name in (source.CACHE_DIR_ENV, "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(source.Path, "home", no_home)
+    assert source.cache_dir() is None
+    assert _h100_bf16(hardware_doc) == 989.5
+
+
+def test_the_cli_works_when_the_cache_cannot_be_created(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = run_subprocess("hardware", "show", "h100", "--format", "json", env={source.CACHE_DIR_ENV: str(blocker / "cache")})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert json.loads(result.stdout)["accelerator"]["peak_tflops_dense"]["bf16"] == 989.5
+    assert not os.path.isdir(blocker / "cache")
+
+
+def test_the_overlay_and_the_catalog_must_name_the_same_accelerators():
+    docs = {name: source._parse_yaml((source.DATA_DIR / name).read_bytes()) for name in source.HARDWARE_JSON.sources}
+    extras = docs["hardware_overlay.yaml"]["accelerators"]
+    h100 = extras.pop(H100)
+    with pytest.raises(source.CatalogSourceError, match=f"no entry for {H100}"):
+        source.compile_hardware(docs)
+    extras[H100] = h100
+    extras["imaginary-x1"] = h100
+    with pytest.raises(source.CatalogSourceError, match="imaginary-x1"):
+        source.compile_hardware(docs)
 
 
 def test_at_least_30_accelerators_each_with_sources():

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 
-from scaling_cli.catalog.build import REFERENCE_JSON
+from scaling_cli.catalog.source import REFERENCE_JSON
 from scaling_cli.catalog.hardware import find_accelerator, run_hardware
 
 

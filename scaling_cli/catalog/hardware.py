@@ -1,18 +1,17 @@
 """The accelerator catalog: dense peaks per precision, memory, bandwidth, power and dated prices.
 
 Data, not code: ``data/hardware.yaml`` (the shared reference catalog, each figure with its source)
-plus ``data/hardware_overlay.yaml`` (aliases, efficiency classes), compiled to ``hardware.json``.
+plus ``data/hardware_overlay.yaml`` (aliases, efficiency classes), merged by ``catalog/source.py``.
 Missing figures stay ``None``; nothing here invents a number.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from scaling_cli.catalog.build import HARDWARE_JSON
+from scaling_cli.catalog.source import HARDWARE_JSON
 from scaling_cli.errors import shown
 
 #: Precisions a scenario may name, and the catalog key holding each one's dense peak.
@@ -160,7 +159,7 @@ def _accelerator(entry: dict[str, Any]) -> Accelerator:
 
 @lru_cache(maxsize=1)
 def _raw_catalog() -> dict[str, Any]:
-    return json.loads(HARDWARE_JSON.read_text(encoding="utf-8"))
+    return HARDWARE_JSON.load()
 
 
 @lru_cache(maxsize=1)
