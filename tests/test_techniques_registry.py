@@ -236,7 +236,7 @@ import json, sys
 import scaling_cli.techniques as package
 package.__path__.append(sys.argv[1])  # the new module sits in the package, no other file changes
 from scaling_cli.errors import InputError
-from scaling_cli.planner import build_plan
+from scaling_cli.planner.plan import build_plan
 from scaling_cli.scenario.loading import validate_document
 from scaling_cli.scenario.schema import scenario_schema
 from scaling_cli.yaml_source import parse_yaml
