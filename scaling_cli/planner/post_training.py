@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from scaling_cli.engine import post_training as formulas
-from scaling_cli.engine import serving
+from scaling_cli.engine import costing, serving
 from scaling_cli.engine.uncertainty import Sampler, central
 from scaling_cli.engine.units import SECONDS_PER_HOUR
 from scaling_cli.errors import PlanError
@@ -92,8 +92,8 @@ def plan_group(
     technique = TECHNIQUES[group.technique]
     steps = technique.steps(group, scenario.model, scope, assumptions)
     decode_mfu = getattr(group, "decode_mfu", None)
-    timing = [step_seconds(step, scope, scenario, hardware, decode_mfu, serving_defaults) for step in steps]
-    per_step = [time_and_cost(seconds.productive_hours, hardware) for seconds in timing]
+    timing = [step_hours(step, scope, scenario, hardware, decode_mfu, serving_defaults) for step in steps]
+    per_step = [time_and_cost(hours.productive, hardware) for hours in timing]
     per_model = add_blocks(per_step, (*ADDITIVE, "wall_clock_days"))
     flops_per_model = formulas.total_flops(steps)
     count = group.count
@@ -127,28 +127,24 @@ def plan_group(
 
 
 @dataclass(frozen=True)
-class StepSeconds:
-    """Productive GPU-seconds of one step of one derivative, and its decode part (generation only)."""
+class StepHours:
+    """Productive GPU-hours of one step of one derivative, and its decode part (generation only)."""
 
     productive: Any
     decode: Any = 0.0
 
-    @property
-    def productive_hours(self) -> Any:
-        return self.productive / SECONDS_PER_HOUR
 
-
-def step_seconds(
+def step_hours(
     step: formulas.Step, scope: str, scenario: Scenario, hardware: ResolvedHardware, decode_mfu: Any, defaults: ServingDefaults | None
-) -> StepSeconds:
+) -> StepHours:
     """Training steps and forward passes are compute-bound at the training MFU; generation is
     inference: decoded by the serving roofline (or at the group's own ``decode_mfu``)."""
     if step.kind != formulas.GENERATION:
-        return StepSeconds(step.flops / (hardware.peak_flops * hardware.mfu))
-    prefill = step.prefill_flops / (hardware.peak_flops * hardware.mfu)
+        return StepHours(costing.productive_gpu_hours(step.flops, hardware.peak_flops, hardware.mfu))
     if decode_mfu is not None:  # the group states its decode utilization: a flat rate, no roofline
-        decode = step.decode_flops / (hardware.peak_flops * decode_mfu)
-        return StepSeconds(prefill + decode, decode)
+        prefill = costing.productive_gpu_hours(step.prefill_flops, hardware.peak_flops, hardware.mfu)
+        decode = costing.productive_gpu_hours(step.decode_flops, hardware.peak_flops, decode_mfu)
+        return StepHours(prefill + decode, decode)
     assert defaults is not None  # plan_post_training builds them whenever a group decodes on the roofline
     device = serving_device(hardware, defaults.compute_efficiency, defaults.bandwidth_efficiency)
     if device is None:
@@ -161,7 +157,7 @@ def step_seconds(
     choice = serving.serve_requests(model, device, request)
     total = step.requests * choice.gpu_seconds_per_request
     decode = step.requests * choice.gpus * step.samples * step.sample_tokens * choice.step_seconds / choice.batch
-    return StepSeconds(total, decode)
+    return StepHours(total / SECONDS_PER_HOUR, decode / SECONDS_PER_HOUR)
 
 
 def generator_model(params: Any, scenario: Scenario, defaults: ServingDefaults, precision: str) -> Any:
@@ -174,16 +170,16 @@ def generator_model(params: Any, scenario: Scenario, defaults: ServingDefaults, 
     return served_model(params, params, serving.approximate_architecture(params), precision)
 
 
-def effective_decode_mfu(steps: list[formulas.Step], timing: list[StepSeconds], hardware: ResolvedHardware) -> Any:
-    """Decode FLOP ÷ (decode GPU-seconds × dense peak) over a derivative's generation steps, or ``None``."""
-    generation = [(step, seconds) for step, seconds in zip(steps, timing) if step.kind == formulas.GENERATION]
+def effective_decode_mfu(steps: list[formulas.Step], timing: list[StepHours], hardware: ResolvedHardware) -> Any:
+    """Decode FLOP ÷ (decode GPU-hours × 3600 × dense peak) over a derivative's generation steps, or ``None``."""
+    generation = [(step, hours) for step, hours in zip(steps, timing) if step.kind == formulas.GENERATION]
     if not generation:
         return None
     flops = sum((step.decode_flops for step, _ in generation), 0.0)
-    seconds = sum((s.decode for _, s in generation), 0.0)
-    # zero decode seconds only arise from magnitudes that underflow; the NaN is then refused by the
+    hours = sum((h.decode for _, h in generation), 0.0)
+    # zero decode hours only arise from magnitudes that underflow; the NaN is then refused by the
     # planner's finiteness check with its location, rather than shown as a silent 0
-    return flops / (seconds * hardware.peak_flops)
+    return flops / (hours * SECONDS_PER_HOUR * hardware.peak_flops)
 
 
 def add_blocks(blocks: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
