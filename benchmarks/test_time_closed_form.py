@@ -21,6 +21,7 @@ import time
 
 from scaling_cli.engine.uncertainty import Sampler
 from scaling_cli.planner.plan import build_plan, evaluate
+from scaling_cli.scenario.inputs import freeze
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.scenario.loading import validate_document
 from scaling_cli.yaml_source import parse_yaml
@@ -48,7 +49,10 @@ def main() -> None:
     args = parser.parse_args()
     loaded = {r: validate_document(parse_yaml(SCENARIO.format(reasoning=r), f"<{r} reasoning tokens>")) for r in (1_000, 100_000)}
     steps = {
-        "compute": lambda scenario: (evaluate(scenario.scenario, Sampler.point(), Assumptions()), evaluate(scenario.scenario, Sampler(args.samples), Assumptions())),
+        "compute": lambda scenario: (
+            evaluate(freeze(scenario.scenario, Sampler.point()), Sampler.point(), Assumptions()),
+            evaluate(freeze(scenario.scenario, Sampler(args.samples)), Sampler(args.samples), Assumptions()),
+        ),
         "plan": lambda scenario: build_plan(scenario, samples=args.samples),
     }
     for scenario in loaded.values():  # warm-up: lazy imports, catalog caches

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import Any, Callable, Iterator
 
 import numpy as np
-from pydantic import BaseModel
 
 from scaling_cli.engine.uncertainty import Sampler, band_settings
 from scaling_cli.errors import InputError, UsageError
@@ -25,6 +24,7 @@ from scaling_cli.planner.plan import evaluate
 from scaling_cli.quantity import parse_quantity
 from scaling_cli.render import views
 from scaling_cli.result import SCHEMA_VERSION
+from scaling_cli.scenario.inputs import Inputs, freeze
 from scaling_cli.scenario.loading import LoadedScenario, load_scenario, parse_path, validate_document
 from scaling_cli.metrics import is_banded
 from scaling_cli.tree import Path, index_label, label, pattern, walk
@@ -159,19 +159,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def set_path(model: Any, path: PathKey, value: Any) -> Any:
-    """A copy of a pydantic model (or list) with ``path`` set to ``value``, without re-validation."""
-    head, rest = path[0], path[1:]
-    if isinstance(model, list):
-        items = list(model)
-        items[head] = value if not rest else set_path(items[head], rest, value)  # type: ignore[index]
-        return items
-    if not isinstance(model, BaseModel) or head not in type(model).model_fields:
-        raise UsageError(f"--vary {dotted(path)}: no such scenario field")
-    current = getattr(model, head)
-    if rest and current is None:
-        raise UsageError(f"--vary: {head} is not set in the scenario, so it cannot be varied below it")
-    return model.model_copy(update={head: value if not rest else set_path(current, rest, value)})
+def set_path(inputs: Inputs, path: PathKey, value: Any) -> Inputs:
+    """The frozen scenario with the field at ``path`` set to ``value`` (no re-validation: the
+    endpoints were validated by ``_check_values``)."""
+    try:
+        return inputs.replace_path(path, value)
+    except KeyError:
+        raise UsageError(f"--vary {dotted(path)}: no such scenario field") from None
+    except AttributeError as exc:
+        raise UsageError(f"--vary {dotted(path)}: {exc}; it is not set in the scenario, so it cannot be varied below it") from None
 
 
 def _check_values(loaded: LoadedScenario, vary: Vary) -> None:
@@ -191,11 +187,13 @@ def _numeric_leaves(tree: Any) -> Iterator[tuple[Path, Any]]:
             yield path, value
 
 
-def _with_grid(loaded: LoadedScenario, varies: list[Vary], grid: list[np.ndarray], column: bool) -> Any:
-    scenario = loaded.scenario
+def _with_grid(loaded: LoadedScenario, varies: list[Vary], grid: list[np.ndarray], sampler: Sampler) -> Inputs:
+    """The scenario's frozen inputs for ``sampler`` with the grid's values in place: a column (points, 1)
+    against a Monte Carlo sample axis, a flat array for the point plan."""
+    inputs = freeze(loaded.scenario, sampler)
     for vary, values in zip(varies, grid):
-        scenario = set_path(scenario, vary.path, values[:, None] if column else values)
-    return scenario
+        inputs = set_path(inputs, vary.path, values if sampler.is_point else values[:, None])
+    return inputs
 
 
 def _evaluate_chunk(loaded: LoadedScenario, varies: list[Vary], grid: list[np.ndarray], samples: int, seed: int) -> tuple[dict[str, np.ndarray], dict[str, str]]:
@@ -204,13 +202,15 @@ def _evaluate_chunk(loaded: LoadedScenario, varies: list[Vary], grid: list[np.nd
     for banded or varying metrics. Also the label of each figure's index spelling
     (``test_time.workloads[0].flops`` -> ``test_time.workloads[chat].flops``), so either names it."""
     points = grid[0].shape[0]
-    point_tree = evaluate(_with_grid(loaded, varies, grid, column=False), Sampler.point(), Assumptions())
+    point = Sampler.point()
+    point_tree = evaluate(_with_grid(loaded, varies, grid, point), point, Assumptions())
     leaves = list(_numeric_leaves(point_tree))
     metrics = {label(path): np.broadcast_to(np.asarray(value, dtype=float), (points,)) for path, value in leaves}
     aliases = {index_label(path): label(path) for path, _ in leaves}
     if not samples:
         return metrics, aliases
-    sampled_tree = evaluate(_with_grid(loaded, varies, grid, column=True), Sampler(samples, seed), Assumptions())
+    sampler = Sampler(samples, seed)
+    sampled_tree = evaluate(_with_grid(loaded, varies, grid, sampler), sampler, Assumptions())
     for path, value in _numeric_leaves(sampled_tree):
         full = np.broadcast_to(np.asarray(value, dtype=float), (points, samples))
         if is_banded(pattern(path)) or bool(np.any(full != full[:, :1])):

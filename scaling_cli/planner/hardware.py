@@ -12,6 +12,7 @@ from scaling_cli.engine.types import clipped
 from scaling_cli.engine.uncertainty import Z90, Range, Sampler
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.scenario.hardware import HardwareSpec
+from scaling_cli.scenario.inputs import Inputs, freeze
 
 #: Power usage effectiveness when the scenario gives none.
 DEFAULT_PUE = 1.2
@@ -55,15 +56,15 @@ class ResolvedHardware:
         return self.mfu * self.goodput
 
 
-def resolve_hardware(spec: HardwareSpec, assumptions: Assumptions, sampler: Sampler | None = None, scope: str = "hardware") -> ResolvedHardware:
-    """Fill in catalog figures and calibrated defaults for a realized ``spec``.
+def resolve_hardware(spec: Inputs, assumptions: Assumptions, sampler: Sampler | None = None, scope: str = "hardware") -> ResolvedHardware:
+    """Fill in catalog figures and calibrated defaults for a frozen ``hardware:`` block.
 
     ``scope`` names the block in assumptions. Under a Monte Carlo ``sampler`` the defaults become
     samples: MFU from the class's log-normal efficiency prior (shared draw across phases), goodput
     from ``GOODPUT_LOG_SIGMA`` when only MFU is given, and a catalog price range uniformly.
     """
     sampler = sampler or Sampler.point()
-    given = spec.model_fields_set
+    given = spec.given
     accel = find_accelerator(spec.accelerator)
     precision = spec.precision or "bf16"
     peak = accel.peak_flops(precision)
@@ -151,23 +152,25 @@ SITE_FIELDS = ("pue", "carbon_kg_per_kwh")
 ACCELERATOR_FIELDS = ("accelerator", "precision", "mfu", "goodput", "price_per_hour")
 
 
-def merge_hardware(base: HardwareSpec, override: HardwareSpec | None, *, keep_count: bool = False) -> HardwareSpec:
+def merge_hardware(base: Inputs, override: Inputs | None, *, keep_count: bool = False) -> Inputs:
     """The hardware a phase runs on: ``override`` (e.g. a derivative group's own ``hardware:``)
-    completed from the scenario's ``base`` hardware.
+    completed from the scenario's ``base`` hardware (both frozen inputs).
 
     Site fields (PUE, carbon intensity) are inherited unless set; accelerator fields (precision,
     MFU, goodput, price) are inherited only when the override names no other accelerator; the GPU
     count is inherited only with ``keep_count`` (a fine-tune rarely runs on the pretraining cluster).
+    Fields the user set in either block count as given, so ``resolve_hardware`` does not list them
+    as defaults.
     """
-    given = override.model_fields_set if override is not None else set()
+    given = override.given if override is not None else frozenset()
     same_accelerator = "accelerator" not in given or (override is not None and override.accelerator == base.accelerator)
     inherited: dict[str, Any] = {}
     for name in SITE_FIELDS:
-        if name not in given and name in base.model_fields_set:
+        if name not in given and name in base.given:
             inherited[name] = getattr(base, name)
     if same_accelerator:
         for name in ACCELERATOR_FIELDS:
-            if name not in given and name in base.model_fields_set:
+            if name not in given and name in base.given:
                 inherited[name] = getattr(base, name)
         if "precision" not in given:
             # The override's own default was chosen for the default accelerator (bf16 for an H100);
@@ -175,12 +178,12 @@ def merge_hardware(base: HardwareSpec, override: HardwareSpec | None, *, keep_co
             inherited.setdefault("precision", base.precision)
     if "count" not in given:
         inherited["count"] = base.count if keep_count else None
-    source = override if override is not None else HardwareSpec(accelerator=base.accelerator)
     if "accelerator" not in given:
         inherited.setdefault("accelerator", base.accelerator)
-    merged = source.model_copy(update=inherited)
-    # Fields the user set in either block count as given, so resolve_hardware does not list them
-    # as defaults (model_copy would otherwise keep only the override's fields_set).
-    user_set = set(given) | {name for name in inherited if name in base.model_fields_set}
-    object.__setattr__(merged, "__pydantic_fields_set__", user_set)
-    return merged
+    source = override if override is not None else _DEFAULT_HARDWARE
+    user_set = set(given) | {name for name in inherited if name in base.given}
+    return source.replace(given=frozenset(user_set), **inherited)
+
+
+#: A ``hardware:`` block with nothing given: what a phase without its own block starts from.
+_DEFAULT_HARDWARE = freeze(HardwareSpec(), Sampler.point())

@@ -22,14 +22,15 @@ from scaling_cli.planner.test_time import plan_test_time, test_time_warnings
 from scaling_cli.planner.total import plan_total
 from scaling_cli.result import Plan
 from scaling_cli.scenario.loading import OVERRIDE_SOURCE, LoadedScenario, parse_path
-from scaling_cli.scenario.realize import realize
+from scaling_cli.scenario.inputs import Inputs, freeze
 from scaling_cli.scenario.root import Scenario
 from scaling_cli.tree import index_label, rebuild, walk
 
 
-def evaluate(scenario: Scenario, sampler: Sampler, assumptions: Assumptions) -> dict[str, Any]:
-    """Every section of the plan, as floats (point sampler) or arrays of samples."""
-    realized = solve_pretraining(realize(scenario, sampler), assumptions)
+def evaluate(inputs: Inputs, sampler: Sampler, assumptions: Assumptions) -> dict[str, Any]:
+    """Every section of the plan from a scenario's frozen inputs (``scenario.inputs.freeze`` with the
+    same ``sampler``), as floats (point sampler) or arrays of samples."""
+    realized = solve_pretraining(inputs, assumptions)
     hardware = resolve_hardware(realized.hardware, assumptions, sampler)
     pretraining = None if realized.pretraining is None else plan_pretraining(realized.model, realized.pretraining, hardware, assumptions)
     sections = {
@@ -57,11 +58,13 @@ def build_plan(loaded: LoadedScenario, *, samples: int = DEFAULT_SAMPLES, seed: 
 def _build_plan(loaded: LoadedScenario, samples: int, seed: int) -> Plan:
     scenario = loaded.scenario
     assumptions = Assumptions()
-    point = to_plain(evaluate(scenario, Sampler.point(), assumptions))
+    inputs = freeze(scenario, Sampler.point())
+    point = to_plain(evaluate(inputs, Sampler.point(), assumptions))
     check_plannable(point)
     sections = point
     if samples:
-        sampled = evaluate(scenario, Sampler(samples, seed), Assumptions())
+        sampler = Sampler(samples, seed)
+        sampled = evaluate(freeze(scenario, sampler), sampler, Assumptions())
         check_plannable(sampled)
         sections = to_plain(add_bands(point, sampled))
     return Plan(
@@ -70,7 +73,7 @@ def _build_plan(loaded: LoadedScenario, samples: int, seed: int) -> Plan:
         source=loaded.source,
         sections=sections,
         assumptions=assumptions.as_list(),
-        warnings=plan_warnings(scenario, sections),
+        warnings=plan_warnings(inputs, sections),
         uncertainty=band_settings(samples, seed),
     )
 
@@ -134,8 +137,8 @@ def check_plannable(tree: Any, path: str = "") -> None:
         raise PlanError(f"{path}.{where}" if path and where else path or where, f"the planned value {what}; the scenario's magnitudes are out of range")
 
 
-def plan_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str]:
-    """Legal but suspicious inputs, each law contributing its own checks (issue #8 extends this)."""
+def plan_warnings(scenario: Inputs, sections: dict[str, Any]) -> list[str]:
+    """Legal but suspicious inputs (the point plan's frozen inputs), each law contributing its own checks."""
     return [
         *pretraining_warnings(sections.get("pretraining")),
         *post_training_warnings(scenario, sections),
