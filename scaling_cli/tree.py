@@ -22,7 +22,7 @@ BAND_SUFFIXES = ("_p10", "_p90")
 
 @dataclass(frozen=True)
 class Item:
-    """A list position, with the item's ``name`` when it has one."""
+    """A list position, with the item's name (``NAME_KEYS``) when it has one."""
 
     index: int
     name: str | None = None
@@ -35,9 +35,16 @@ Step = Union[str, Item]
 Path = tuple[Step, ...]
 
 
+#: Keys that name a list item: a group's or workload's ``name``, a post-training step's ``step``.
+NAME_KEYS = ("name", "step")
+
+
 def _item(index: int, value: Any) -> Item:
-    name = value.get("name") if isinstance(value, dict) else None
-    return Item(index, name if isinstance(name, str) else None)
+    if isinstance(value, dict):
+        for key in NAME_KEYS:
+            if isinstance(value.get(key), str):
+                return Item(index, value[key])
+    return Item(index)
 
 
 def walk(tree: Any, path: Path = (), *, containers_first: bool = False) -> Iterator[tuple[Path, Any]]:
