@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scaling_cli.planner import build_plan
+from scaling_cli.planner.plan import build_plan
 from scaling_cli.scenario.loading import validate_document
 from scaling_cli.yaml_source import parse_yaml
 from tests.conftest import REPO
@@ -302,7 +302,7 @@ def test_tables_show_groups_and_steps(cli):
 def test_csv_has_one_row_per_step_figure(cli):
     result = cli("plan", str(REPO / "configs" / "alignment-pipeline.scenario.yaml"), "-f", "csv", "--samples", "0")
     assert result.exit_code == 0
-    assert "post_training.derivatives[rlhf-ppo].steps[0].flops," in result.stdout
+    assert "post_training.derivatives[rlhf-ppo].steps[rollout_generation].flops," in result.stdout
     assert "post_training.ratio_to_pretraining," in result.stdout
 
 
