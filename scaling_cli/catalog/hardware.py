@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from scaling_cli.catalog.source import HARDWARE_JSON
+from scaling_cli.engine.units import BYTES_PER_GB, BYTES_PER_GIB
 from scaling_cli.errors import shown
 
 #: Precisions a scenario may name, and the catalog key holding each one's dense peak.
@@ -81,7 +82,7 @@ class Accelerator:
         """HBM capacity in bytes (the vendor's label: GB = 1e9 bytes, GiB = 2**30 bytes)."""
         if self.memory_capacity is None:
             return None
-        return self.memory_capacity * (2**30 if self.memory_unit == "GiB" else 1e9)
+        return self.memory_capacity * (BYTES_PER_GIB if self.memory_unit == "GiB" else BYTES_PER_GB)
 
     @property
     def precisions(self) -> list[str]:
