@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scaling_cli.engine.uncertainty import Z90, Range, Sampler, quantiles
+from scaling_cli.engine.uncertainty import Z90, Range, Sampler, median, quantiles
 
 
 def _plan(cli, path, *extra):
@@ -21,6 +21,39 @@ def _plan(cli, path, *extra):
 @given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=200), st.floats(0, 1))
 def test_quantiles_match_numpy_linear_method(values, p):
     assert quantiles(np.array(values), (p,))[0] == pytest.approx(float(np.percentile(values, 100 * p)), rel=1e-12, abs=1e-9)
+
+
+def test_quantiles_by_hand():
+    # 11 samples 0..10: P10 at h = 10 × 0.1 = 1 → 1; P90 at 9; P25 of 0..3 at h = 0.75 → 0.75.
+    assert quantiles(np.arange(11.0)) == [1.0, 9.0]
+    assert quantiles([3.0, 0.0, 2.0, 1.0], (0.25,)) == [0.75]
+
+
+@given(
+    st.integers(1, 40).flatmap(lambda n: st.lists(st.lists(st.floats(-1e6, 1e6), min_size=n, max_size=n), min_size=1, max_size=6)),
+    st.floats(0, 1),
+)
+def test_quantiles_along_an_axis_match_numpy(rows, p):
+    """The sweep's P10/P90 per grid point: one row of samples a point, quantiles along axis 1."""
+    data = np.array(rows)
+    (along,) = quantiles(data, (p,), axis=1)
+    assert along.shape == (len(rows),)
+    np.testing.assert_allclose(along, np.percentile(data, 100 * p, axis=1), rtol=1e-12, atol=1e-9)
+    (down,) = quantiles(data.T, (p,), axis=0)
+    np.testing.assert_allclose(down, along, rtol=0, atol=0)
+
+
+def test_median_by_hand():
+    assert median([3.0, 1.0, 2.0]) == 2.0  # odd: the middle one
+    assert median([4.0, 1.0, 3.0, 2.0]) == 2.5  # even: (2 + 3) / 2
+    assert median(0.4) == 0.4  # a point value is its own median
+    assert math.isnan(median([1.0, float("nan"), 2.0]))
+    np.testing.assert_array_equal(median(np.array([[1.0, 5.0, 3.0], [2.0, 8.0, 4.0]]), axis=1), [3.0, 4.0])
+
+
+@given(st.lists(st.floats(-1e300, 1e300), min_size=1, max_size=200))
+def test_median_is_numpys(values):
+    assert median(values) == float(np.median(values))
 
 
 def test_point_sampler_uses_central_values():
