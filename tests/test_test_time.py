@@ -16,7 +16,8 @@ N, L, W = 1e9, 16, 2048
 def test_attention_sum_is_closed_form_of_the_explicit_sum():
     # Prompt of 100 tokens, then a chain of 1,000: token at 1-based position t attends to t positions.
     explicit = np.sum(4 * L * W * np.arange(100 + 1, 100 + 1000 + 1, dtype=float))
-    assert tt.attention_flops(L, W, 100, 1000) == pytest.approx(explicit, rel=1e-15)
+    # a model without weights (N = 0) leaves the attention term alone
+    assert tt.forward_flops(0.0, L, W, 100, 1000) == pytest.approx(explicit, rel=1e-15)
     # Σ_{t=101}^{1100} t = 1000 × 100 + 1000 × 1001 / 2 = 600,500
     assert tt.attended_positions(100, 1000) == 600_500
 
@@ -25,7 +26,7 @@ def test_attention_sum_is_closed_form_of_the_explicit_sum():
 @given(start=st.integers(0, 3000), count=st.integers(0, 3000), layers=st.integers(1, 128), width=st.integers(1, 16384))
 def test_closed_form_matches_numpy_sum_over_positions(start, count, layers, width):
     explicit = float(np.sum(4.0 * layers * width * np.arange(start + 1, start + count + 1, dtype=float)))
-    assert tt.attention_flops(layers, width, start, count) == pytest.approx(explicit, rel=1e-12, abs=0)
+    assert tt.forward_flops(0.0, layers, width, start, count) == pytest.approx(explicit, rel=1e-12, abs=0)
 
 
 @settings(max_examples=100, deadline=None)
@@ -34,6 +35,13 @@ def test_processing_in_two_parts_costs_what_one_pass_costs(a, b):
     """Prefill then decode (prefix caching) equals one pass over prompt + answer."""
     whole = tt.forward_flops(N, L, W, 0, a + b)
     assert tt.forward_flops(N, L, W, 0, a) + tt.forward_flops(N, L, W, a, b) == pytest.approx(whole, rel=1e-12)
+
+
+def test_forward_flops_over_counts_weights_per_token_and_attention_per_position():
+    # 3 tokens attending to 10 positions in all: 2 × 1e9 × 3 + 4 × 16 × 2,048 × 10 = 6e9 + 1,310,720
+    assert tt.forward_flops_over(N, L, W, 3, 10) == 6e9 + 1_310_720
+    # one token attending to 1,500 positions (the serving roofline's FLOP per token)
+    assert tt.forward_flops_over(N, L, W, 1.0, 1500) == 2e9 + 4 * 16 * 2048 * 1500
 
 
 def test_single_pass_by_hand():

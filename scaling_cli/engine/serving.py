@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scaling_cli.engine.test_time import ATTENTION_FLOP_PER_LAYER_WIDTH_POSITION, FORWARD_FLOP_PER_PARAM
+from scaling_cli.engine.test_time import forward_flops_over
 from scaling_cli.engine.types import ArrayLike
 from scaling_cli.engine.units import HOURS_PER_DAY, SECONDS_PER_HOUR
 
@@ -131,9 +131,9 @@ class ServedModel:
         return kv_cache_bytes_per_token(a.layers, a.kv_heads, a.head_dim, self.kv_bytes_per_element)
 
     def flops_per_token(self, context: ArrayLike) -> ArrayLike:
-        """Forward FLOP of one token attending to ``context`` positions."""
+        """Forward FLOP of one token attending to ``context`` positions (``engine/test_time.py``)."""
         a = self.architecture
-        return FORWARD_FLOP_PER_PARAM * self.active_params + ATTENTION_FLOP_PER_LAYER_WIDTH_POSITION * a.layers * a.attention_width * context
+        return forward_flops_over(self.active_params, a.layers, a.attention_width, 1.0, context)
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scaling_cli.engine.pretraining import dense_forward_flops
 from scaling_cli.engine.types import ArrayLike
 
-#: Forward FLOP per active parameter per processed token (Kaplan et al. 2020 Table 1).
-FORWARD_FLOP_PER_PARAM = 2.0
 #: QK^T (2·w·t) + AV (2·w·t) per layer, forward only, for a token attending to t positions.
 ATTENTION_FLOP_PER_LAYER_WIDTH_POSITION = 4.0
 
@@ -37,19 +36,21 @@ def attended_positions(start: ArrayLike, count: ArrayLike) -> ArrayLike:
     return count * start + count * (count + 1) / 2
 
 
-def attention_flops(layers: ArrayLike, width: ArrayLike, start: ArrayLike, count: ArrayLike) -> ArrayLike:
-    """Attention FLOP of ``count`` tokens processed after ``start`` tokens of context (closed form)."""
-    return ATTENTION_FLOP_PER_LAYER_WIDTH_POSITION * layers * width * attended_positions(start, count)
+def forward_flops_over(active_params: ArrayLike, layers: ArrayLike, width: ArrayLike, tokens: ArrayLike, positions: ArrayLike) -> ArrayLike:
+    """Forward FLOP of ``tokens`` tokens that attend to ``positions`` positions in all: 2·N_active per
+    token (Kaplan et al. 2020 Table 1) + 4·L·(H·Q) per attended position (QK^T and AV; PaLM App. B)."""
+    return dense_forward_flops(active_params, tokens) + ATTENTION_FLOP_PER_LAYER_WIDTH_POSITION * layers * width * positions
 
 
 def forward_flops(active_params: ArrayLike, layers: ArrayLike, width: ArrayLike, start: ArrayLike, count: ArrayLike) -> ArrayLike:
-    """2·N_active per token plus attention, for ``count`` tokens after ``start`` tokens of context."""
-    return FORWARD_FLOP_PER_PARAM * active_params * count + attention_flops(layers, width, start, count)
+    """2·N_active per token plus attention, for ``count`` tokens after ``start`` tokens of context
+    (causal, closed form: ``attended_positions``)."""
+    return forward_flops_over(active_params, layers, width, count, attended_positions(start, count))
 
 
 def scoring_flops(scorer_params: ArrayLike, tokens: ArrayLike) -> ArrayLike:
     """A verifier or reward model reading ``tokens``: 2·N_scorer per token (DOMAIN.md §3)."""
-    return FORWARD_FLOP_PER_PARAM * scorer_params * tokens
+    return dense_forward_flops(scorer_params, tokens)
 
 
 @dataclass(frozen=True)
