@@ -52,9 +52,11 @@ def test_decode_is_bandwidth_bound_at_batch_1():
     kv_per_token = 2 * 32 * 8 * 128 * 2  # 131,072
     memory = (8e9 * 2 + kv_per_token * 1000) / (3.35e12 * 0.8)  # 6.02e-3 s
     assert memory > 100 * compute
-    assert serving.decode_step_seconds(model, device, 1, 1, 1000) == pytest.approx(memory, rel=1e-12)
+    step = serving.decode_step(model, device, 1, 1, 1000)
+    assert step.seconds == pytest.approx(memory, rel=1e-12)
+    assert step.compute_seconds == pytest.approx(compute, rel=1e-12)
     assert memory == pytest.approx(6.019e-3, rel=1e-3)
-    assert not serving.compute_bound(model, device, 1, 1, 1000)
+    assert not step.compute_bound
 
 
 def test_decode_is_compute_bound_at_a_large_batch():
@@ -63,9 +65,11 @@ def test_decode_is_compute_bound_at_a_large_batch():
     compute = batch * (2 * 8e9 + 4 * 32 * 4096 * context) / (989.5e12 * 0.5)  # 0.0332 s
     memory = (8e9 * 2 + batch * 131_072 * context) / (3.35e12 * 0.8)  # 0.0110 s
     assert compute > memory
-    assert serving.decode_step_seconds(model, device, 1, batch, context) == pytest.approx(compute, rel=1e-12)
+    step = serving.decode_step(model, device, 1, batch, context)
+    assert step.seconds == pytest.approx(compute, rel=1e-12)
+    assert step.memory_seconds == pytest.approx(memory, rel=1e-12)
     assert compute == pytest.approx(0.03322, rel=1e-3)
-    assert serving.compute_bound(model, device, 1, batch, context)
+    assert step.compute_bound
 
 
 def test_tensor_parallel_efficiency_fits_megatron_table():
@@ -102,15 +106,33 @@ def test_moe_reads_only_the_experts_a_batch_can_touch():
     assert many == pytest.approx(671e9 * 1.0 / (16 * 3.35e12 * 0.8))
 
 
-def test_generation_gpu_seconds_for_post_training_callers():
-    # 1M tokens, 8B model, mean context 2,000 on one H100 at the largest batch that fits (≤ 256).
-    model, device = model_8b(), h100()
-    capacity = 72e9 - 16e9  # bytes left for the KV cache
-    batch = min(256, np.floor(capacity / (131_072 * 2000)))  # 213 sequences
-    assert batch == 213
-    step = (16e9 + batch * 131_072 * 2000) / (3.35e12 * 0.8)  # bandwidth-bound
-    expected = 1e6 * step * 1 / batch
-    assert serving.generation_gpu_seconds(1e6, model, device, 2000) == pytest.approx(expected, rel=1e-12)
+def test_generation_gpu_seconds_by_hand():
+    # 1M tokens at 0.02 s a step, batch 200, on 4 GPUs, after 0.5 s of prefill: 4 × (0.5 + 1e6 × 0.02 / 200) = 402.
+    assert serving.generation_gpu_seconds(1e6, 0.02, 4, 200, 0.5) == pytest.approx(402.0, rel=1e-15)
+
+
+def test_served_request_by_hand_on_a_tensor_parallel_replica():
+    """What ``serve_requests`` reports is the roofline by hand: prefill at TP efficiency, decode step,
+    latency, GPU-seconds and tokens/s for Llama 3 70B on a fixed 4-GPU replica."""
+    model = serving.ServedModel(70.6e9, 70.6e9, LLAMA3_70B, 2.0, 2.0)
+    request = serving.RequestShape(prompt_tokens=1000, chains=2, chain_tokens=999, compute_flops=1e15)
+    choice = serving.serve_requests(model, h100(), request, gpus=4)
+    # Resident context 1000 / 2 + (999 + 1) / 2 = 1,000 tokens; KV room 4 × 72e9 − 141.2e9 = 146.8e9
+    # bytes for 327,680 × 1,000 each: 447 sequences, capped at 256.
+    assert choice.max_batch == 256 and choice.batch == 256
+    tp = 0.796 ** (2 / 3)  # log2(4) / 3: 0.8588
+    # Attended context 1000 + 1000 / 2 = 1,500; compute 256 × (2 × 70.6e9 + 4 × 80 × 8192 × 1500) / (4 × 989.5e12 × 0.5)
+    compute = 256 * (2 * 70.6e9 + 4 * 80 * 8192 * 1500) / (4 * 989.5e12 * 0.5)  # 0.01877 s
+    memory = (70.6e9 * 2 + 256 * 327_680 * 1500) / (4 * 3.35e12 * 0.8)  # 0.02491 s: bandwidth-bound
+    step = memory / tp  # 0.02901 s
+    upfront = 1e15 / (4 * 989.5e12 * 0.5 * tp)  # 0.5884 s of prefill
+    assert compute < memory and not choice.compute_bound
+    assert choice.step_seconds == pytest.approx(step, rel=1e-12)
+    assert step == pytest.approx(0.02901, rel=1e-3)
+    assert choice.latency_seconds == pytest.approx(upfront + 999 * step, rel=1e-12)
+    assert choice.gpu_seconds_per_request == pytest.approx(4 * (upfront + 2 * 999 * step / 256), rel=1e-12)
+    assert choice.tokens_per_second_per_gpu == pytest.approx(256 / (step * 4), rel=1e-12)
+    assert choice.replicas_per_request == 1
 
 
 def test_fleet_counts_gpus_in_whole_replicas():

@@ -40,21 +40,10 @@ import numpy as np
 
 from scaling_cli.engine.test_time import forward_flops_over
 from scaling_cli.engine.types import ArrayLike
-from scaling_cli.engine.units import HOURS_PER_DAY, SECONDS_PER_HOUR
+from scaling_cli.engine.units import SECONDS_PER_DAY
 
 #: Bytes per weight of each precision a scenario may name (format widths: IEEE 754, OCP MX formats).
-BYTES_PER_ELEMENT: dict[str, float] = {
-    "fp64": 8.0,
-    "fp32": 4.0,
-    "tf32": 4.0,
-    "bf16": 2.0,
-    "fp16": 2.0,
-    "fp8": 1.0,
-    "int8": 1.0,
-    "fp6": 0.75,
-    "fp4": 0.5,
-    "int4": 0.5,
-}
+BYTES_PER_ELEMENT: dict[str, float] = {"fp64": 8.0, "fp32": 4.0, "tf32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "fp6": 0.75, "fp4": 0.5, "int4": 0.5}
 #: KV cache in the activation dtype (bf16) unless the weights are wider (vLLM kv_cache_dtype="auto").
 KV_CACHE_MIN_BYTES = 2.0
 #: Share of HBM for weights and KV cache (vLLM gpu_memory_utilization default).
@@ -218,9 +207,12 @@ def _power_of_two_at_least(value: ArrayLike) -> ArrayLike:
     return 2.0 ** np.ceil(np.log2(np.maximum(value, 1.0)))
 
 
-def decode_compute_seconds(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ArrayLike:
-    """Compute side of a decode step, before tensor-parallel losses."""
-    return batch * model.flops_per_token(context) / (gpus * device.peak_flops * device.compute_efficiency)
+def compute_seconds(flops: ArrayLike, device: Device, gpus: ArrayLike, parallel_efficiency: ArrayLike) -> ArrayLike:
+    """Wall time of compute-bound work on a replica of g GPUs: FLOP / (g · peak · compute efficiency ·
+    tensor-parallel efficiency) (the compute side of the roofline, module docstring). Prefill and
+    scoring pass ``tensor_parallel_efficiency(g)``; a decode step passes 1, as its tensor-parallel loss
+    divides the roofline's max."""
+    return flops / (gpus * device.peak_flops * device.compute_efficiency * parallel_efficiency)
 
 
 def decode_memory_seconds(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ArrayLike:
@@ -230,20 +222,30 @@ def decode_memory_seconds(model: ServedModel, device: Device, gpus: ArrayLike, b
     return (weights + kv) / (gpus * device.bandwidth * device.bandwidth_efficiency)
 
 
-def decode_step_seconds(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ArrayLike:
-    """One decode step of ``batch`` sequences at mean ``context``: max(compute, memory) / TP efficiency."""
-    slowest = np.maximum(decode_compute_seconds(model, device, gpus, batch, context), decode_memory_seconds(model, device, gpus, batch, context))
-    return slowest / tensor_parallel_efficiency(gpus)
+@dataclass(frozen=True)
+class DecodeStep:
+    """Both sides of the decode roofline for candidate replicas and batches, each computed once."""
+
+    #: compute side, before tensor-parallel losses
+    compute_seconds: ArrayLike
+    memory_seconds: ArrayLike
+    parallel_efficiency: ArrayLike
+
+    @property
+    def seconds(self) -> ArrayLike:
+        """max(compute, memory) / tensor-parallel efficiency (the roofline, module docstring)."""
+        return np.maximum(self.compute_seconds, self.memory_seconds) / self.parallel_efficiency
+
+    @property
+    def compute_bound(self) -> ArrayLike:
+        """True where the step is limited by FLOP/s rather than by HBM bandwidth."""
+        return self.compute_seconds >= self.memory_seconds
 
 
-def compute_bound(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ArrayLike:
-    """True where the step is limited by FLOP/s rather than by HBM bandwidth."""
-    return decode_compute_seconds(model, device, gpus, batch, context) >= decode_memory_seconds(model, device, gpus, batch, context)
-
-
-def compute_seconds(flops: ArrayLike, device: Device, gpus: ArrayLike) -> ArrayLike:
-    """Wall time of compute-bound work (prefill, scoring) on a replica of ``gpus``."""
-    return flops / (gpus * device.peak_flops * device.compute_efficiency * tensor_parallel_efficiency(gpus))
+def decode_step(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> DecodeStep:
+    """One decode step of ``batch`` sequences at mean ``context`` on replicas of ``gpus``."""
+    compute = compute_seconds(batch * model.flops_per_token(context), device, gpus, 1.0)
+    return DecodeStep(compute, decode_memory_seconds(model, device, gpus, batch, context), tensor_parallel_efficiency(gpus))
 
 
 def default_batch(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
@@ -251,28 +253,11 @@ def default_batch(model: ServedModel, device: Device, gpus: ArrayLike, context: 
     return np.clip(max_batch(model, device, gpus, context), 1.0, MAX_RUNNING_SEQUENCES)
 
 
-def generation_gpu_seconds(
-    tokens: ArrayLike,
-    model: ServedModel,
-    device: Device,
-    context: ArrayLike,
-    gpus: ArrayLike | None = None,
-    batch: ArrayLike | None = None,
-) -> ArrayLike:
-    """GPU-seconds to generate ``tokens`` tokens with ``model`` at mean context ``context`` on ``device``.
-
-    tokens × step time(B, context) × g / B: each step of a replica of g GPUs emits B tokens. The
-    replica defaults to the smallest power of two that holds the weights and one sequence of
-    ``context`` tokens, the batch to the largest that fits (≤ 256). ``context`` is the mean number
-    of positions a generated token attends to, e.g. prompt + (generated + 1) / 2 for sequences
-    generated from a prompt. Prefill is not included: add ``compute_seconds(prefill FLOP, ...) × g``.
-    Use it for any decode-heavy phase: reasoning queries, RL rollouts, synthetic data generation.
-    """
-    if gpus is None:
-        gpus = min_replica_gpus(model, device, context)
-    if batch is None:
-        batch = default_batch(model, device, gpus, context)
-    return tokens * decode_step_seconds(model, device, gpus, batch, context) * gpus / batch
+def generation_gpu_seconds(tokens: ArrayLike, step_seconds: ArrayLike, gpus: ArrayLike, batch: ArrayLike, upfront_seconds: ArrayLike) -> ArrayLike:
+    """GPU-seconds to generate ``tokens`` tokens after ``upfront_seconds`` of compute-bound work
+    (prefill, scoring): g × (upfront + tokens × step time / B), as each step of a replica of g GPUs
+    emits B tokens (module docstring: continuous batching keeps the batch full)."""
+    return gpus * (upfront_seconds + tokens * step_seconds / batch)
 
 
 def fleet_gpus(gpu_seconds_per_day: ArrayLike, replica_gpus: ArrayLike, load_factor: ArrayLike = 1.0) -> ArrayLike:
@@ -281,7 +266,7 @@ def fleet_gpus(gpu_seconds_per_day: ArrayLike, replica_gpus: ArrayLike, load_fac
     ``load_factor`` is 1 for the average load and the peak-to-average ratio for the peak; DOMAIN.md §3:
     fleet = daily GPU-seconds / 86,400 × peak-to-average, rounded up to whole replicas.
     """
-    return np.ceil(gpu_seconds_per_day * load_factor / (SECONDS_PER_HOUR * HOURS_PER_DAY) / replica_gpus) * replica_gpus
+    return np.ceil(gpu_seconds_per_day * load_factor / SECONDS_PER_DAY / replica_gpus) * replica_gpus
 
 
 #: Replica sizes tried above the smallest that fits: ×1, ×2, ×4, ×8 (more KV room, more TP losses).
@@ -339,18 +324,15 @@ class ServingChoice:
 def _request_metrics(model: ServedModel, device: Device, request: RequestShape, gpus: ArrayLike, batch: ArrayLike) -> dict[str, ArrayLike]:
     """The figures of ``serve_requests`` for given replicas and batches (each side of the decode
     roofline and the tensor-parallel efficiency computed once: this runs over every candidate)."""
-    context = request.attended_context
-    compute = decode_compute_seconds(model, device, gpus, batch, context)
-    memory = decode_memory_seconds(model, device, gpus, batch, context)
-    parallel = tensor_parallel_efficiency(gpus)
-    step = np.maximum(compute, memory) / parallel  # = decode_step_seconds
-    upfront = request.compute_flops / (gpus * device.peak_flops * device.compute_efficiency * parallel)  # = compute_seconds
+    step = decode_step(model, device, gpus, batch, request.attended_context)
+    seconds = step.seconds
+    upfront = compute_seconds(request.compute_flops, device, gpus, step.parallel_efficiency)
     return {
-        "step_seconds": step,
-        "latency_seconds": upfront + request.chain_tokens * step,
-        "gpu_seconds_per_request": gpus * (upfront + request.chains * request.chain_tokens * step / batch),
-        "tokens_per_second_per_gpu": batch / (step * gpus),
-        "compute_bound": compute >= memory,  # = compute_bound
+        "step_seconds": seconds,
+        "latency_seconds": upfront + request.chain_tokens * seconds,
+        "gpu_seconds_per_request": generation_gpu_seconds(request.chains * request.chain_tokens, seconds, gpus, batch, upfront),
+        "tokens_per_second_per_gpu": batch / (seconds * gpus),
+        "compute_bound": step.compute_bound,
     }
 
 
