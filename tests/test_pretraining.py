@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scaling_cli.engine import costing
-from scaling_cli.engine.pretraining import attention_training_flops, dense_training_flops, min_gpus_for_training_state
+from scaling_cli.engine.pretraining import attention_training_flops, dense_forward_flops, dense_training_factor, dense_training_flops, min_gpus_for_training_state
 
 
 def test_gpt3_6nd_matches_the_paper():
@@ -112,3 +112,36 @@ def test_units_round_trip():
     hours = 1234.5
     days = costing.wall_clock_days(hours, 10)
     assert costing.gpus_for_deadline(hours, days) == pytest.approx(10)
+
+
+def test_six_nd_inverse_and_two_n_forward_by_hand():
+    # 3.15e23 FLOP on 300B tokens: N = 3.15e23 / (6 × 300e9) = 175e9; on 175B params, D = 300e9.
+    assert dense_training_factor(3.15e23, 300e9) == pytest.approx(175e9, rel=1e-12)
+    assert dense_training_factor(3.15e23, 175e9) == pytest.approx(300e9, rel=1e-12)
+    # Serving 1e12 tokens through 7e9 weights: 2 × 7e9 × 1e12 = 1.4e22 FLOP.
+    assert dense_forward_flops(7e9, 1e12) == pytest.approx(1.4e22, rel=1e-15)
+
+
+def test_costing_inverses_by_hand():
+    # 4,096 GPUs for 90 days = 4,096 × 90 × 24 = 8,847,360 GPU-hours.
+    assert costing.gpu_hours_in(4096, 90) == 8_847_360
+    # $10M at $2.50 per GPU-hour buys 4M GPU-hours.
+    assert costing.gpu_hours_bought(10e6, 2.5) == pytest.approx(4e6, rel=1e-15)
+    # 1M reserved H100-hours at goodput 0.9 and MFU 0.4: 1e6 × 0.9 × 3600 × 989.5e12 × 0.4 = 1.282392e24 FLOP.
+    assert costing.training_flops_bought(1e6, 989.5e12, 0.4, 0.9) == pytest.approx(1.282392e24, rel=1e-12)
+    # ... and back: 1.282392e24 / (989.5e12 × 0.4 × 3600) / 0.9 = 1e6 reserved GPU-hours.
+    assert costing.training_gpu_hours(1.282392e24, 989.5e12, 0.4, 0.9) == pytest.approx(1e6, rel=1e-12)
+
+
+def test_run_efficiency_of_llama3_405b_by_hand():
+    # Llama 3 405B (arXiv 2407.21783): 15.6T tokens, 30.84M H100-hours reported. 6 × 405e9 × 15.6e12 =
+    # 3.7908e25 FLOP over 30.84e6 × 3600 × 989.5e12 = 1.098582e26 FLOP at peak: MFU × goodput = 0.3451.
+    assert costing.run_efficiency(3.7908e25, 30.84e6, 989.5e12) == pytest.approx(3.7908e25 / 1.09858248e26, rel=1e-12)
+    assert costing.run_efficiency(3.7908e25, 30.84e6, 989.5e12) == pytest.approx(0.3451, abs=1e-4)
+
+
+@given(st.floats(1e3, 1e9), st.floats(1e12, 3e15), st.floats(0.05, 1.0), st.floats(0.3, 1.0))
+def test_budget_inverse_plans_back_to_the_same_gpu_hours(gpu_hours, peak, mfu, goodput):
+    flops = costing.training_flops_bought(gpu_hours, peak, mfu, goodput)
+    assert costing.training_gpu_hours(flops, peak, mfu, goodput) == pytest.approx(gpu_hours, rel=1e-12)
+    assert costing.run_efficiency(flops, gpu_hours, peak) == pytest.approx(mfu * goodput, rel=1e-12)

@@ -1,10 +1,11 @@
 """Default training efficiency per accelerator class, fitted to published runs with reported GPU-hours.
 
 Whole-run efficiency = MFU × goodput = 6·N_active·D / (GPU-hours × 3600 × 16-bit peak) (PaLM 2022
-App. B for MFU; DOMAIN.md §1). For each efficiency class (``hardware_overlay.yaml``) the centre is the median
-over its runs and the spread a log-normal whose σ is the pooled within-class standard deviation of
-log efficiency, widened by √(1 + 1/n) so it predicts a new run rather than describing the fitted ones.
-Classes without runs use reported MFU × default goodput (``efficiency.yaml``), or every run pooled.
+App. B for MFU; DOMAIN.md §1), computed by ``engine/costing.py:run_efficiency``. For each efficiency
+class (``hardware_overlay.yaml``) the centre is the median over its runs and the spread a log-normal
+whose σ is the pooled within-class standard deviation of log efficiency, widened by √(1 + 1/n) so
+it predicts a new run rather than describing the fitted ones. Classes without runs use reported MFU ×
+default goodput (``efficiency.yaml``), or every run pooled.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from typing import Any
 
 from scaling_cli.catalog.source import REFERENCE_JSON
 from scaling_cli.catalog.hardware import find_accelerator, run_hardware
+from scaling_cli.engine.costing import run_efficiency
+from scaling_cli.engine.pretraining import dense_training_flops
+from scaling_cli.engine.uncertainty import median
+from scaling_cli.engine.units import FLOP_PER_TFLOP
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ def run_peak(run: dict[str, Any]) -> tuple[str, str | None, str, float] | None:
     if mapping is None:
         return None
     if "accelerator" not in mapping:
-        return mapping["efficiency_class"], None, "bf16", float(mapping["peak_tflops"]) * 1e12
+        return mapping["efficiency_class"], None, "bf16", float(mapping["peak_tflops"]) * FLOP_PER_TFLOP
     accel = find_accelerator(mapping["accelerator"])
     precision = run.get("precision") or mapping["precision"]
     return accel.efficiency_class, accel.id, precision, accel.reference_peak()
@@ -86,7 +91,7 @@ def run_efficiencies() -> tuple[RunEfficiency, ...]:
         if mapped is None:
             continue
         efficiency_class, accelerator, precision, peak = mapped
-        efficiency = 6 * run["active_params"] * run["tokens"] / (run["gpu_hours"] * 3600 * peak)
+        efficiency = run_efficiency(dense_training_flops(run["active_params"], run["tokens"]), run["gpu_hours"], peak)
         excluded = (run.get("extra") or {}).get("exclude_from_fit")
         result.append(
             RunEfficiency(
@@ -102,12 +107,6 @@ def run_efficiencies() -> tuple[RunEfficiency, ...]:
             )
         )
     return tuple(result)
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _log_sd(values: list[float]) -> float:
@@ -139,7 +138,7 @@ def efficiency_priors(leave_out: str | None = None) -> dict[str, EfficiencyPrior
         values = [r.efficiency for r in runs]
         priors[name] = EfficiencyPrior(
             efficiency_class=name,
-            efficiency=_median(values),
+            efficiency=median(values),
             log_sigma=within * math.sqrt(1 + 1 / len(values)),
             runs=tuple(r.name for r in runs),
             basis=f"median whole-run efficiency of {len(values)} published {name} run(s): "
@@ -157,7 +156,7 @@ def efficiency_priors(leave_out: str | None = None) -> dict[str, EfficiencyPrior
     pooled = settings["pooled_class"]
     priors[pooled] = EfficiencyPrior(
         efficiency_class=pooled,
-        efficiency=_median(everything),
+        efficiency=median(everything),
         log_sigma=total * math.sqrt(1 + 1 / len(everything)),
         runs=tuple(r.name for runs in by_class.values() for r in runs),
         basis=f"no published run on this class; median of all {len(everything)} bundled runs with reported GPU-hours",

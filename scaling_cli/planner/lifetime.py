@@ -14,8 +14,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from scaling_cli.engine import serving
-from scaling_cli.engine.scaling_laws import INFERENCE_FLOP_PER_PARAM_TOKEN, lifetime_flops
+from scaling_cli.engine import costing, serving
+from scaling_cli.engine.pretraining import dense_forward_flops, dense_training_flops
+from scaling_cli.engine.scaling_laws import lifetime_flops
+from scaling_cli.engine.uncertainty import median
 from scaling_cli.engine.units import SECONDS_PER_HOUR
 from scaling_cli.errors import ScalingError
 from scaling_cli.planner.hardware import ResolvedHardware
@@ -41,12 +43,12 @@ class LifetimeCost:
         price = self.hardware.price_per_hour
         if price is None:
             raise ScalingError(f"no price for {self.hardware.accelerator.id} in the catalog: give --price to minimize cost")
-        return float(np.median(price))
+        return median(price)
 
     def training_usd(self, params: Any, tokens: Any) -> Any:
         hw = self.hardware
-        hours = 6.0 * params * tokens / (hw.peak_flops * float(np.median(hw.mfu)) * SECONDS_PER_HOUR) / float(np.median(hw.goodput))
-        return hours * self._price()
+        hours = costing.training_gpu_hours(dense_training_flops(params, tokens), hw.peak_flops, median(hw.mfu), median(hw.goodput))
+        return costing.cost_usd(hours, self._price())
 
     def serving_gpu_hours(self, params: Any) -> Any:
         """GPU-hours to serve ``inference_tokens`` as requests of prompt + answer tokens on the cheapest
@@ -56,13 +58,13 @@ class LifetimeCost:
             raise ScalingError(f"the catalog has no memory size or bandwidth for {self.hardware.accelerator.name}: the serving cost cannot be timed")
         n = np.asarray(params, dtype=float)
         model = served_model(n, n, serving.approximate_architecture(n), self.hardware.precision)
-        request = serving.RequestShape(self.prompt_tokens, 1, self.output_tokens, True, INFERENCE_FLOP_PER_PARAM_TOKEN * n * self.prompt_tokens)
+        request = serving.RequestShape(self.prompt_tokens, 1, self.output_tokens, True, dense_forward_flops(n, self.prompt_tokens))
         choice = serving.serve_requests(model, device, request)
         requests = self.inference_tokens / (self.prompt_tokens + self.output_tokens)
         return requests * choice.gpu_seconds_per_request / SECONDS_PER_HOUR
 
     def serving_usd(self, params: Any) -> Any:
-        return self.serving_gpu_hours(params) * self._price()
+        return costing.cost_usd(self.serving_gpu_hours(params), self._price())
 
     def usd(self, params: Any, tokens: Any) -> Any:
         return self.training_usd(params, tokens) + self.serving_usd(params)

@@ -12,13 +12,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from scaling_cli.catalog.fits import LOSS_CAVEAT, find_fit
+from scaling_cli.catalog.fits import LOSS_CAVEAT, UnknownFit, find_fit
 from scaling_cli.engine import costing
-from scaling_cli.engine.pretraining import TRAINING_FLOP_PER_PARAM_TOKEN
-from scaling_cli.engine.scaling_laws import INFERENCE_FLOP_PER_PARAM_TOKEN, ParametricFit, ScalingLaw, UnreachableLoss, lifetime_optimum
+from scaling_cli.engine.pretraining import dense_forward_flops, dense_training_factor, dense_training_flops
+from scaling_cli.engine.scaling_laws import ParametricFit, ScalingLaw, UnreachableLoss, lifetime_flops, lifetime_optimum
 from scaling_cli.planner.lifetime import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, OBJECTIVES, REQUEST_SOURCE, LifetimeCost
 from scaling_cli.engine.uncertainty import Sampler, band_settings
 from scaling_cli.errors import ScalingError, UsageError
+from scaling_cli.planner.plan import check_finite, to_plain
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.bands import add_bands
 from scaling_cli.planner.costing import training_time_and_cost
@@ -108,20 +109,20 @@ def _hardware(request: OptimalRequest, assumptions: Assumptions, sampler: Sample
 
 
 def _compute_from_budget(kind: str | None, request: OptimalRequest, hardware: ResolvedHardware) -> Any:
-    """The 6·N·D FLOP a budget buys: reserved GPU-hours × goodput × 3600 × peak × MFU."""
+    """The 6·N·D FLOP a budget buys: its reserved GPU-hours through the inverses in ``engine/costing.py``."""
     if kind == "compute":
         return request.compute
     if kind == "budget_usd":
         if hardware.price_per_hour is None:
             raise ScalingError(f"no price for {hardware.accelerator.id} in the catalog: give --price (USD per GPU-hour)")
-        gpu_hours = request.budget_usd / hardware.price_per_hour
+        gpu_hours = costing.gpu_hours_bought(request.budget_usd, hardware.price_per_hour)
     elif kind == "gpus_days":
-        gpu_hours = request.gpus * request.days * 24.0
+        gpu_hours = costing.gpu_hours_in(request.gpus, request.days)
     elif kind == "gpu_hours":
         gpu_hours = request.gpu_hours
     else:
         return None
-    return gpu_hours * hardware.goodput * 3600.0 * hardware.peak_flops * hardware.mfu
+    return costing.training_flops_bought(gpu_hours, hardware.peak_flops, hardware.mfu, hardware.goodput)
 
 
 def _lifetime_cost(request: OptimalRequest, hardware: ResolvedHardware) -> LifetimeCost:
@@ -145,10 +146,10 @@ def _allocate(law: ScalingLaw, kind: str | None, request: OptimalRequest, comput
         except UnreachableLoss as exc:
             raise ScalingError(str(exc)) from None
     if request.params is not None:
-        tokens = law.optimal_tokens(request.params) if compute is None else compute / (TRAINING_FLOP_PER_PARAM_TOKEN * request.params)
+        tokens = law.optimal_tokens(request.params) if compute is None else dense_training_factor(compute, request.params)
         return request.params, tokens
     if request.tokens is not None:
-        params = law.optimal_params(request.tokens) if compute is None else compute / (TRAINING_FLOP_PER_PARAM_TOKEN * request.tokens)
+        params = law.optimal_params(request.tokens) if compute is None else dense_training_factor(compute, request.tokens)
         return params, request.tokens
     if compute is None:
         raise UsageError("give a budget (--compute, --gpu-hours, --budget-usd, or --gpus with --days), --target-loss, --params or --tokens")
@@ -161,7 +162,7 @@ def _evaluate(request: OptimalRequest, law: ScalingLaw, sampler: Sampler, assump
     # the choice itself is made at point values; samples only spread its time and cost
     point_hardware = hardware if sampler.is_point else _hardware(request, Assumptions(), Sampler.point())
     params, tokens = _allocate(law, kind, request, _compute_from_budget(kind, request, hardware), point_hardware)
-    flops = TRAINING_FLOP_PER_PARAM_TOKEN * params * tokens
+    flops = dense_training_flops(params, tokens)
     spend = training_time_and_cost(flops, hardware)
     if kind == "gpus_days":
         spend["wall_clock_days"] = costing.wall_clock_days(spend["gpu_hours"], request.gpus)
@@ -197,10 +198,9 @@ def _lifetime(
     chin_params, chin_tokens = law.cheapest_for_loss(request.target_loss)
 
     def lifetime(n: Any, d: Any) -> dict[str, Any]:
-        training = TRAINING_FLOP_PER_PARAM_TOKEN * n * d
         figures = {
-            "inference_flops": INFERENCE_FLOP_PER_PARAM_TOKEN * n * demand,
-            "lifetime_flops": training + INFERENCE_FLOP_PER_PARAM_TOKEN * n * demand,
+            "inference_flops": dense_forward_flops(n, demand),
+            "lifetime_flops": lifetime_flops(n, d, demand),
             "serving_gpu_hours": None,
             "lifetime_cost_usd": None,
         }
@@ -215,7 +215,7 @@ def _lifetime(
         "objective": request.objective,
         "inference_tokens": demand,
         **chosen,
-        "chinchilla": {"params": chin_params, "tokens": chin_tokens, "tokens_per_param": chin_tokens / chin_params, "flops": 6.0 * chin_params * chin_tokens, **chinchilla},
+        "chinchilla": {"params": chin_params, "tokens": chin_tokens, "tokens_per_param": chin_tokens / chin_params, "flops": dense_training_flops(chin_params, chin_tokens), **chinchilla},
         "saving_flops": chinchilla["lifetime_flops"] - chosen["lifetime_flops"],
         "saving_usd": None if chosen["lifetime_cost_usd"] is None else chinchilla["lifetime_cost_usd"] - chosen["lifetime_cost_usd"],
         "saving_fraction": 1 - chosen[key] / chinchilla[key],
@@ -223,9 +223,6 @@ def _lifetime(
 
 
 def solve_optimal(request: OptimalRequest, *, samples: int, seed: int) -> OptimalResult:
-    from scaling_cli.catalog.fits import UnknownFit
-    from scaling_cli.planner import check_finite, to_plain
-
     try:
         law = find_fit(request.fit)
     except UnknownFit as exc:

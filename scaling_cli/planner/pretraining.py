@@ -10,11 +10,14 @@ import numpy as np
 from scaling_cli.catalog.fits import LOSS_CAVEAT, default_fit_name, find_fit
 from scaling_cli.engine import costing
 from scaling_cli.engine import pretraining as formulas
+from scaling_cli.engine.scaling_laws import ParametricFit, lifetime_flops, lifetime_optimum
 from scaling_cli.engine.types import whole
+from scaling_cli.engine.uncertainty import median
 from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.costing import training_time_and_cost
 from scaling_cli.planner.hardware import ResolvedHardware
+from scaling_cli.planner.test_time import DAYS, query_shape
 from scaling_cli.scenario.model import ModelSpec
 from scaling_cli.scenario.pretraining import PretrainingSpec
 from scaling_cli.scenario.root import Scenario
@@ -43,11 +46,11 @@ def solve_pretraining(scenario: Scenario, assumptions: Assumptions) -> Scenario:
         how = f"compute-optimal for {_num(budget)} FLOP with fit {law.name} ({law.source})"
     elif model.params is None:
         tokens = run.tokens
-        params = budget / (formulas.TRAINING_FLOP_PER_PARAM_TOKEN * tokens)
+        params = formulas.dense_training_factor(budget, tokens)
         how = f"from pretraining.compute / (6 × pretraining.tokens) = {_num(budget)} / (6 × {_num(tokens)})"
     else:
         params = None
-        tokens = budget / (formulas.TRAINING_FLOP_PER_PARAM_TOKEN * model.n_active)
+        tokens = formulas.dense_training_factor(budget, model.n_active)
         how = f"from pretraining.compute / (6 × active params) = {_num(budget)} / (6 × {_num(model.n_active)})"
     if params is not None:
         assumptions.add("model.params", _num_value(params), "params", f"solved: {how}")
@@ -60,8 +63,6 @@ def solve_pretraining(scenario: Scenario, assumptions: Assumptions) -> Scenario:
 def inference_demand_tokens(scenario: Scenario) -> Any:
     """Tokens the model processes over its serving life: Σ workloads queries/day × days × (prompt
     prefills + tokens generated per query), the D_inference of Sardana et al. 2023 (2·N FLOP each)."""
-    from scaling_cli.planner.test_time import DAYS, query_shape
-
     total: Any = 0.0
     for workload in scenario.test_time:
         shape = query_shape(workload)
@@ -78,8 +79,6 @@ def _size_for_loss(scenario: Scenario, law: Any, assumptions: Assumptions) -> tu
     if run.sizing == "chinchilla":
         params, tokens = law.cheapest_for_loss(target)
         return params, tokens, f"cheapest training run reaching loss {_num(target)} with fit {law.name}"
-    from scaling_cli.engine.scaling_laws import ParametricFit, lifetime_flops, lifetime_optimum
-
     if not isinstance(law, ParametricFit):
         raise PlanError("pretraining.sizing", f"lifetime needs a parametric fit; {law.name} fixes tokens per parameter")
     demand = _num_value(inference_demand_tokens(scenario))
@@ -94,7 +93,7 @@ def _size_for_loss(scenario: Scenario, law: Any, assumptions: Assumptions) -> tu
 
 
 def _num_value(value: Any) -> Any:
-    return float(value) if np.ndim(value) == 0 else float(np.median(value))
+    return float(value) if np.ndim(value) == 0 else median(value)
 
 
 def _num(value: Any) -> str:
@@ -117,7 +116,7 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
         assumptions.add("pretraining.fit", law.name, "", f"default scaling-law fit ({law.source})")
     deadline = hardware.deadline_days
     if hardware.count is None and deadline is not None:
-        reserved = costing.reserved_gpu_hours(costing.productive_gpu_hours(flops, hardware.peak_flops, hardware.mfu), hardware.goodput)
+        reserved = costing.training_gpu_hours(flops, hardware.peak_flops, hardware.mfu, hardware.goodput)
         hardware = dataclasses.replace(hardware, count=whole(np.ceil(costing.gpus_for_deadline(reserved, deadline))))
     memory = hardware.accelerator.memory_bytes
     min_gpus = None if memory is None else formulas.min_gpus_for_training_state(model.params, memory)

@@ -14,7 +14,8 @@ import numpy as np
 
 from scaling_cli.engine import serving
 from scaling_cli.engine.types import clipped
-from scaling_cli.engine.uncertainty import Z90, Sampler
+from scaling_cli.engine.uncertainty import Z90, Sampler, median
+from scaling_cli.engine.units import BYTES_PER_TB
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.hardware import ResolvedHardware
 from scaling_cli.scenario.model import ModelSpec
@@ -63,7 +64,7 @@ def serving_defaults(model: ModelSpec, sampler: Sampler, assumptions: Assumption
 
 
 def _described(value: Any) -> str:
-    return f"{float(np.median(value)):.0f}"
+    return f"{median(value):.0f}"
 
 
 APPROXIMATION_SOURCE = (
@@ -101,7 +102,7 @@ def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidt
     accel = hardware.accelerator
     if accel.bandwidth_tb_s is None or accel.memory_bytes is None:
         return None
-    return serving.Device(hardware.peak_flops, accel.bandwidth_tb_s * 1e12, accel.memory_bytes, compute_efficiency, bandwidth_efficiency)
+    return serving.Device(hardware.peak_flops, accel.bandwidth_tb_s * BYTES_PER_TB, accel.memory_bytes, compute_efficiency, bandwidth_efficiency)
 
 
 def add_fixed_assumptions(assumptions: Assumptions) -> None:

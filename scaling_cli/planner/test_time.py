@@ -15,7 +15,7 @@ from scaling_cli.engine import costing, serving
 from scaling_cli.engine import test_time as flops
 from scaling_cli.engine.types import whole
 from scaling_cli.engine.uncertainty import Sampler
-from scaling_cli.engine.units import HOURS_PER_DAY
+from scaling_cli.engine.units import BYTES_PER_GB
 from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, resolve_hardware
@@ -83,7 +83,7 @@ def _check_fits(index: int, workload: TestTimeWorkload, model: serving.ServedMod
     """A replica that cannot hold the weights and one chain is bad input (point estimate only)."""
     if np.all(serving.fits(model, device, gpus, context)):
         return
-    what = f"the model's {_figure(float(model.weight_bytes) / 1e9)} GB of weights plus the KV cache of one {_figure(float(context))}-token chain"
+    what = f"the model's {_figure(float(model.weight_bytes) / BYTES_PER_GB)} GB of weights plus the KV cache of one {_figure(float(context))}-token chain"
     if workload.gpus_per_replica is None:
         largest = 2.0**serving.MAX_REPLICA_EXPONENT * max(serving.REPLICA_MULTIPLES)
         raise PlanError(f"test_time[{index}]", f"no replica of up to {largest:,.0f} × {accelerator.name} can hold {what}")
@@ -114,7 +114,7 @@ def _fleet_and_bill(workload: TestTimeWorkload, choice: serving.ServingChoice, h
     gpu_seconds_per_day = workload.queries_per_day * choice.gpu_seconds_per_request
     # Sized for the peak, and holding at least one query's chains at once (the latency assumes it).
     gpus_peak = np.maximum(serving.fleet_gpus(gpu_seconds_per_day, choice.gpus, peak_to_average), choice.replicas_per_request * choice.gpus)
-    gpu_hours_per_day = gpus_peak * HOURS_PER_DAY
+    gpu_hours_per_day = costing.gpu_hours_in(gpus_peak, 1.0)
     cost_per_day = None if hw.price_per_hour is None else costing.cost_usd(gpu_hours_per_day, hw.price_per_hour)
     energy = None if hw.power_w is None else costing.energy_mwh(gpu_hours_per_day, hw.power_w, hw.pue) * days
     return {
