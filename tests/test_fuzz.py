@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from scaling_cli.catalog.fits import fits
 from scaling_cli.catalog.hardware import accelerators
 from scaling_cli.errors import InputError
-from scaling_cli.planner import build_plan
+from scaling_cli.planner.plan import build_plan
 from scaling_cli.render.emit import FORMATS, render
 from scaling_cli.scenario.loading import validate_document
 from scaling_cli.yaml_source import parse_yaml

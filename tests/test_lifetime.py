@@ -9,7 +9,9 @@ from scaling_cli.engine.scaling_laws import iso_loss_tokens, lifetime_flops, lif
 from scaling_cli.planner.hardware import resolve_hardware
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.lifetime import LifetimeCost
+from scaling_cli.engine.uncertainty import Sampler
 from scaling_cli.scenario.hardware import HardwareSpec
+from scaling_cli.scenario.inputs import freeze
 
 SCENARIO = """
 name: life
@@ -63,7 +65,7 @@ def test_sizing_errors_are_located(cli, scenario_file, text, fragment):
 
 
 def _h100() -> object:
-    return resolve_hardware(HardwareSpec.model_validate({"accelerator": "h100", "mfu": 0.4, "goodput": 0.9, "price_per_hour": 2.0}), Assumptions())
+    return resolve_hardware(freeze(HardwareSpec.model_validate({"accelerator": "h100", "mfu": 0.4, "goodput": 0.9, "price_per_hour": 2.0}), Sampler.point()), Assumptions())
 
 
 def test_cost_objective_by_hand_and_at_its_minimum():

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scaling_cli.planner import build_plan
-from scaling_cli.planner.sweep import parse_vary, run_sweep
+from scaling_cli.planner.plan import build_plan
+from scaling_cli.commands.sweep import parse_vary, run_sweep
 from scaling_cli.scenario.loading import load_scenario, validate_document
 from scaling_cli.yaml_source import parse_yaml
 from tests.conftest import assert_one_located_line
@@ -150,7 +150,7 @@ def test_sweep_over_reasoning_tokens_equals_single_plans(scenario_file):
     for i, tokens in enumerate(result.columns["test_time[0].reasoning_tokens"]):
         single = build_plan(load_scenario(path, [f"test_time[0].reasoning_tokens={float(tokens)!r}"]), samples=0).to_dict()["test_time"]["workloads"][0]
         for key in ("flops_per_query", "latency_seconds", "gpus_needed_peak", "cost_per_query_usd"):
-            assert result.columns[f"test_time.workloads[0].{key}"][i] == pytest.approx(single[key], rel=1e-12), key
+            assert result.columns[f"test_time.workloads[{single['name']}].{key}"][i] == pytest.approx(single[key], rel=1e-12), key
 
 
 # --- bad input: one located line, exit 1 -----------------------------------------------------

@@ -24,8 +24,10 @@ from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.bands import add_bands
 from scaling_cli.planner.costing import training_time_and_cost
 from scaling_cli.planner.hardware import ResolvedHardware, resolve_hardware
+from scaling_cli.render import views
 from scaling_cli.result import SCHEMA_VERSION, Assumption
 from scaling_cli.scenario.hardware import HardwareSpec
+from scaling_cli.scenario.inputs import freeze
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,12 @@ class OptimalResult:
     assumptions: list[Assumption]
     uncertainty: dict[str, Any] | None
 
+    def tables(self) -> list[Any]:
+        return views.optimal_tables(self)
+
+    def csv_table(self) -> Any:
+        return views.flat_csv_table(self.values, "optimal")
+
     def to_dict(self) -> dict[str, Any]:
         inputs = {k: v for k, v in self.request.__dict__.items() if v is not None and k != "hardware"}
         return {
@@ -105,7 +113,7 @@ def _hardware(request: OptimalRequest, assumptions: Assumptions, sampler: Sample
         first = exc.errors(include_url=False)[0]
         where = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "hardware"
         raise UsageError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
-    return resolve_hardware(spec, assumptions, sampler)
+    return resolve_hardware(freeze(spec, sampler), assumptions, sampler)
 
 
 def _compute_from_budget(kind: str | None, request: OptimalRequest, hardware: ResolvedHardware) -> Any:
@@ -231,5 +239,5 @@ def solve_optimal(request: OptimalRequest, *, samples: int, seed: int) -> Optima
     values = to_plain(_evaluate(request, law, Sampler.point(), assumptions))
     check_finite(values, "scaling optimal")
     if samples:
-        values = to_plain(add_bands(values, _evaluate(request, law, Sampler(samples, seed), Assumptions())))
+        values = to_plain(add_bands(values, _evaluate(request, law, Sampler(samples, seed), Assumptions()), prefix="optimal"))
     return OptimalResult(request, law, values, assumptions.as_list(), band_settings(samples, seed))

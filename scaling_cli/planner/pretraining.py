@@ -54,10 +54,10 @@ def solve_pretraining(scenario: Scenario, assumptions: Assumptions) -> Scenario:
         how = f"from pretraining.compute / (6 × active params) = {_num(budget)} / (6 × {_num(model.n_active)})"
     if params is not None:
         assumptions.add("model.params", _num_value(params), "params", f"solved: {how}")
-        model = model.model_copy(update={"params": params})
+        model = model.replace(params=params)
     if run.tokens is None:
         assumptions.add("pretraining.tokens", _num_value(tokens), "tokens", f"solved: {how}")
-    return scenario.model_copy(update={"model": model, "pretraining": run.model_copy(update={"tokens": tokens})})
+    return scenario.replace(model=model, pretraining=run.replace(tokens=tokens))
 
 
 def inference_demand_tokens(scenario: Scenario) -> Any:

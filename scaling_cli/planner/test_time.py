@@ -101,7 +101,7 @@ def _figure(value: float) -> str:
 
 def _served(index: int, workload: TestTimeWorkload, scenario: Scenario, hw: ResolvedHardware, context: dict[str, Any]) -> tuple[serving.ServedModel, serving.Device]:
     """The model and accelerator as the roofline sees them; a workload's own ``hardware.mfu`` sets the compute efficiency."""
-    own_mfu = workload.hardware is not None and "mfu" in workload.hardware.model_fields_set
+    own_mfu = workload.hardware is not None and "mfu" in workload.hardware.given
     defaults: ServingDefaults = context["serving"]
     device = serving_device(hw, hw.mfu if own_mfu else defaults.compute_efficiency, defaults.bandwidth_efficiency)
     if device is None:
@@ -196,7 +196,7 @@ def plan_test_time(scenario: Scenario, hardware: ResolvedHardware, assumptions: 
     context: dict[str, Any] = {"hardware": hardware, "serving": serving_defaults(scenario.model, sampler, assumptions)}
     if any(w.peak_to_average is None for w in scenario.test_time):
         context["peak_to_average"] = _uncertain_default(PEAK_TO_AVERAGE, "peak_to_average", sampler, assumptions, "", PEAK_TO_AVERAGE_SOURCE, low=1.0)
-    if any("prefix_caching" not in w.model_fields_set for w in scenario.test_time):
+    if any("prefix_caching" not in w.given for w in scenario.test_time):
         assumptions.add("test_time.prefix_caching", True, "", PREFIX_CACHING_SOURCE)
     workloads = [_plan_workload(i, w, scenario, context, assumptions, sampler) for i, w in enumerate(scenario.test_time)]
     return {
@@ -225,7 +225,7 @@ def test_time_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str
                 f"{label}: latency {out['latency_seconds']:,.0f} s exceeds latency_target_seconds {target:,.0f} even at the "
                 f"fastest batch and replica; the serial chain of {out['chain_tokens']:,.0f} tokens sets a floor"
             )
-        if "aggregation" in workload.model_fields_set and workload.samples == 1:
+        if "aggregation" in workload.given and workload.samples == 1:
             warnings.append(f"{label}: aggregation {workload.aggregation} has no effect with samples: 1")
         if out["context_tokens"] > LONG_CONTEXT:
             warnings.append(
