@@ -1,12 +1,249 @@
-"""``scaling optimal``: compute-optimal (or inference-aware) sizing for one budget or target loss."""
+"""``scaling optimal``: the model size and data that spend a budget best, under a named fit.
+
+A budget arrives as FLOP, GPU-hours, dollars, or GPUs × days, and is turned into 6·N·D compute with
+the same efficiency defaults as ``scaling plan`` (so the result plans back to the same numbers);
+``--params``/``--tokens`` fix one side, ``--target-loss`` asks for the cheapest run reaching a loss.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from scaling_cli.planner.optimal import OptimalRequest, OptimalResult, solve_optimal
+from pydantic import ValidationError
+
+from scaling_cli.catalog.fits import LOSS_CAVEAT, UnknownFit, find_fit
+from scaling_cli.engine import costing
+from scaling_cli.engine.pretraining import dense_forward_flops, dense_training_factor, dense_training_flops
+from scaling_cli.engine.scaling_laws import ParametricFit, ScalingLaw, UnreachableLoss, lifetime_flops, lifetime_optimum
+from scaling_cli.planner.lifetime import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, OBJECTIVES, REQUEST_SOURCE, LifetimeCost
+from scaling_cli.engine.uncertainty import Sampler, band_settings
+from scaling_cli.errors import ScalingError, UsageError
+from scaling_cli.planner.plan import check_finite, to_plain
+from scaling_cli.planner.assumptions import Assumptions
+from scaling_cli.planner.bands import add_bands
+from scaling_cli.planner.costing import training_time_and_cost
+from scaling_cli.planner.hardware import ResolvedHardware, resolve_hardware
+from scaling_cli.render import views
+from scaling_cli.result import SCHEMA_VERSION, Assumption
+from scaling_cli.scenario.hardware import HardwareSpec
+from scaling_cli.scenario.inputs import freeze
+
+
+@dataclass(frozen=True)
+class OptimalRequest:
+    """What the user asked: one budget (or a target loss), optional fixed side, hardware."""
+
+    compute: float | None = None
+    gpu_hours: float | None = None
+    budget_usd: float | None = None
+    gpus: int | None = None
+    days: float | None = None
+    params: float | None = None
+    tokens: float | None = None
+    target_loss: float | None = None
+    inference_tokens: float | None = None
+    objective: str = "flops"
+    prompt_tokens: float | None = None
+    output_tokens: float | None = None
+    fit: str | None = None
+    hardware: dict[str, Any] = field(default_factory=dict)
+
+    def budget_kind(self) -> str | None:
+        kinds = [
+            name
+            for name, given in (
+                ("compute", self.compute is not None),
+                ("gpu_hours", self.gpu_hours is not None),
+                ("budget_usd", self.budget_usd is not None),
+                ("gpus_days", self.days is not None),
+                ("target_loss", self.target_loss is not None),
+            )
+            if given
+        ]
+        if len(kinds) > 1:
+            raise UsageError(f"give one budget, not several ({', '.join('--' + k.replace('_', '-') for k in kinds)})")
+        if self.days is not None and self.gpus is None:
+            raise UsageError("--days needs --gpus (the budget is GPUs × days)")
+        if self.params is not None and self.tokens is not None:
+            raise UsageError("--params and --tokens fix both sides: give one, or use `scaling plan`")
+        if self.target_loss is not None and (self.params is not None or self.tokens is not None):
+            raise UsageError("--target-loss chooses both params and tokens: drop --params/--tokens")
+        if self.inference_tokens is not None and self.target_loss is None:
+            raise UsageError("--inference-tokens needs --target-loss (the quality the model must reach)")
+        if self.objective not in OBJECTIVES:
+            raise UsageError(f"--objective {self.objective!r}: choose {' or '.join(OBJECTIVES)}")
+        if self.inference_tokens is None and (self.objective != "flops" or self.prompt_tokens is not None or self.output_tokens is not None):
+            raise UsageError("--objective, --prompt-tokens and --output-tokens apply to inference-aware sizing: give --inference-tokens")
+        return kinds[0] if kinds else None
+
+
+@dataclass
+class OptimalResult:
+    request: OptimalRequest
+    law: ScalingLaw
+    values: dict[str, Any]
+    assumptions: list[Assumption]
+    uncertainty: dict[str, Any] | None
+
+    def tables(self) -> list[Any]:
+        return views.optimal_tables(self)
+
+    def csv_table(self) -> Any:
+        return views.flat_csv_table(self.values, "optimal")
+
+    def to_dict(self) -> dict[str, Any]:
+        inputs = {k: v for k, v in self.request.__dict__.items() if v is not None and k != "hardware"}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "inputs": {**inputs, **self.request.hardware},
+            "assumptions": [a.to_dict() for a in self.assumptions],
+            "uncertainty": self.uncertainty,
+            **self.values,
+        }
+
+
+def _hardware(request: OptimalRequest, assumptions: Assumptions, sampler: Sampler) -> ResolvedHardware:
+    spec_fields = {k: v for k, v in request.hardware.items() if v is not None}
+    if request.gpus is not None:
+        spec_fields["count"] = request.gpus
+    try:
+        spec = HardwareSpec.model_validate(spec_fields)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "hardware"
+        raise UsageError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
+    return resolve_hardware(freeze(spec, sampler), assumptions, sampler)
+
+
+def _compute_from_budget(kind: str | None, request: OptimalRequest, hardware: ResolvedHardware) -> Any:
+    """The 6·N·D FLOP a budget buys: its reserved GPU-hours through the inverses in ``engine/costing.py``."""
+    if kind == "compute":
+        return request.compute
+    if kind == "budget_usd":
+        if hardware.price_per_hour is None:
+            raise ScalingError(f"no price for {hardware.accelerator.id} in the catalog: give --price (USD per GPU-hour)")
+        gpu_hours = costing.gpu_hours_bought(request.budget_usd, hardware.price_per_hour)
+    elif kind == "gpus_days":
+        gpu_hours = costing.gpu_hours_in(request.gpus, request.days)
+    elif kind == "gpu_hours":
+        gpu_hours = request.gpu_hours
+    else:
+        return None
+    return costing.training_flops_bought(gpu_hours, hardware.peak_flops, hardware.mfu, hardware.goodput)
+
+
+def _lifetime_cost(request: OptimalRequest, hardware: ResolvedHardware) -> LifetimeCost:
+    return LifetimeCost(
+        hardware,
+        request.inference_tokens or 0.0,
+        DEFAULT_PROMPT_TOKENS if request.prompt_tokens is None else request.prompt_tokens,
+        DEFAULT_OUTPUT_TOKENS if request.output_tokens is None else request.output_tokens,
+    )
+
+
+def _allocate(law: ScalingLaw, kind: str | None, request: OptimalRequest, compute: Any, point_hardware: ResolvedHardware) -> tuple[Any, Any]:
+    if kind == "target_loss":
+        try:
+            if request.inference_tokens is not None:
+                if not isinstance(law, ParametricFit):
+                    raise UsageError(f"--inference-tokens needs a parametric fit; {law.name} fixes tokens per parameter")
+                cost = _lifetime_cost(request, point_hardware).objective(request.objective)
+                return lifetime_optimum(law, request.target_loss, cost)
+            return law.cheapest_for_loss(request.target_loss)
+        except UnreachableLoss as exc:
+            raise ScalingError(str(exc)) from None
+    if request.params is not None:
+        tokens = law.optimal_tokens(request.params) if compute is None else dense_training_factor(compute, request.params)
+        return request.params, tokens
+    if request.tokens is not None:
+        params = law.optimal_params(request.tokens) if compute is None else dense_training_factor(compute, request.tokens)
+        return params, request.tokens
+    if compute is None:
+        raise UsageError("give a budget (--compute, --gpu-hours, --budget-usd, or --gpus with --days), --target-loss, --params or --tokens")
+    return law.optimal_allocation(compute)
+
+
+def _evaluate(request: OptimalRequest, law: ScalingLaw, sampler: Sampler, assumptions: Assumptions) -> dict[str, Any]:
+    kind = request.budget_kind()
+    hardware = _hardware(request, assumptions, sampler)
+    # the choice itself is made at point values; samples only spread its time and cost
+    point_hardware = hardware if sampler.is_point else _hardware(request, Assumptions(), Sampler.point())
+    params, tokens = _allocate(law, kind, request, _compute_from_budget(kind, request, hardware), point_hardware)
+    flops = dense_training_flops(params, tokens)
+    spend = training_time_and_cost(flops, hardware)
+    if kind == "gpus_days":
+        spend["wall_clock_days"] = costing.wall_clock_days(spend["gpu_hours"], request.gpus)
+    lifetime = {} if request.inference_tokens is None else _lifetime(law, request, params, tokens, flops, point_hardware, assumptions)
+    return {
+        "params": params,
+        "tokens": tokens,
+        "tokens_per_param": tokens / params,
+        "flops": flops,
+        "loss": law.loss(params, tokens),
+        "fit": law.name,
+        "fit_source": law.source,
+        "loss_note": LOSS_CAVEAT,
+        "accelerator": hardware.accelerator.id,
+        "mfu": hardware.mfu,
+        "goodput": hardware.goodput,
+        **spend,
+        **lifetime,
+    }
+
+
+def _lifetime(
+    law: ScalingLaw, request: OptimalRequest, params: Any, tokens: Any, flops: Any, hardware: ResolvedHardware, assumptions: Assumptions
+) -> dict[str, Any]:
+    """Lifetime FLOP (training + 2·N per inference token) and, with a price, lifetime dollars
+    (training + serving on the roofline) of the inference-aware choice, beside the Chinchilla-optimal
+    model of the same loss and what choosing the former saves (Sardana et al. 2023)."""
+    demand = request.inference_tokens
+    pricing = _lifetime_cost(request, hardware)
+    if request.objective == "cost" or hardware.price_per_hour is not None:
+        if request.prompt_tokens is None or request.output_tokens is None:
+            assumptions.add("serving.request_tokens", f"{pricing.prompt_tokens:g} + {pricing.output_tokens:g}", "tokens", REQUEST_SOURCE)
+    chin_params, chin_tokens = law.cheapest_for_loss(request.target_loss)
+
+    def lifetime(n: Any, d: Any) -> dict[str, Any]:
+        figures = {
+            "inference_flops": dense_forward_flops(n, demand),
+            "lifetime_flops": lifetime_flops(n, d, demand),
+            "serving_gpu_hours": None,
+            "lifetime_cost_usd": None,
+        }
+        if hardware.price_per_hour is not None:
+            figures["serving_gpu_hours"] = pricing.serving_gpu_hours(n)
+            figures["lifetime_cost_usd"] = pricing.usd(n, d)
+        return figures
+
+    chosen, chinchilla = lifetime(params, tokens), lifetime(chin_params, chin_tokens)
+    key = "lifetime_cost_usd" if request.objective == "cost" else "lifetime_flops"
+    return {
+        "objective": request.objective,
+        "inference_tokens": demand,
+        **chosen,
+        "chinchilla": {"params": chin_params, "tokens": chin_tokens, "tokens_per_param": chin_tokens / chin_params, "flops": dense_training_flops(chin_params, chin_tokens), **chinchilla},
+        "saving_flops": chinchilla["lifetime_flops"] - chosen["lifetime_flops"],
+        "saving_usd": None if chosen["lifetime_cost_usd"] is None else chinchilla["lifetime_cost_usd"] - chosen["lifetime_cost_usd"],
+        "saving_fraction": 1 - chosen[key] / chinchilla[key],
+    }
+
+
+def solve_optimal(request: OptimalRequest, *, samples: int, seed: int) -> OptimalResult:
+    try:
+        law = find_fit(request.fit)
+    except UnknownFit as exc:
+        raise UsageError(f"--fit: {exc}") from None
+    assumptions = Assumptions()
+    values = to_plain(_evaluate(request, law, Sampler.point(), assumptions))
+    check_finite(values, "scaling optimal")
+    if samples:
+        values = to_plain(add_bands(values, _evaluate(request, law, Sampler(samples, seed), Assumptions()), prefix="optimal"))
+    return OptimalResult(request, law, values, assumptions.as_list(), band_settings(samples, seed))
 
 
 def optimal(*, hardware: dict[str, Any], samples: int, seed: int, **budget: Any) -> OptimalResult:
-    """``budget`` holds the request's plain fields (``compute``, ``gpu_hours``, ``target_loss``, ...)."""
+    """``scaling optimal`` from its options: ``budget`` holds the request's plain fields (``compute``,
+    ``gpu_hours``, ``target_loss``, ...), ``hardware`` the accelerator options."""
     return solve_optimal(OptimalRequest(hardware=hardware, **budget), samples=samples, seed=seed)
