@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from scaling_cli.catalog.source import HARDWARE_JSON
-from scaling_cli.engine.units import BYTES_PER_GB, BYTES_PER_GIB
+from scaling_cli.engine.units import BYTES_PER_GB, BYTES_PER_GIB, FLOP_PER_TFLOP
 from scaling_cli.errors import shown
 
 #: Precisions a scenario may name, and the catalog key holding each one's dense peak.
@@ -104,7 +104,7 @@ class Accelerator:
             else:
                 reason = f"the catalog has no published dense {precision} peak for {self.name}"
             raise CatalogLookupError(f"{reason} (precisions with a dense peak: {supported})")
-        return float(value) * 1e12
+        return float(value) * FLOP_PER_TFLOP
 
     def reference_peak(self) -> float:
         """The 16-bit dense peak (BF16, or FP16 where there is no BF16) that training efficiency

@@ -16,7 +16,7 @@ from typing import Any
 from scaling_cli.catalog.calibration import goodput_default, prior_for, published_runs, run_peak
 from scaling_cli.engine import costing
 from scaling_cli.engine.pretraining import dense_training_flops
-from scaling_cli.engine.uncertainty import Z90
+from scaling_cli.engine.uncertainty import Z90, median
 from scaling_cli.render import views
 from scaling_cli.result import SCHEMA_VERSION
 
@@ -81,11 +81,7 @@ def _predict(run: dict[str, Any], leave_one_out: bool) -> dict[str, Any]:
 
 
 def _median(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return median(values) if values else None
 
 
 def reference_report(*, leave_one_out: bool = True) -> ReferenceReport:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from scaling_cli.engine.uncertainty import Sampler, band_settings
+from scaling_cli.engine.uncertainty import Sampler, band_settings, quantiles
 from scaling_cli.errors import InputError, UsageError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.plan import evaluate
@@ -214,20 +214,8 @@ def _evaluate_chunk(loaded: LoadedScenario, varies: list[Vary], grid: list[np.nd
     for path, value in _numeric_leaves(sampled_tree):
         full = np.broadcast_to(np.asarray(value, dtype=float), (points, samples))
         if is_banded(pattern(path)) or bool(np.any(full != full[:, :1])):
-            metrics[f"{label(path)}_p10"], metrics[f"{label(path)}_p90"] = _quantiles_along(full)
+            metrics[f"{label(path)}_p10"], metrics[f"{label(path)}_p90"] = quantiles(full, (0.1, 0.9), axis=1)
     return metrics, aliases
-
-
-def _quantiles_along(full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """P10 and P90 of each row (linear interpolation, numpy's default), by partial sort."""
-    n = full.shape[1]
-    out = []
-    for p in (0.1, 0.9):
-        h = (n - 1) * p
-        lo, hi = int(np.floor(h)), int(np.ceil(h))
-        part = np.partition(full, sorted({lo, hi}), axis=1)
-        out.append(part[:, lo] + (h - lo) * (part[:, hi] - part[:, lo]))
-    return out[0], out[1]
 
 
 def _grid_chunks(varies: list[Vary], chunk: int) -> Iterator[list[np.ndarray]]:

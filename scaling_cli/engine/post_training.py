@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scaling_cli.engine.pretraining import FORWARD_FLOP_PER_PARAM_TOKEN, TRAINING_FLOP_PER_PARAM_TOKEN
+from scaling_cli.engine.pretraining import TRAINING_FLOP_PER_PARAM_TOKEN, dense_forward_flops
 from scaling_cli.engine.types import ArrayLike
 
 #: LoRA: frozen-base forward (2·N) + backward through the activations (2·N); the weight-gradient
@@ -62,15 +62,15 @@ def training_step(name: str, params: ArrayLike, tokens: ArrayLike) -> Step:
 
 def forward_step(name: str, params: ArrayLike, tokens: ArrayLike) -> Step:
     """2·N·D: a model reads tokens it is given (Kaplan et al. 2020 §2.1)."""
-    return Step(name, FORWARD, params, tokens, FORWARD_FLOP_PER_PARAM_TOKEN * params * tokens)
+    return Step(name, FORWARD, params, tokens, dense_forward_flops(params, tokens))
 
 
 def generation_step(name: str, params: ArrayLike, requests: ArrayLike, prompt_tokens: ArrayLike, samples: ArrayLike, sample_tokens: ArrayLike) -> Step:
     """``requests`` prompts, each prefilled once and followed by ``samples`` sampled sequences of
     ``sample_tokens``: 2·N per prompt token prefilled and per token generated (DOMAIN.md §3). The
     stream's shape is kept so the serving roofline can time it (batch, KV-cache reads)."""
-    prefill = FORWARD_FLOP_PER_PARAM_TOKEN * params * requests * prompt_tokens
-    decode = FORWARD_FLOP_PER_PARAM_TOKEN * params * requests * samples * sample_tokens
+    prefill = dense_forward_flops(params, requests) * prompt_tokens
+    decode = dense_forward_flops(params, requests) * samples * sample_tokens
     tokens = requests * (prompt_tokens + samples * sample_tokens)
     return Step(name, GENERATION, params, tokens, prefill + decode, prefill, requests, prompt_tokens, samples, sample_tokens)
 

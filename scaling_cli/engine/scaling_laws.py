@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scaling_cli.engine.pretraining import TRAINING_FLOP_PER_PARAM_TOKEN
+from scaling_cli.engine.pretraining import TRAINING_FLOP_PER_PARAM_TOKEN, dense_forward_flops, dense_training_flops
 from scaling_cli.engine.types import ArrayLike
 
 
@@ -117,10 +117,6 @@ class RatioRule:
 ScalingLaw = ParametricFit | RatioRule
 
 
-#: Inference FLOP per parameter per processed token (forward pass only; Sardana et al. 2023 §2).
-INFERENCE_FLOP_PER_PARAM_TOKEN = 2.0
-
-
 def iso_loss_tokens(fit: ParametricFit, target: float, params: ArrayLike) -> ArrayLike:
     """Training tokens a model of ``params`` needs to reach ``target``: D(N) = (B / (L − E − A/N^α))^(1/β)
     (infinite where N is too small to ever reach it)."""
@@ -160,4 +156,4 @@ def lifetime_optimum(fit: ParametricFit, target: float, lifetime_cost: Callable[
 
 def lifetime_flops(params: ArrayLike, tokens: ArrayLike, inference_tokens: ArrayLike) -> ArrayLike:
     """6·N·D_train + 2·N·D_inference (Sardana et al. 2023 §2)."""
-    return TRAINING_FLOP_PER_PARAM_TOKEN * params * tokens + INFERENCE_FLOP_PER_PARAM_TOKEN * params * inference_tokens
+    return dense_training_flops(params, tokens) + dense_forward_flops(params, inference_tokens)

@@ -179,7 +179,7 @@ def effective_decode_mfu(steps: list[formulas.Step], timing: list[StepHours], ha
     hours = sum((h.decode for _, h in generation), 0.0)
     # zero decode hours only arise from magnitudes that underflow; the NaN is then refused by the
     # planner's finiteness check with its location, rather than shown as a silent 0
-    return flops / (hours * SECONDS_PER_HOUR * hardware.peak_flops)
+    return costing.run_efficiency(flops, hours, hardware.peak_flops)
 
 
 def add_blocks(blocks: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
