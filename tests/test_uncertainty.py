@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scaling_cli.engine.uncertainty import Z90, Range, Sampler, median, quantiles
+from scaling_cli.engine.uncertainty import Z90, Sampler, median, quantiles
+from scaling_cli.scenario.ranges import Range
 
 
 def _plan(cli, path, *extra):
@@ -58,20 +59,20 @@ def test_median_is_numpys(values):
 
 def test_point_sampler_uses_central_values():
     sampler = Sampler.point()
-    assert sampler.draw(Range(1, 3), "x") == 2
-    assert sampler.draw(Range(1, 100, "loguniform"), "x") == pytest.approx(10)
-    assert sampler.draw(Range(1, 10, "triangular", 2), "x") == 2
+    assert Range(1, 3).draw(sampler, "x") == 2
+    assert Range(1, 100, "loguniform").draw(sampler, "x") == pytest.approx(10)
+    assert Range(1, 10, "triangular", 2).draw(sampler, "x") == 2
     assert sampler.lognormal(0.4, 0.2, "k") == 0.4
 
 
 def test_monte_carlo_draws_have_the_right_spread():
     sampler = Sampler(200_000, seed=1)
-    uniform = sampler.draw(Range(10, 20), "u")
+    uniform = Range(10, 20).draw(sampler, "u")
     assert uniform.min() >= 10 and uniform.max() <= 20
     assert quantiles(uniform) == pytest.approx([11, 19], abs=0.05)
     log = sampler.lognormal(1.0, 0.2, "k")
     assert quantiles(log) == pytest.approx([math.exp(-Z90 * 0.2), math.exp(Z90 * 0.2)], rel=0.01)
-    tri = sampler.draw(Range(0, 10, "triangular", 0), "t")  # density 2(10-x)/100: P10 at 10(1-sqrt(0.9))
+    tri = Range(0, 10, "triangular", 0).draw(sampler, "t")  # density 2(10-x)/100: P10 at 10(1-sqrt(0.9))
     assert quantiles(tri, (0.1,))[0] == pytest.approx(10 * (1 - math.sqrt(0.9)), rel=0.02)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,41 +19,15 @@ import numpy as np
 from scaling_cli.defaults import MONTE_CARLO_SAMPLES, MONTE_CARLO_SEED
 from scaling_cli.engine.types import ArrayLike
 
-#: Distributions a scenario range may name.
-DISTRIBUTIONS = ("uniform", "loguniform", "triangular")
 DEFAULT_SAMPLES = MONTE_CARLO_SAMPLES
 DEFAULT_SEED = MONTE_CARLO_SEED
 #: z-score of the 90th percentile of a standard normal (P10-P90 = median × exp(∓1.2816 σ)).
 Z90 = 1.2815515655446004
 
 
-@dataclass(frozen=True)
-class Range:
-    """An uncertain scenario number: ``{low, high, dist, mode}``."""
-
-    low: float
-    high: float
-    dist: str = "uniform"
-    mode: float | None = None
-
-    @property
-    def central(self) -> float:
-        """The point estimate: midpoint (uniform), geometric midpoint (loguniform), mode (triangular)."""
-        if self.dist == "loguniform":
-            return math.sqrt(self.low * self.high)
-        if self.dist == "triangular" and self.mode is not None:
-            return self.mode
-        return (self.low + self.high) / 2
-
-
 def band_settings(samples: int, seed: int) -> dict[str, Any] | None:
     """The ``uncertainty`` entry of a JSON document: what its ``_p10``/``_p90`` bands come from."""
     return {"samples": samples, "seed": seed, "band": "P10-P90"} if samples else None
-
-
-def central(value: Any) -> Any:
-    """The point value of a number or ``Range`` (other values pass through)."""
-    return value.central if isinstance(value, Range) else value
 
 
 class Sampler:
@@ -90,29 +63,12 @@ class Sampler:
             return median
         return median * np.exp(log_sigma * self.standard_normal(key))
 
-    def draw(self, value: Any, key: str) -> Any:
-        """Realize a ``Range`` (other values pass through unchanged)."""
-        if not isinstance(value, Range):
-            return value
+    def uniform(self, key: str) -> np.ndarray | None:
+        """``None`` in point mode; otherwise U(0, 1) draws for ``key`` (a scenario range's inverse
+        CDF turns them into its samples: ``scenario.ranges.Range.draw``)."""
         if self.size is None:
-            return value.central
-        uniform = self._rng(key).random(self.size)
-        if value.dist == "loguniform":
-            return np.exp(np.log(value.low) + uniform * (np.log(value.high) - np.log(value.low)))
-        if value.dist == "triangular":
-            mode = value.central if value.mode is None else value.mode
-            return _triangular(uniform, value.low, mode, value.high)
-        return value.low + uniform * (value.high - value.low)
-
-
-def _triangular(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
-    """Inverse CDF of the triangular distribution."""
-    if high == low:
-        return np.full_like(u, low)
-    split = (mode - low) / (high - low)
-    left = low + np.sqrt(u * (high - low) * (mode - low))
-    right = high - np.sqrt((1 - u) * (high - low) * (high - mode))
-    return np.where(u < split, left, right)
+            return None
+        return self._rng(key).random(self.size)
 
 
 def quantiles(samples: ArrayLike | Sequence[float], probabilities: tuple[float, ...] = (0.1, 0.9), axis: int | None = None) -> list[Any]:

@@ -9,7 +9,8 @@ from typing import Any
 from scaling_cli.catalog.calibration import EfficiencyPrior, goodput_default, prior_for
 from scaling_cli.catalog.hardware import Accelerator, find_accelerator
 from scaling_cli.engine.types import clipped
-from scaling_cli.engine.uncertainty import Z90, Range, Sampler
+from scaling_cli.engine.uncertainty import Z90, Sampler
+from scaling_cli.scenario.ranges import Range
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.scenario.hardware import HardwareSpec
 from scaling_cli.scenario.inputs import Inputs, freeze
@@ -111,7 +112,7 @@ def resolve_hardware(spec: Inputs, assumptions: Assumptions, sampler: Sampler | 
     if price is None and accel.price is not None:
         catalog = accel.price
         if catalog.value is None and catalog.low is not None and catalog.high is not None:
-            price = sampler.draw(Range(catalog.low, catalog.high), f"price:{accel.id}")
+            price = Range(catalog.low, catalog.high).draw(sampler, f"price:{accel.id}")
             spread = f"midpoint of {catalog.low}-{catalog.high}, sampled uniformly over that range for the band"
         else:
             price = catalog.central

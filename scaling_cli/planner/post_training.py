@@ -19,7 +19,8 @@ import numpy as np
 
 from scaling_cli.engine import post_training as formulas
 from scaling_cli.engine import costing, serving
-from scaling_cli.engine.uncertainty import Sampler, central
+from scaling_cli.engine.uncertainty import Sampler
+from scaling_cli.scenario.ranges import central
 from scaling_cli.engine.units import SECONDS_PER_HOUR
 from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions

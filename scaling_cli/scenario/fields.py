@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
-from scaling_cli.engine.uncertainty import DISTRIBUTIONS, Range
+from scaling_cli.scenario.ranges import DISTRIBUTIONS, Range
 from scaling_cli.errors import shown
 from scaling_cli.quantity import QUANTITY_PATTERN, parse_count, parse_quantity
 

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from scaling_cli.engine.uncertainty import Range, Sampler
+from scaling_cli.engine.uncertainty import Sampler
+from scaling_cli.scenario.ranges import Range
 
 
 class Inputs:
@@ -95,7 +96,7 @@ def freeze(model: BaseModel, sampler: Sampler, path: str = "") -> Inputs:
 
 def _freeze_value(value: Any, sampler: Sampler, path: str) -> Any:
     if isinstance(value, Range):
-        value = sampler.draw(value, path)
+        value = value.draw(sampler, path)
     if type(value) is float:
         return np.float64(value)
     if isinstance(value, BaseModel):

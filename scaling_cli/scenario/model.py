@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from scaling_cli.engine.uncertainty import central
+from scaling_cli.scenario.ranges import central
 from scaling_cli.scenario.fields import PositiveCount, PositiveQuantity, StrictModel, user_error
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from scaling_cli.engine.uncertainty import central
+from scaling_cli.scenario.ranges import central
 from scaling_cli.scenario.fields import NonNegativeCount, NonNegativeQuantity, PositiveCount, PositiveQuantity, StrictModel, uncertain, user_error
 from scaling_cli.scenario.hardware import HardwareSpec
 

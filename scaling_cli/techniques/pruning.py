@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from scaling_cli.engine import post_training as formulas
-from scaling_cli.engine.uncertainty import central
+from scaling_cli.scenario.ranges import central
 from scaling_cli.scenario.fields import PositiveQuantity
 from scaling_cli.scenario.hardware import HardwareSpec
 from scaling_cli.techniques.common import CALIBRATION_TOKENS, DerivativeGroup, ModelSize, Recorder, Technique, hardware_field

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from scaling_cli.engine import post_training as formulas
-from scaling_cli.engine.uncertainty import central
+from scaling_cli.scenario.ranges import central
 from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveQuantity, StrictModel, user_error
 from scaling_cli.scenario.hardware import HardwareSpec
 from scaling_cli.techniques.common import AtLeastOne, Default, DerivativeGroup, Recorder, Technique, decode_mfu_field, hardware_field
