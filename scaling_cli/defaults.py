@@ -1,8 +1,176 @@
-"""Defaults shared by the CLI and the engine, in a module light enough for the CLI to import."""
+"""The one table of defaults: every value a plan uses when the scenario does not say, with its unit,
+its prior (a log-normal spread where the default is uncertain) and its source.
 
+Planner code takes these records, never a bare literal, and records each one it uses in the plan's
+*Assumptions* (``Default.unless`` or ``planner.assumptions.Assumptions.use``), so the table, the
+assumptions a plan prints and the README's defaults table (generated from ``table()``, checked by
+``tests/test_defaults.py``) cannot disagree. A post-training technique keeps its own defaults in its
+module (``scaling_cli/techniques``), as records of the same type; ``table()`` lists them too.
+
+Defaults the catalog holds per accelerator (peak FLOP/s, memory, power, price) and the calibrated
+training efficiency (``docs/CALIBRATION.md``) are listed here by where they come from.
+
+This module is light (the CLI imports it at start-up): data and a dataclass, nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class Recorder(Protocol):
+    """Where a used default is listed (``planner.assumptions.Assumptions``)."""
+
+    def add(self, key: str, value: Any, unit: str, source: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Default:
+    """A value the plan uses when the scenario does not say, with its unit and source.
+
+    ``key`` is where it applies (``hardware.pue``, ``test_time[].days``); ``log_sigma`` > 0 makes it
+    a log-normal prior with that median, sampled for the P10-P90 bands.
+    """
+
+    value: Any
+    unit: str
+    source: str
+    key: str = ""
+    log_sigma: float = 0.0
+
+    def unless(self, given: Any, key: str, assumptions: Recorder) -> Any:
+        """``given`` when the scenario set it, else this default, listed under ``key``."""
+        if given is not None:
+            return given
+        assumptions.add(key, self.value, self.unit, self.source)
+        return self.value
+
+
+# --- Monte Carlo -------------------------------------------------------------------------------
 #: Monte Carlo samples behind every P10-P90 band. The standard error of a sample quantile is
 #: sqrt(p(1-p)/n) / φ(z_p) standard deviations: 0.024σ at n = 5,000, i.e. under 0.5% of a P10 or P90
 #: for the calibrated efficiency spread (σ ≈ 0.15-0.2 in log space), at a quarter of 20,000's cost.
 MONTE_CARLO_SAMPLES = 5_000
 #: Fixed seed so bands are reproducible from run to run (any value would do).
 MONTE_CARLO_SEED = 20221104
+
+# --- hardware ----------------------------------------------------------------------------------
+ACCELERATOR = Default("nvidia-h100-sxm5-80gb", "", "default accelerator (no hardware.accelerator given)", "hardware.accelerator")
+PRECISION = Default("bf16", "", "default: bf16, or fp16 where the accelerator has no bf16", "hardware.precision")
+PEAK_FLOPS = Default("catalog", "FLOP/s", "the accelerator's dense peak at the precision, from the catalog (`scaling hardware show ID`)", "hardware.peak_flops")
+GOODPUT = Default(
+    0.90,
+    "fraction",
+    "Llama 3 (arXiv 2407.21783) Sec 3.3.4: 'higher than 90% effective training time' on 16K H100s, with 419 unexpected interruptions in 54 days",
+    "hardware.goodput",
+)
+#: Spread of goodput when the scenario gives MFU but not goodput: log-normal σ, capped at 1.
+GOODPUT_SPREAD = Default(
+    GOODPUT.value,
+    "fraction",
+    "goodput spread (log-normal σ 0.10, P10-P90 ≈ 0.79-1.0): Llama 3 reports >90% effective training time (§3.3.4); "
+    "PaLM's whole-run 30.8% against 46.2% MFU implies 0.67; LLaMA-65B's whole-run 47.7% equals its 47.6% steady throughput",
+    "hardware.goodput (when only mfu is given)",
+    log_sigma=0.10,
+)
+MFU = Default(
+    "calibrated",
+    "fraction",
+    "whole-run efficiency of the accelerator's class fitted on published runs ÷ goodput (docs/CALIBRATION.md)",
+    "hardware.mfu",
+)
+PRICE = Default("catalog", "USD/GPU-h", "the catalog's indicative price (a range is sampled uniformly for the band)", "hardware.price_per_hour")
+POWER = Default("catalog", "W", "vendor max board power, from the catalog", "hardware.power_w")
+PUE = Default(
+    1.2,
+    "",
+    "default; OLMo 2 reports PUE 1.2 and 1.12 for its H100 clusters (arXiv 2501.00656 Table 19), "
+    "Epoch AI uses 1.1 for hyperscalers and 1.25 otherwise (Cottier et al. 2024, arXiv 2405.21015)",
+    "hardware.pue",
+)
+
+# --- pretraining -------------------------------------------------------------------------------
+FIT = Default("besiroglu2024", "", "default scaling-law fit (the catalog's default, data/fits.yaml)", "pretraining.fit")
+
+# --- serving (test-time workloads and post-training generation) ---------------------------------
+ARCHITECTURE = Default(
+    "derived",
+    "",
+    "derived (model gives no full architecture): N_active ≈ 12·L·d² (Kaplan et al. 2020 Table 1) with d = 128·L "
+    "(Llama 3 Table 3: d/L 102-130; GPT-3 175B: 128), head_dim 128 and 8 KV heads (every Llama 3 size)",
+    "serving.architecture",
+)
+GENERATION = Default(
+    "serving roofline",
+    "",
+    "serving roofline (engine/serving.py, the same as test-time): decode step = max(compute, weight + KV-cache reads ÷ "
+    "HBM bandwidth) at the largest batch that fits (≤ 256) on the smallest tensor-parallel replica that holds the model; "
+    "prefill at the serving compute efficiency",
+    "post_training.generation",
+)
+COMPUTE_EFFICIENCY = Default(
+    0.5,
+    "fraction",
+    "beyond-chinchilla (Sardana et al. 2023) prefill MFU 0.5; llm-analysis warns above 0.8 as benchmarks show "
+    "0.6-0.7 (docs/PEER_TOOLS.md §2.2, §2.5)",
+    "serving.compute_efficiency",
+    log_sigma=0.25,
+)
+BANDWIDTH_EFFICIENCY = Default(
+    0.8,
+    "fraction",
+    "NVIDIA aiconfigurator mem_bw_empirical_scaling_factor 0.8 (h200_sxm.yaml); band spans llm-analysis's observed "
+    "0.6-0.7 and LLM-Viewer's 3,072 of 3,350 GB/s = 0.92 for H100 (docs/PEER_TOOLS.md §2.2, §2.8, §2.11)",
+    "serving.bandwidth_efficiency",
+    log_sigma=0.15,
+)
+MEMORY_FRACTION = Default(0.9, "fraction", "HBM share for weights + KV cache: vLLM gpu_memory_utilization default", "serving.memory_fraction")
+MAX_RUNNING_SEQUENCES = Default(256, "sequences", "batch cap: vLLM max_num_seqs default", "serving.max_running_sequences")
+TENSOR_PARALLEL_EFFICIENCY = Default(
+    "0.796^(log2 g / 3)",
+    "",
+    "fit to Megatron-LM weak model-parallel scaling 90.7% / 86.5% / 79.6% at 2 / 4 / 8 GPUs (NVIDIA ADLR, MegatronLM V1.0, Table 1)",
+    "serving.tensor_parallel_efficiency",
+)
+KV_CACHE_BYTES_PER_ELEMENT = Default(
+    2.0,
+    "bytes",
+    "KV cache in the activation dtype (bf16) even for FP8/FP4 weights: vLLM kv_cache_dtype='auto'; weights at the precision's width",
+    "serving.kv_cache_bytes_per_element",
+)
+
+# --- test-time workloads -----------------------------------------------------------------------
+DAYS = Default(365.0, "days", "planning convention: one year of serving (set days)", "test_time[].days")
+PEAK_TO_AVERAGE = Default(
+    2.0,
+    "×",
+    "planning convention, not a measured figure: LLM serving traffic follows a daily cycle (Azure conversation and "
+    "coding traces, Stojkovic et al. 2024 DynamoLLM, arXiv 2408.00741 §3) - set peak_to_average from your own traffic",
+    "test_time.peak_to_average",
+    log_sigma=0.3,
+)
+PREFIX_CACHING = Default(True, "", "vLLM V1 enables automatic prefix caching by default (docs.vllm.ai, Automatic Prefix Caching)", "test_time.prefix_caching")
+
+# --- inference-aware sizing (scaling optimal --objective cost) ----------------------------------
+REQUEST_TOKENS = Default(
+    (70, 215),
+    "tokens",
+    "70 prompt / 215 answer tokens: LMSys averages, defaults of Sardana et al.'s beyond-chinchilla code (docs/PEER_TOOLS.md §2.5)",
+    "serving.request_tokens",
+)
+
+#: Every default above that a plan can list, in reading order.
+TABLE: tuple[Default, ...] = (
+    ACCELERATOR, PRECISION, PEAK_FLOPS, MFU, GOODPUT, GOODPUT_SPREAD, PRICE, POWER, PUE, FIT, ARCHITECTURE, GENERATION,
+    COMPUTE_EFFICIENCY, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, TENSOR_PARALLEL_EFFICIENCY,
+    KV_CACHE_BYTES_PER_ELEMENT, DAYS, PEAK_TO_AVERAGE, PREFIX_CACHING, REQUEST_TOKENS,
+)  # fmt: skip
+
+
+def table() -> list[Default]:
+    """Every default: this module's and each post-training technique's (imported here, when asked,
+    to keep the CLI's start-up light)."""
+    from scaling_cli.techniques.registry import technique_defaults  # deferred for start-up speed
+
+    return [*TABLE, *technique_defaults()]

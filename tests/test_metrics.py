@@ -9,7 +9,7 @@ import os
 import pytest
 
 from scaling_cli.metrics import REGISTRY, metric
-from scaling_cli.render.metric_docs import MARKER, with_tables
+from scaling_cli.render.doc_tables import MARKER, with_tables
 from scaling_cli.tree import Item, is_band, label, pattern, pattern_of, strip_band, walk
 from tests.conftest import CONFIGS, REPO
 

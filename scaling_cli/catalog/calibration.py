@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 
+from scaling_cli import defaults
 from scaling_cli.catalog.source import REFERENCE_JSON
 from scaling_cli.catalog.hardware import find_accelerator, run_hardware
 from scaling_cli.engine.costing import run_efficiency
@@ -62,8 +63,8 @@ def published_runs() -> list[dict[str, Any]]:
 
 
 def goodput_default() -> tuple[float, str]:
-    entry = reference_data()["efficiency"]["goodput"]
-    return float(entry["value"]), entry["source"]
+    """The goodput a plan assumes (``defaults.GOODPUT``): calibration divides whole-run efficiency by it."""
+    return float(defaults.GOODPUT.value), defaults.GOODPUT.source
 
 
 def run_peak(run: dict[str, Any]) -> tuple[str, str | None, str, float] | None:

@@ -12,11 +12,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from scaling_cli import defaults
 from scaling_cli.catalog.fits import LOSS_CAVEAT, UnknownFit, find_fit
 from scaling_cli.engine import costing
 from scaling_cli.engine.pretraining import dense_forward_flops, dense_training_factor, dense_training_flops
 from scaling_cli.engine.scaling_laws import ParametricFit, ScalingLaw, UnreachableLoss, lifetime_flops, lifetime_optimum
-from scaling_cli.planner.lifetime import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, OBJECTIVES, REQUEST_SOURCE, LifetimeCost
+from scaling_cli.planner.lifetime import OBJECTIVES, LifetimeCost
 from scaling_cli.engine.uncertainty import Sampler, band_settings
 from scaling_cli.errors import ScalingError, UsageError
 from scaling_cli.planner.plan import check_finite, to_plain
@@ -137,8 +138,8 @@ def _lifetime_cost(request: OptimalRequest, hardware: ResolvedHardware) -> Lifet
     return LifetimeCost(
         hardware,
         request.inference_tokens or 0.0,
-        DEFAULT_PROMPT_TOKENS if request.prompt_tokens is None else request.prompt_tokens,
-        DEFAULT_OUTPUT_TOKENS if request.output_tokens is None else request.output_tokens,
+        defaults.REQUEST_TOKENS.value[0] if request.prompt_tokens is None else request.prompt_tokens,
+        defaults.REQUEST_TOKENS.value[1] if request.output_tokens is None else request.output_tokens,
     )
 
 
@@ -202,7 +203,7 @@ def _lifetime(
     pricing = _lifetime_cost(request, hardware)
     if request.objective == "cost" or hardware.price_per_hour is not None:
         if request.prompt_tokens is None or request.output_tokens is None:
-            assumptions.add("serving.request_tokens", f"{pricing.prompt_tokens:g} + {pricing.output_tokens:g}", "tokens", REQUEST_SOURCE)
+            assumptions.use(defaults.REQUEST_TOKENS, value=f"{pricing.prompt_tokens:g} + {pricing.output_tokens:g}")
     chin_params, chin_tokens = law.cheapest_for_loss(request.target_loss)
 
     def lifetime(n: Any, d: Any) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scaling_cli import defaults
 from scaling_cli.engine.test_time import forward_flops_over
 from scaling_cli.engine.types import ArrayLike
 from scaling_cli.engine.units import SECONDS_PER_DAY
@@ -45,11 +46,11 @@ from scaling_cli.engine.units import SECONDS_PER_DAY
 #: Bytes per weight of each precision a scenario may name (format widths: IEEE 754, OCP MX formats).
 BYTES_PER_ELEMENT: dict[str, float] = {"fp64": 8.0, "fp32": 4.0, "tf32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "fp6": 0.75, "fp4": 0.5, "int4": 0.5}
 #: KV cache in the activation dtype (bf16) unless the weights are wider (vLLM kv_cache_dtype="auto").
-KV_CACHE_MIN_BYTES = 2.0
+KV_CACHE_MIN_BYTES = defaults.KV_CACHE_BYTES_PER_ELEMENT.value
 #: Share of HBM for weights and KV cache (vLLM gpu_memory_utilization default).
-MEMORY_FRACTION = 0.9
+MEMORY_FRACTION = defaults.MEMORY_FRACTION.value
 #: Most sequences a replica runs at once (vLLM max_num_seqs default).
-MAX_RUNNING_SEQUENCES = 256
+MAX_RUNNING_SEQUENCES = defaults.MAX_RUNNING_SEQUENCES.value
 #: Megatron-LM 8-way weak model-parallel scaling efficiency (ADLR "Supercharged V1.0", Table 1).
 TENSOR_PARALLEL_EFFICIENCY_8 = 0.796
 #: Largest replica considered: 2**16 GPUs.

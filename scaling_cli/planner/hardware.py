@@ -6,7 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from scaling_cli.catalog.calibration import EfficiencyPrior, goodput_default, prior_for
+from scaling_cli import defaults
+from scaling_cli.catalog.calibration import EfficiencyPrior, prior_for
 from scaling_cli.catalog.hardware import Accelerator, find_accelerator
 from scaling_cli.engine.types import clipped
 from scaling_cli.engine.uncertainty import Z90, Sampler
@@ -15,18 +16,6 @@ from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.scenario.hardware import HardwareSpec
 from scaling_cli.scenario.inputs import Inputs, freeze
 
-#: Power usage effectiveness when the scenario gives none.
-DEFAULT_PUE = 1.2
-DEFAULT_PUE_SOURCE = (
-    "default; OLMo 2 reports PUE 1.2 and 1.12 for its H100 clusters (arXiv 2501.00656 Table 19), "
-    "Epoch AI uses 1.1 for hyperscalers and 1.25 otherwise (Cottier et al. 2024, arXiv 2405.21015)"
-)
-#: Spread of goodput when the scenario gives MFU but not goodput: log-normal σ, capped at 1.
-GOODPUT_LOG_SIGMA = 0.10
-GOODPUT_SPREAD_SOURCE = (
-    "goodput spread (log-normal σ 0.10, P10-P90 ≈ 0.79-1.0): Llama 3 reports >90% effective training time (§3.3.4); "
-    "PaLM's whole-run 30.8% against 46.2% MFU implies 0.67; LLaMA-65B's whole-run 47.7% equals its 47.6% steady throughput"
-)
 #: Monte Carlo keys: one shared draw per systematic error, so phases on the same estimate move together.
 TRAINING_EFFICIENCY_KEY = "training-efficiency"
 GOODPUT_KEY = "goodput"
@@ -62,28 +51,30 @@ def resolve_hardware(spec: Inputs, assumptions: Assumptions, sampler: Sampler | 
 
     ``scope`` names the block in assumptions. Under a Monte Carlo ``sampler`` the defaults become
     samples: MFU from the class's log-normal efficiency prior (shared draw across phases), goodput
-    from ``GOODPUT_LOG_SIGMA`` when only MFU is given, and a catalog price range uniformly.
+    from ``defaults.GOODPUT_SPREAD`` when only MFU is given, and a catalog price range uniformly.
     """
     sampler = sampler or Sampler.point()
     given = spec.given
     accel = find_accelerator(spec.accelerator)
-    precision = spec.precision or "bf16"
+    precision = spec.precision or defaults.PRECISION.value
     peak = accel.peak_flops(precision)
     catalog_source = f"accelerator catalog, {accel.name} (sources: `scaling hardware show {accel.id}`)"
     if "accelerator" not in given:
-        assumptions.add(f"{scope}.accelerator", accel.id, "", "default accelerator (no hardware.accelerator given)")
+        assumptions.use(defaults.ACCELERATOR, f"{scope}.accelerator", value=accel.id)
     if "precision" not in given:
-        assumptions.add(f"{scope}.precision", precision, "", "default: bf16, or fp16 where the accelerator has no bf16")
+        assumptions.use(defaults.PRECISION, f"{scope}.precision", value=precision)
     assumptions.add(f"{scope}.peak_flops", peak, "FLOP/s", f"dense {precision} peak, {catalog_source}")
 
-    default_goodput, goodput_source = goodput_default()
+    default_goodput = defaults.GOODPUT.value
     goodput: Any = spec.goodput
     if goodput is None:
         goodput = default_goodput
+        goodput_source = defaults.GOODPUT.source
         if spec.mfu is not None:
-            goodput = clipped(sampler.lognormal(default_goodput, GOODPUT_LOG_SIGMA, GOODPUT_KEY), high=1.0)
-            goodput_source += f"; band: {GOODPUT_SPREAD_SOURCE}"
-        assumptions.add(f"{scope}.goodput", default_goodput, "fraction", goodput_source)
+            spread = defaults.GOODPUT_SPREAD
+            goodput = clipped(sampler.lognormal(default_goodput, spread.log_sigma, GOODPUT_KEY), high=1.0)
+            goodput_source += f"; band: {spread.source}"
+        assumptions.use(defaults.GOODPUT, f"{scope}.goodput", source=goodput_source)
 
     prior = prior_for(accel.efficiency_class)
     mfu: Any = spec.mfu
@@ -126,9 +117,7 @@ def resolve_hardware(spec: Inputs, assumptions: Assumptions, sampler: Sampler | 
 
     if accel.power_w is not None:
         assumptions.add(f"{scope}.power_w", accel.power_w, "W", f"vendor max board power, {catalog_source}")
-    pue = spec.pue if spec.pue is not None else DEFAULT_PUE
-    if spec.pue is None:
-        assumptions.add(f"{scope}.pue", DEFAULT_PUE, "", DEFAULT_PUE_SOURCE)
+    pue = spec.pue if spec.pue is not None else assumptions.use(defaults.PUE, f"{scope}.pue")
 
     return ResolvedHardware(
         accelerator=accel,

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from scaling_cli import defaults
 from scaling_cli.engine import costing, serving
 from scaling_cli.engine.pretraining import dense_forward_flops, dense_training_flops
 from scaling_cli.engine.scaling_laws import lifetime_flops
@@ -21,13 +22,9 @@ from scaling_cli.engine.uncertainty import median
 from scaling_cli.engine.units import SECONDS_PER_HOUR
 from scaling_cli.errors import ScalingError
 from scaling_cli.planner.hardware import ResolvedHardware
-from scaling_cli.planner.serving import BANDWIDTH_EFFICIENCY, COMPUTE_EFFICIENCY, served_model, serving_device
+from scaling_cli.planner.serving import served_model, serving_device
 
 OBJECTIVES = ("flops", "cost")
-#: Request shape for serving cost when none is given: LMSys averages used by Sardana et al.'s code.
-DEFAULT_PROMPT_TOKENS = 70
-DEFAULT_OUTPUT_TOKENS = 215
-REQUEST_SOURCE = "70 prompt / 215 answer tokens: LMSys averages, defaults of Sardana et al.'s beyond-chinchilla code (research/peer_tools.md §2.5)"
 
 
 @dataclass(frozen=True)
@@ -36,8 +33,8 @@ class LifetimeCost:
 
     hardware: ResolvedHardware
     inference_tokens: float
-    prompt_tokens: float = DEFAULT_PROMPT_TOKENS
-    output_tokens: float = DEFAULT_OUTPUT_TOKENS
+    prompt_tokens: float = defaults.REQUEST_TOKENS.value[0]
+    output_tokens: float = defaults.REQUEST_TOKENS.value[1]
 
     def _price(self) -> float:
         price = self.hardware.price_per_hour
@@ -53,7 +50,7 @@ class LifetimeCost:
     def serving_gpu_hours(self, params: Any) -> Any:
         """GPU-hours to serve ``inference_tokens`` as requests of prompt + answer tokens on the cheapest
         replica and batch (a dense model of ``params`` with the documented approximate architecture)."""
-        device = serving_device(self.hardware, COMPUTE_EFFICIENCY[0], BANDWIDTH_EFFICIENCY[0])
+        device = serving_device(self.hardware, defaults.COMPUTE_EFFICIENCY.value, defaults.BANDWIDTH_EFFICIENCY.value)
         if device is None:
             raise ScalingError(f"the catalog has no memory size or bandwidth for {self.hardware.accelerator.name}: the serving cost cannot be timed")
         n = np.asarray(params, dtype=float)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from scaling_cli.defaults import GENERATION
 from scaling_cli.engine import post_training as formulas
 from scaling_cli.engine import costing, serving
 from scaling_cli.engine.uncertainty import Sampler
@@ -31,11 +32,6 @@ from scaling_cli.scenario.root import Scenario
 from scaling_cli.techniques.common import ModelSize
 from scaling_cli.techniques.registry import TECHNIQUES
 
-GENERATION_SOURCE = (
-    "serving roofline (engine/serving.py, the same as test-time): decode step = max(compute, weight + KV-cache reads ÷ "
-    "HBM bandwidth) at the largest batch that fits (≤ 256) on the smallest tensor-parallel replica that holds the model; "
-    "prefill at the serving compute efficiency"
-)
 #: Figures that add up across steps, derivatives and groups.
 ADDITIVE = ("productive_gpu_hours", "gpu_hours", "cost_usd", "energy_mwh", "co2_tonnes")
 #: The subset each step of a derivative shows.
@@ -61,7 +57,7 @@ def plan_post_training(
     decodes = any(_roofline_generation(group) for group in scenario.post_training)
     defaults = serving_defaults(scenario.model, sampler, assumptions) if decodes else None
     if decodes:
-        assumptions.add("post_training.generation", "serving roofline", "", GENERATION_SOURCE)
+        assumptions.use(GENERATION)
     derivatives = []
     for index, group in enumerate(scenario.post_training):
         scope = f"post_training[{index}]"

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from scaling_cli import defaults
 from scaling_cli.catalog.fits import LOSS_CAVEAT, default_fit_name, find_fit
 from scaling_cli.engine import costing
 from scaling_cli.engine import pretraining as formulas
@@ -17,7 +18,7 @@ from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.costing import training_time_and_cost
 from scaling_cli.planner.hardware import ResolvedHardware
-from scaling_cli.planner.test_time import DAYS, query_shape
+from scaling_cli.planner.test_time import query_shape
 from scaling_cli.scenario.model import ModelSpec
 from scaling_cli.scenario.pretraining import PretrainingSpec
 from scaling_cli.scenario.root import Scenario
@@ -66,7 +67,7 @@ def inference_demand_tokens(scenario: Scenario) -> Any:
     total: Any = 0.0
     for workload in scenario.test_time:
         shape = query_shape(workload)
-        days = DAYS if workload.days is None else workload.days
+        days = defaults.DAYS.value if workload.days is None else workload.days
         total = total + workload.queries_per_day * days * (shape.prefill_tokens() + shape.generated_tokens)
     return total
 
@@ -113,7 +114,7 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
     flops = dense if attention is None else dense + attention
     law = find_fit(spec.fit)
     if assumptions is not None and spec.fit is None:
-        assumptions.add("pretraining.fit", law.name, "", f"default scaling-law fit ({law.source})")
+        assumptions.use(defaults.FIT, value=law.name, source=f"default scaling-law fit ({law.source})")
     deadline = hardware.deadline_days
     if hardware.count is None and deadline is not None:
         reserved = costing.training_gpu_hours(flops, hardware.peak_flops, hardware.mfu, hardware.goodput)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from scaling_cli import defaults
 from scaling_cli.engine import costing, serving
 from scaling_cli.engine import test_time as flops
 from scaling_cli.engine.types import whole
@@ -19,28 +20,14 @@ from scaling_cli.engine.units import BYTES_PER_GB
 from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, resolve_hardware
-from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device, uncertain_default
+from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device
 from scaling_cli.scenario.root import Scenario
 from scaling_cli.scenario.test_time import TestTimeWorkload
-
-#: Peak-to-average load when a workload gives none (median, log-normal σ; at least 1).
-PEAK_TO_AVERAGE = (2.0, 0.3)
-PEAK_TO_AVERAGE_SOURCE = (
-    "planning convention, not a measured figure: LLM serving traffic follows a daily cycle (Azure conversation and "
-    "coding traces, Stojkovic et al. 2024 DynamoLLM, arXiv 2408.00741 §3) - set peak_to_average from your own traffic"
-)
-DAYS = 365.0
-DAYS_SOURCE = "planning convention: one year of serving (set days)"
-PREFIX_CACHING_SOURCE = "vLLM V1 enables automatic prefix caching by default (docs.vllm.ai, Automatic Prefix Caching)"
 
 CONVENTION = (
     "forward only: 2·N_active per processed token + 4·L·(H·Q)·t attention for a token attending to t positions "
     "(causal), summed in closed form; verifier and process reward model at 2·N per token read (DOMAIN.md §3)"
 )
-
-
-def _uncertain_default(prior: tuple[float, float], key: str, sampler: Sampler, assumptions: Assumptions, unit: str, source: str, **bounds: float) -> Any:
-    return uncertain_default(prior, f"test_time.{key}", sampler, assumptions, unit, source, **bounds)
 
 
 def _workload_hardware(index: int, workload: TestTimeWorkload, scenario: Scenario, hardware: ResolvedHardware, assumptions: Assumptions, sampler: Sampler) -> ResolvedHardware:
@@ -145,9 +132,9 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
     choice = serving.serve_requests(model, device, request, workload.latency_target_seconds, workload.gpus_per_replica)
     if sampler.is_point and np.ndim(choice.gpus) == 0:  # a single plan; sweeps keep a clamped batch of 1
         _check_fits(index, workload, model, device, choice.gpus, request.full_context, hw.accelerator)
-    days = workload.days if workload.days is not None else DAYS
+    days = workload.days if workload.days is not None else defaults.DAYS.value
     if workload.days is None:
-        assumptions.add(f"test_time[{index}].days", DAYS, "days", DAYS_SOURCE)
+        assumptions.use(defaults.DAYS, f"test_time[{index}].days")
     peak_to_average = workload.peak_to_average if workload.peak_to_average is not None else context["peak_to_average"]
     return {
         "name": workload.name,
@@ -195,9 +182,9 @@ def plan_test_time(scenario: Scenario, hardware: ResolvedHardware, assumptions: 
         return None
     context: dict[str, Any] = {"hardware": hardware, "serving": serving_defaults(scenario.model, sampler, assumptions)}
     if any(w.peak_to_average is None for w in scenario.test_time):
-        context["peak_to_average"] = _uncertain_default(PEAK_TO_AVERAGE, "peak_to_average", sampler, assumptions, "", PEAK_TO_AVERAGE_SOURCE, low=1.0)
+        context["peak_to_average"] = assumptions.sample(defaults.PEAK_TO_AVERAGE, sampler, "test_time.peak_to_average", low=1.0)
     if any("prefix_caching" not in w.given for w in scenario.test_time):
-        assumptions.add("test_time.prefix_caching", True, "", PREFIX_CACHING_SOURCE)
+        assumptions.use(defaults.PREFIX_CACHING)
     workloads = [_plan_workload(i, w, scenario, context, assumptions, sampler) for i, w in enumerate(scenario.test_time)]
     return {
         "queries": sum(w["queries"] for w in workloads),

@@ -6,18 +6,18 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from scaling_cli import defaults
 from scaling_cli.catalog.hardware import PRECISION_KEYS, CatalogLookupError, find_accelerator
 from scaling_cli.errors import shown
 from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveCount, PositiveQuantity, StrictModel, uncertain, user_error
 
-DEFAULT_ACCELERATOR = "nvidia-h100-sxm5-80gb"
 
 
 class HardwareSpec(StrictModel):
     """The accelerators a phase runs on. Unset figures come from the catalog and calibration."""
 
     accelerator: str = Field(
-        DEFAULT_ACCELERATOR,
+        defaults.ACCELERATOR.value,
         description="Catalog id or alias (case-insensitive), e.g. nvidia-h100-sxm5-80gb, h100, a100-80gb, tpu-v5p.",
     )
     precision: str | None = Field(

@@ -14,10 +14,11 @@ pydantic specs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Callable, Protocol
+from typing import Annotated, Any, Callable
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from scaling_cli.defaults import Default, Recorder
 from scaling_cli.engine.post_training import Step
 from scaling_cli.scenario.fields import StrictModel, uncertain, user_error
 
@@ -75,26 +76,9 @@ class DerivativeGroup(StrictModel):
 # --- defaults ----------------------------------------------------------------------------------
 
 
-class Recorder(Protocol):
-    """Where a step builder lists the defaults it used (``planner.assumptions.Assumptions``)."""
-
-    def add(self, key: str, value: Any, unit: str, source: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class Default:
-    """A value the plan uses when the scenario does not say, with its unit and source."""
-
-    value: Any
-    unit: str
-    source: str
-
-    def unless(self, given: Any, key: str, assumptions: Recorder) -> Any:
-        """``given`` when the scenario set it, else this default, listed under ``key``."""
-        if given is not None:
-            return given
-        assumptions.add(key, self.value, self.unit, self.source)
-        return self.value
+#: ``Default`` (value, unit, source, key, prior) and ``Recorder`` are the project's one table of
+#: defaults' types (``scaling_cli/defaults.py``); a technique's own defaults are records of it.
+__all__ = ["Default", "Recorder"]
 
 
 #: Mean length of one generated sample when distillation or synthetic data do not say.
@@ -103,6 +87,7 @@ SAMPLE_TOKENS = Default(
     "tokens",
     "planning convention for chat-length samples (DeepSeek-R1's summaries average 689 tokens, arXiv 2501.12948); "
     "reasoning traces run 10-20x longer (DeepSeek-R1-0528: 12K-23K tokens per AIME question) - set sample_tokens",
+    "post_training[].sample_tokens",
 )
 #: Calibration set of post-training quantization and one-shot pruning.
 CALIBRATION_TOKENS = Default(
@@ -110,8 +95,12 @@ CALIBRATION_TOKENS = Default(
     "tokens",
     "128 random 2,048-token segments of C4: GPTQ (Frantar et al. 2022, arXiv 2210.17323 §4), SparseGPT "
     "(Frantar & Alistarh 2023, arXiv 2301.00774 §4) and Wanda (Sun et al. 2023, arXiv 2306.11695 §4)",
+    "post_training[].calibration_tokens",
 )
 MODEL_DEFAULT_SOURCE = "default: the scenario's model (model.active_params, else model.params)"
+#: For the table of defaults: which fields default to the scenario's model (``model_default``).
+TEACHER_PARAMS = Default("the scenario's model", "params", MODEL_DEFAULT_SOURCE, "post_training[].teacher_params")
+GENERATOR_PARAMS = Default("the scenario's model", "params", MODEL_DEFAULT_SOURCE, "post_training[].generator_params")
 
 
 def model_default(given: Any, model: Any, key: str, assumptions: Recorder) -> Any:

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType, ModuleType
 
 import scaling_cli.techniques as package
+from scaling_cli.defaults import Default
+from scaling_cli.techniques import common
 from scaling_cli.techniques.common import Technique
 
 #: The modules of the package that are not techniques.
@@ -42,6 +44,18 @@ def build_registry(modules: Iterable[ModuleType]) -> Mapping[str, Technique]:
         if repeated:
             raise ValueError(f"two techniques share the {what} {', '.join(repeated)}")
     return MappingProxyType({t.name: t for t in sorted(techniques, key=lambda t: t.order)})
+
+
+def technique_defaults() -> list[Default]:
+    """The keyed defaults the technique package declares (module attributes, or values of a dict
+    attribute such as RL's samples per prompt), for the table of defaults (``defaults.table``)."""
+    found: dict[str, Default] = {}
+    for module in (common, *technique_modules(package)):
+        for value in vars(module).values():
+            for candidate in value.values() if isinstance(value, dict) else (value,):
+                if isinstance(candidate, Default) and candidate.key:
+                    found.setdefault(candidate.key, candidate)
+    return list(found.values())
 
 
 #: Every technique, by name, in order.

@@ -18,11 +18,13 @@ ALGORITHMS = ("ppo", "grpo", "dpo")
 
 #: Responses per prompt when the group does not say.
 SAMPLES_PER_PROMPT = {
-    "ppo": Default(1, "responses", "PPO samples one response per prompt per episode (InstructGPT, Ouyang et al. 2022 App. C.4)"),
-    "grpo": Default(64, "responses", "GRPO group size: 64 outputs per question (DeepSeekMath, Shao et al. 2024 §4.2)"),
-    "dpo": Default(2, "responses", "a chosen and a rejected response per prompt (DPO, Rafailov et al. 2023 §4)"),
+    "ppo": Default(1, "responses", "PPO samples one response per prompt per episode (InstructGPT, Ouyang et al. 2022 App. C.4)", "post_training[].samples_per_prompt (ppo)"),
+    "grpo": Default(64, "responses", "GRPO group size: 64 outputs per question (DeepSeekMath, Shao et al. 2024 §4.2)", "post_training[].samples_per_prompt (grpo)"),
+    "dpo": Default(2, "responses", "a chosen and a rejected response per prompt (DPO, Rafailov et al. 2023 §4)", "post_training[].samples_per_prompt (dpo)"),
 }
 CRITIC_SOURCE = "PPO's value model is initialized from the reward model (InstructGPT, Ouyang et al. 2022 §3.5), else from the policy"
+#: For the table of defaults (``_critic`` resolves it per group).
+CRITIC_PARAMS = Default("the reward model's size, else the policy's", "params", CRITIC_SOURCE, "post_training[].critic_params")
 
 #: RL fields that only some algorithms use, and why the others reject them.
 _RL_ONLY = {
