@@ -257,32 +257,15 @@ def run_sweep(
             metrics, aliases = _evaluate_chunk(loaded, varies, grid, samples, seed)
         if metric_names is None:
             metric_names = list(metrics)
-            objective_path = aliases.get(objective, objective) if objective else _default_objective(metric_names)
-            conditions = [Condition(aliases.get(c.metric, c.metric), c.op, c.value) for c in conditions]
-            for name in [objective_path, *(c.metric for c in conditions)]:
-                if name not in metrics:
-                    raise UsageError(f"unknown metric {name!r}; valid metrics: {', '.join(metric_names)}")
-        # A point whose figures overflowed (inf, or NaN from inf − inf) is not planned, like a plan that
-        # `scaling plan` refuses; only the crossover day may be NaN (serving never overtakes).
-        finite = np.ones(grid[0].shape[0], dtype=bool)
-        for name, values in metrics.items():
-            if not name.startswith("total.crossover_day"):
-                finite &= np.isfinite(values)
-        not_finite += int((~finite).sum())
-        index = np.flatnonzero(finite)
-        for condition in conditions:
-            index = index[_OPERATORS[condition.op](metrics[condition.metric][index], condition.value)]
+            objective_path, conditions = _resolve(metric_names, aliases, objective, conditions)
+        index, dropped = _feasible(metrics, conditions)
+        not_finite += dropped
         feasible += len(index)
         if top is not None and len(index) > top:  # gather only this chunk's best candidates
             index = index[_best_indices(metrics[objective_path][index], minimize, top)]
         columns = {v.name: values[index] for v, values in zip(varies, grid)}
         columns.update({name: metrics[name][index] for name in metric_names if name not in columns})
-        for name, values in columns.items():
-            kept.setdefault(name, []).append(values)
-        if top is not None and len(kept[objective_path]) > 1:  # merge the candidates kept so far
-            merged_so_far = {k: np.concatenate(v) for k, v in kept.items()}
-            best = _best_indices(merged_so_far[objective_path], minimize, top)
-            kept = {k: [v[best]] for k, v in merged_so_far.items()}
+        kept = _keep(kept, columns, objective_path, minimize, top)
         done += grid[0].shape[0]
         if progress is not None:
             progress(done, total)
@@ -303,6 +286,43 @@ def run_sweep(
         uncertainty=band_settings(samples, seed),
         all_points=top is None,
     )
+
+
+def _resolve(names: list[str], aliases: dict[str, str], objective: str | None, conditions: list[Condition]) -> tuple[str, list[Condition]]:
+    """The objective and the conditions' metrics by label (an index spelling is accepted); an
+    unknown metric is a usage error listing the valid ones."""
+    objective_path = aliases.get(objective, objective) if objective else _default_objective(names)
+    conditions = [Condition(aliases.get(c.metric, c.metric), c.op, c.value) for c in conditions]
+    for name in [objective_path, *(c.metric for c in conditions)]:
+        if name not in names:
+            raise UsageError(f"unknown metric {name!r}; valid metrics: {', '.join(names)}")
+    return objective_path, conditions
+
+
+def _keep(kept: dict[str, list[np.ndarray]], columns: dict[str, np.ndarray], objective: str, minimize: bool, top: int | None) -> dict[str, list[np.ndarray]]:
+    """The points kept so far plus this chunk's; with ``top``, only the ``top`` best of them."""
+    for name, values in columns.items():
+        kept.setdefault(name, []).append(values)
+    if top is None or len(kept[objective]) < 2:
+        return kept
+    merged = {k: np.concatenate(v) for k, v in kept.items()}
+    best = _best_indices(merged[objective], minimize, top)
+    return {k: [v[best]] for k, v in merged.items()}
+
+
+def _feasible(metrics: dict[str, np.ndarray], conditions: list[Condition]) -> tuple[np.ndarray, int]:
+    """Indices of the chunk's points that are planned and meet every condition, and how many were
+    left out for overflowing. A point whose figures overflowed (inf, or NaN from inf − inf) is not
+    planned, like a plan that `scaling plan` refuses; only the crossover day may be NaN (serving
+    never overtakes)."""
+    finite = np.ones(len(next(iter(metrics.values()))), dtype=bool)
+    for name, values in metrics.items():
+        if not name.startswith("total.crossover_day"):
+            finite &= np.isfinite(values)
+    index = np.flatnonzero(finite)
+    for condition in conditions:
+        index = index[_OPERATORS[condition.op](metrics[condition.metric][index], condition.value)]
+    return index, int((~finite).sum())
 
 
 def _order(values: np.ndarray, minimize: bool) -> np.ndarray:

@@ -54,71 +54,22 @@ def resolve_hardware(spec: Inputs, assumptions: Assumptions, sampler: Sampler | 
     from ``defaults.GOODPUT_SPREAD`` when only MFU is given, and a catalog price range uniformly.
     """
     sampler = sampler or Sampler.point()
-    given = spec.given
     accel = find_accelerator(spec.accelerator)
     precision = spec.precision or defaults.PRECISION.value
     peak = accel.peak_flops(precision)
-    catalog_source = f"accelerator catalog, {accel.name} (sources: `scaling hardware show {accel.id}`)"
-    if "accelerator" not in given:
+    if "accelerator" not in spec.given:
         assumptions.use(defaults.ACCELERATOR, f"{scope}.accelerator", value=accel.id)
-    if "precision" not in given:
+    if "precision" not in spec.given:
         assumptions.use(defaults.PRECISION, f"{scope}.precision", value=precision)
-    assumptions.add(f"{scope}.peak_flops", peak, "FLOP/s", f"dense {precision} peak, {catalog_source}")
-
-    default_goodput = defaults.GOODPUT.value
-    goodput: Any = spec.goodput
-    if goodput is None:
-        goodput = default_goodput
-        goodput_source = defaults.GOODPUT.source
-        if spec.mfu is not None:
-            spread = defaults.GOODPUT_SPREAD
-            goodput = clipped(sampler.lognormal(default_goodput, spread.log_sigma, GOODPUT_KEY), high=1.0)
-            goodput_source += f"; band: {spread.source}"
-        assumptions.use(defaults.GOODPUT, f"{scope}.goodput", source=goodput_source)
-
+    assumptions.add(f"{scope}.peak_flops", peak, "FLOP/s", f"dense {precision} peak, {_catalog_source(accel)}")
+    # in this order, the order of the plan's assumptions
+    goodput = _goodput(spec, sampler, assumptions, scope)
     prior = prior_for(accel.efficiency_class)
-    mfu: Any = spec.mfu
-    if mfu is None:
-        # Efficiency is calibrated against the 16-bit peak; faster formats get no throughput credit.
-        format_factor = min(1.0, accel.reference_peak() / peak)
-        point_mfu = prior.efficiency * format_factor / default_goodput
-        mfu = sampler.lognormal(point_mfu, prior.log_sigma, TRAINING_EFFICIENCY_KEY)
-        low, high = point_mfu * math.exp(-Z90 * prior.log_sigma), point_mfu * math.exp(Z90 * prior.log_sigma)
-        fp8_note = (
-            f" × {format_factor:.3g} (16-bit peak ÷ {precision} peak: no whole-run speed-up credited for {precision}, "
-            "as DeepSeek-V3's FP8 run matched BF16 runs; set mfu to credit a measured one)"
-            if format_factor < 1
-            else ""
-        )
-        assumptions.add(
-            f"{scope}.mfu",
-            round(point_mfu, 4),
-            "fraction",
-            f"calibrated whole-run efficiency {prior.efficiency:.3f} for class '{prior.efficiency_class}'{fp8_note} "
-            f"÷ default goodput {default_goodput}; {prior.basis}; band P10-P90 {low:.3f}-{high:.3f} "
-            f"(log-normal σ {prior.log_sigma:.3f} from the spread of published runs)",
-        )
-
-    price: Any = spec.price_per_hour
-    if price is None and accel.price is not None:
-        catalog = accel.price
-        if catalog.value is None and catalog.low is not None and catalog.high is not None:
-            price = Range(catalog.low, catalog.high).draw(sampler, f"price:{accel.id}")
-            spread = f"midpoint of {catalog.low}-{catalog.high}, sampled uniformly over that range for the band"
-        else:
-            price = catalog.central
-            spread = "published value"
-        assumptions.add(
-            f"{scope}.price_per_hour",
-            catalog.central,
-            "USD/GPU-h",
-            f"indicative catalog price ({spread}; {catalog.basis}; as of {catalog.as_of})",
-        )
-
+    mfu = spec.mfu if spec.mfu is not None else _calibrated_mfu(accel, precision, prior, sampler, assumptions, scope)
+    price = _price(spec, accel, sampler, assumptions, scope)
     if accel.power_w is not None:
-        assumptions.add(f"{scope}.power_w", accel.power_w, "W", f"vendor max board power, {catalog_source}")
+        assumptions.add(f"{scope}.power_w", accel.power_w, "W", f"vendor max board power, {_catalog_source(accel)}")
     pue = spec.pue if spec.pue is not None else assumptions.use(defaults.PUE, f"{scope}.pue")
-
     return ResolvedHardware(
         accelerator=accel,
         precision=precision,
@@ -134,6 +85,64 @@ def resolve_hardware(spec: Inputs, assumptions: Assumptions, sampler: Sampler | 
         pue=pue,
         carbon_kg_per_kwh=spec.carbon_kg_per_kwh,
     )
+
+
+def _catalog_source(accel: Accelerator) -> str:
+    return f"accelerator catalog, {accel.name} (sources: `scaling hardware show {accel.id}`)"
+
+
+def _goodput(spec: Inputs, sampler: Sampler, assumptions: Assumptions, scope: str) -> Any:
+    """The given goodput, else the default: fixed when MFU is calibrated too (the calibration fits
+    their product), spread by ``defaults.GOODPUT_SPREAD`` when only MFU is given."""
+    if spec.goodput is not None:
+        return spec.goodput
+    goodput: Any = defaults.GOODPUT.value
+    source = defaults.GOODPUT.source
+    if spec.mfu is not None:
+        spread = defaults.GOODPUT_SPREAD
+        goodput = clipped(sampler.lognormal(goodput, spread.log_sigma, GOODPUT_KEY), high=1.0)
+        source += f"; band: {spread.source}"
+    assumptions.use(defaults.GOODPUT, f"{scope}.goodput", source=source)
+    return goodput
+
+
+def _calibrated_mfu(accel: Accelerator, precision: str, prior: EfficiencyPrior, sampler: Sampler, assumptions: Assumptions, scope: str) -> Any:
+    """The class's calibrated whole-run efficiency ÷ the default goodput (docs/CALIBRATION.md), as a
+    log-normal shared by every phase on the same estimate. Efficiency is calibrated against the 16-bit
+    peak, so faster formats get no throughput credit."""
+    format_factor = min(1.0, accel.reference_peak() / accel.peak_flops(precision))
+    point_mfu = prior.efficiency * format_factor / defaults.GOODPUT.value
+    low, high = point_mfu * math.exp(-Z90 * prior.log_sigma), point_mfu * math.exp(Z90 * prior.log_sigma)
+    fp8_note = (
+        f" × {format_factor:.3g} (16-bit peak ÷ {precision} peak: no whole-run speed-up credited for {precision}, "
+        "as DeepSeek-V3's FP8 run matched BF16 runs; set mfu to credit a measured one)"
+        if format_factor < 1
+        else ""
+    )
+    assumptions.use(
+        defaults.MFU,
+        f"{scope}.mfu",
+        value=round(point_mfu, 4),
+        source=f"calibrated whole-run efficiency {prior.efficiency:.3f} for class '{prior.efficiency_class}'{fp8_note} "
+        f"÷ default goodput {defaults.GOODPUT.value}; {prior.basis}; band P10-P90 {low:.3f}-{high:.3f} "
+        f"(log-normal σ {prior.log_sigma:.3f} from the spread of published runs)",
+    )
+    return sampler.lognormal(point_mfu, prior.log_sigma, TRAINING_EFFICIENCY_KEY)
+
+
+def _price(spec: Inputs, accel: Accelerator, sampler: Sampler, assumptions: Assumptions, scope: str) -> Any:
+    """The given price, else the catalog's: a published value, or a range sampled uniformly for the band."""
+    if spec.price_per_hour is not None or accel.price is None:
+        return spec.price_per_hour
+    catalog = accel.price
+    if catalog.value is None and catalog.low is not None and catalog.high is not None:
+        price: Any = Range(catalog.low, catalog.high).draw(sampler, f"price:{accel.id}")
+        spread = f"midpoint of {catalog.low}-{catalog.high}, sampled uniformly over that range for the band"
+    else:
+        price, spread = catalog.central, "published value"
+    source = f"indicative catalog price ({spread}; {catalog.basis}; as of {catalog.as_of})"
+    assumptions.use(defaults.PRICE, f"{scope}.price_per_hour", value=catalog.central, source=source)
+    return price
 
 
 #: Properties of the site rather than of the accelerator: a phase on other GPUs keeps them.
