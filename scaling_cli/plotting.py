@@ -23,7 +23,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from scaling_cli.catalog.fits import find_fit
+from scaling_cli.engine.ledger import cumulative_serving_flops
 from scaling_cli.errors import ScalingError
+from scaling_cli.quantity import format_quantity
+from scaling_cli.render.numbers import format_number
 
 MISSING_MATPLOTLIB = "scaling plot needs matplotlib: pip install -e '.[plot]' (or pip install matplotlib)"
 
@@ -136,8 +140,6 @@ def frontier_points(plan: Any) -> Frontier | None:
     to × ``FRONTIER_SPAN`` (log-spaced), and the scenario's point; ``None`` without pretraining."""
     import numpy as np
 
-    from scaling_cli.catalog.fits import find_fit
-    from scaling_cli.quantity import format_quantity
 
     pre = plan.sections.get("pretraining")
     if pre is None:
@@ -173,7 +175,6 @@ def cumulative_points(plan: Any) -> Cumulative | None:
     the pretraining and pretraining + post-training FLOP as levels."""
     import numpy as np
 
-    from scaling_cli.engine.ledger import cumulative_serving_flops
 
     workloads = (plan.sections.get("test_time") or {}).get("workloads") or []
     if not workloads:
@@ -217,7 +218,6 @@ def wants_log(values: list[float], spread: float) -> bool:
 
 def flop_text(value: float) -> str:
     """``7.32e24`` style FLOP figures, as in the table output."""
-    from scaling_cli.render.numbers import format_number
 
     return format_number(value, "sci")
 
@@ -233,7 +233,7 @@ def draw_plan(plan: Any, kind: str) -> bytes:
     """The plan's three-panel figure as ``svg`` or ``png`` bytes (SVG text stays text)."""
     if kind not in ("svg", "png"):
         raise ScalingError(f"scaling plot draws svg or png, not {kind!r}")
-    try:
+    try:  # matplotlib is the optional `plot` extra: imported only when a picture is drawn
         import matplotlib
         from matplotlib.figure import Figure
     except ImportError:
@@ -322,7 +322,6 @@ def draw_frontier(axes: Any, frontier: Frontier | None) -> None:
     if frontier is None:
         _note(axes, title, "no pretraining in this scenario")
         return
-    from scaling_cli.quantity import format_quantity
 
     axes.plot(frontier.compute, frontier.loss, color="0.25", label=frontier.curve_label)
     axes.plot(

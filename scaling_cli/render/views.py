@@ -6,6 +6,8 @@ from typing import Any
 
 from scaling_cli.metrics import metric
 from scaling_cli.tree import BAND_SUFFIXES, label, pattern, pattern_of, walk
+from scaling_cli.render.post_training_views import post_training_tables
+from scaling_cli.render.test_time_views import test_time_tables
 from scaling_cli.render.model import BarChart, Num, Table
 
 SECTION_TITLES = {
@@ -99,12 +101,8 @@ def optimal_tables(result: Any) -> list[Table]:
 def section_detail_tables(name: str, section: dict[str, Any]) -> list[Table]:
     """Tables below a section's summary: a law-specific view where one exists, else one table per list."""
     if name == "post_training":
-        from scaling_cli.render.post_training_views import post_training_tables
-
         return post_training_tables(section)
     if name == "test_time":
-        from scaling_cli.render.test_time_views import test_time_tables
-
         return test_time_tables(section)
     if name == "total":
         table = shares_table(section)

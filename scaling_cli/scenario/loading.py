@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime
 import re
+from importlib import resources
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +32,6 @@ class LoadedScenario:
 
 def default_scenario_text() -> str:
     """The built-in scenario ``scaling plan`` uses when no file is given."""
-    from importlib import resources
-
     return resources.files("scaling_cli.data").joinpath("default_scenario.yaml").read_text(encoding="utf-8")
 
 

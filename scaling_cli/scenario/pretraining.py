@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from scaling_cli.catalog.fits import UnknownFit, find_fit
 from scaling_cli.scenario.fields import PositiveCount, PositiveQuantity, StrictModel, user_error
 
 
@@ -37,8 +38,6 @@ class PretrainingSpec(StrictModel):
     def _known_fit(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        from scaling_cli.catalog.fits import UnknownFit, find_fit
-
         try:
             return find_fit(value).name
         except UnknownFit as exc:
