@@ -9,7 +9,7 @@ the median time of each and their ratio (issue #5 target: about 1), twice:
   plan     the whole ``build_plan``, whose P10-P90 bands partially sort every sampled metric: that
            cost depends on how the samples are spread (how many ties), not on the token count.
 For contrast it also times a per-token loop over the 100K-token chain's attention sum, what the
-roofline tool that loops once per generated token does (research/peer_tools.md §2.8).
+roofline tool that loops once per generated token does (docs/PEER_TOOLS.md §2.8).
 Plain Python and the project only; run by hand, not in CI.
 """
 

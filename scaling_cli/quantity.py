@@ -3,7 +3,7 @@
 One parser serves the scenario models (pydantic ``BeforeValidator``), the CLI options
 (typer ``parser=``) and the JSON Schema (``QUANTITY_PATTERN``), so the three never disagree.
 
-Suffixes follow the LLM-community convention ("70B params", "15T tokens"; DOMAIN.md §4) and are
+Suffixes follow the LLM-community convention ("70B params", "15T tokens"; docs/DOMAIN.md §4) and are
 case-sensitive. Lowercase ``m`` is rejected on purpose: it is *milli* in SI and *million* in finance.
 PyYAML reads ``1.2e24`` as a string (YAML 1.1 needs a dot in the mantissa), so strings must parse.
 """

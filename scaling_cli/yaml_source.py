@@ -4,7 +4,8 @@ PyYAML's ``safe_load`` forgets positions, so this module composes the node graph
 (C, when available) loader and builds plain Python objects itself, recording each path's line and
 column. Along the way it rejects what ``safe_load`` would silently accept: duplicate keys (the last
 one would win), and documents whose aliases expand without bound ("billion laughs").
-Approach after dagster's ``parse_yaml_with_source_positions`` (cli_conventions.md B.3); own code.
+Approach after dagster's ``parse_yaml_with_source_positions`` (github.com/dagster-io/dagster,
+``dagster._utils.source_position``); own code.
 """
 
 from __future__ import annotations

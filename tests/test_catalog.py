@@ -164,7 +164,7 @@ def test_miss_suggests_close_names():
 
 
 def test_peaks_are_the_dense_datasheet_values():
-    # H100 SXM: NVIDIA prints 1,979 TFLOP/s BF16 *with sparsity*; dense is half (hardware.md conventions).
+    # H100 SXM: NVIDIA prints 1,979 TFLOP/s BF16 *with sparsity*; dense is half (docs/DOMAIN.md §4; the catalog's conventions header).
     assert find_accelerator("h100").peak_flops("bf16") == pytest.approx(989.5e12)
     assert find_accelerator("a100").peak_flops("bf16") == pytest.approx(312e12)
     assert find_accelerator("tpu-v4").peak_flops("bf16") == pytest.approx(275e12)

@@ -1,4 +1,4 @@
-"""Post-training formulas by hand, technique by technique (DOMAIN.md §2), and their properties.
+"""Post-training formulas by hand, technique by technique (docs/DOMAIN.md §2), and their properties.
 
 Conventions the hand calculations use: forward 2·N FLOP per token, training 6·N (Kaplan et al. 2020
 §2.1); LoRA 4·N (frozen-base forward + activation backward, Hu et al. 2021); generation 2·N per

@@ -32,7 +32,7 @@ def with_groups(groups: str, base: str = BASE, samples: int = 0) -> dict:
 
 
 def hours(flops: float, peak: float, mfu: float, goodput: float = 0.8) -> float:
-    """Reserved GPU-hours: FLOP ÷ (peak × MFU × 3600) ÷ goodput (DOMAIN.md §1)."""
+    """Reserved GPU-hours: FLOP ÷ (peak × MFU × 3600) ÷ goodput (docs/DOMAIN.md §1)."""
     return flops / (peak * mfu * 3600) / goodput
 
 

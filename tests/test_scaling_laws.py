@@ -44,7 +44,7 @@ def test_exact_hoffmann_constants_give_40b_at_the_gopher_budget():
 
 
 def test_rounded_hoffmann_constants_give_about_32b():
-    # scaling_laws_and_claims.md §3.4: the printed (rounded) Approach 3 constants give ~32B, not 40B.
+    # docs/DOMAIN.md §5.3: the printed (rounded) Approach 3 constants give ~32B, not 40B.
     n, d = find_fit("hoffmann2022").optimal_allocation(GOPHER_BUDGET)
     assert n == pytest.approx(32.2e9, rel=0.01)
     assert d / n > 60  # Approach 3 as printed does not give ~20 tokens/param
@@ -68,7 +68,7 @@ def test_loss_matches_the_formula_by_hand():
     # Chinchilla 70B on 1.4T tokens under the rounded fit: 1.69 + 406.4/70e9^0.34 + 410.7/1.4e12^0.28
     by_hand = 1.69 + 406.4 / (70e9**0.34) + 410.7 / (1.4e12**0.28)
     assert find_fit("hoffmann2022").loss(70e9, 1.4e12) == pytest.approx(by_hand, rel=1e-12)
-    assert by_hand == pytest.approx(1.937, abs=0.001)  # scaling_laws_and_claims.md §3.4
+    assert by_hand == pytest.approx(1.937, abs=0.001)  # docs/DOMAIN.md §5.3
 
 
 def test_default_fit_is_the_epoch_refit():

@@ -1,7 +1,7 @@
 """Default training efficiency per accelerator class, fitted to published runs with reported GPU-hours.
 
 Whole-run efficiency = MFU × goodput = 6·N_active·D / (GPU-hours × 3600 × 16-bit peak) (PaLM 2022
-App. B for MFU; DOMAIN.md §1), computed by ``engine/costing.py:run_efficiency``. For each efficiency
+App. B for MFU; docs/DOMAIN.md §1), computed by ``engine/costing.py:run_efficiency``. For each efficiency
 class (``hardware_overlay.yaml``) the centre is the median over its runs and the spread a log-normal
 whose σ is the pooled within-class standard deviation of log efficiency, widened by √(1 + 1/n) so
 it predicts a new run rather than describing the fitted ones. Classes without runs use reported MFU ×

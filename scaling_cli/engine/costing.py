@@ -1,4 +1,4 @@
-"""From FLOP to GPU-hours, wall-clock, dollars, energy and CO2 (DOMAIN.md §1 "Energy and cost"), and back.
+"""From FLOP to GPU-hours, wall-clock, dollars, energy and CO2 (docs/DOMAIN.md §1 "Energy and cost"), and back.
 
 productive GPU-hours = FLOP / (peak FLOP/s × MFU × 3600)       (MFU: PaLM 2022 §4.1)
 reserved GPU-hours   = productive / goodput                    (Llama 3 §3.3.4 "effective training time")

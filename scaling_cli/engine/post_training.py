@@ -1,4 +1,4 @@
-"""Post-training compute, technique by technique (DOMAIN.md §2).
+"""Post-training compute, technique by technique (docs/DOMAIN.md §2).
 
 Each technique is a list of ``Step`` records, one per distinct pass over data (a derivative model's
 work, before multiplying by how many such derivatives are built). Per token: a forward pass costs
@@ -6,7 +6,7 @@ work, before multiplying by how many such derivatives are built). Per token: a f
 token. Every value may be a float or a numpy array of Monte Carlo samples.
 
 Not counted anywhere here: attention over the context (the 2·N rule ignores it; for reasoning-length
-responses of 10K+ tokens it becomes material, DOMAIN.md §3), optimizer updates, and the time a step
+responses of 10K+ tokens it becomes material, docs/DOMAIN.md §3), optimizer updates, and the time a step
 waits on another (pipeline bubbles between generation and training fold into the decode efficiency).
 """
 
@@ -67,7 +67,7 @@ def forward_step(name: str, params: ArrayLike, tokens: ArrayLike) -> Step:
 
 def generation_step(name: str, params: ArrayLike, requests: ArrayLike, prompt_tokens: ArrayLike, samples: ArrayLike, sample_tokens: ArrayLike) -> Step:
     """``requests`` prompts, each prefilled once and followed by ``samples`` sampled sequences of
-    ``sample_tokens``: 2·N per prompt token prefilled and per token generated (DOMAIN.md §3). The
+    ``sample_tokens``: 2·N per prompt token prefilled and per token generated (docs/DOMAIN.md §3). The
     stream's shape is kept so the serving roofline can time it (batch, KV-cache reads)."""
     prefill = dense_forward_flops(params, requests) * prompt_tokens
     decode = dense_forward_flops(params, requests) * samples * sample_tokens
@@ -82,14 +82,14 @@ def written_samples(name: str, params: ArrayLike, generated_tokens: ArrayLike, s
 
 def prompt_visits(prompts: ArrayLike | None, epochs: ArrayLike | None, prompts_per_step: ArrayLike, steps: ArrayLike) -> ArrayLike:
     """Prompts an RL run processes: ``prompts`` × ``epochs`` (default 1), or ``prompts_per_step`` ×
-    ``steps`` when the run is given as a schedule (DOMAIN.md §2)."""
+    ``steps`` when the run is given as a schedule (docs/DOMAIN.md §2)."""
     if prompts is not None:
         return prompts * (1 if epochs is None else epochs)
     return prompts_per_step * steps
 
 
 def full_finetune(params: ArrayLike, tokens: ArrayLike, epochs: ArrayLike) -> list[Step]:
-    """Every weight trains: 6·N·D·epochs (DOMAIN.md §2; Kaplan et al. 2020 §2.1)."""
+    """Every weight trains: 6·N·D·epochs (docs/DOMAIN.md §2; Kaplan et al. 2020 §2.1)."""
     return [training_step("training", params, tokens * epochs)]
 
 
@@ -121,7 +121,7 @@ def distillation(
     labelled_tokens: ArrayLike | None,
     sample_tokens: ArrayLike,
 ) -> list[Step]:
-    """Offline distillation (DOMAIN.md §2): the teacher writes data (2·N_T per generated token,
+    """Offline distillation (docs/DOMAIN.md §2): the teacher writes data (2·N_T per generated token,
     decoded) and/or labels it with its output distribution (2·N_T per token, a forward pass), then the
     student trains on ``tokens`` (6·N_S·D·epochs; Hinton et al. 2015 for soft labels)."""
     steps = []
@@ -152,7 +152,7 @@ def rl(
     critic_params: ArrayLike | None,
     updates_per_batch: ArrayLike,
 ) -> list[Step]:
-    """One RL run (DOMAIN.md §2), ``prompts`` = prompt visits over the whole run.
+    """One RL run (docs/DOMAIN.md §2), ``prompts`` = prompt visits over the whole run.
 
     With T = prompts × samples × (prompt + response) tokens of experience:
     - rollout generation (``generate``: PPO, GRPO): the policy decodes the responses;
@@ -196,14 +196,14 @@ def ptq(params: ArrayLike, calibration_tokens: ArrayLike) -> list[Step]:
 
 
 def qat(params: ArrayLike, training_tokens: ArrayLike) -> list[Step]:
-    """Quantization-aware training costs like fine-tuning, 6·N·D (DOMAIN.md §2); fake-quantization
+    """Quantization-aware training costs like fine-tuning, 6·N·D (docs/DOMAIN.md §2); fake-quantization
     ops are neglected."""
     return [training_step("qat_training", params, training_tokens)]
 
 
 def synthetic_data(generator_params: ArrayLike, generated_tokens: ArrayLike, filter_params: ArrayLike | None, sample_tokens: ArrayLike) -> list[Step]:
     """Generation, 2·N_gen per generated token (decoded), plus an optional filter or reward model that
-    reads every generated token, 2·N_F·D (DOMAIN.md §2). Training on the data is a separate group."""
+    reads every generated token, 2·N_F·D (docs/DOMAIN.md §2). Training on the data is a separate group."""
     steps = [written_samples("generation", generator_params, generated_tokens, sample_tokens)]
     if filter_params is not None:
         steps.append(forward_step("filtering", filter_params, generated_tokens))
@@ -212,7 +212,7 @@ def synthetic_data(generator_params: ArrayLike, generated_tokens: ArrayLike, fil
 
 def best_of_n(policy_params: ArrayLike, prompts: ArrayLike, n: ArrayLike, prompt_tokens: ArrayLike, response_tokens: ArrayLike, reward_params: ArrayLike) -> list[Step]:
     """Best-of-n / rejection sampling as data generation: n samples per prompt, every one scored by a
-    reward model (DOMAIN.md §2; Llama 3 §4.2.2 samples 10-30 per prompt)."""
+    reward model (docs/DOMAIN.md §2; Llama 3 §4.2.2 samples 10-30 per prompt)."""
     scored = prompts * n * (prompt_tokens + response_tokens)
     return [sampled_responses(policy_params, prompts, n, prompt_tokens, response_tokens), forward_step("reward_scoring", reward_params, scored)]
 

@@ -8,14 +8,14 @@ A decode step of a replica of g tensor-parallel GPUs, running B sequences whose 
 
 Decoding reads every weight and the whole KV cache once per step, so it is bandwidth-bound at small
 batch and compute-bound once B·FLOP per token outgrows bytes read × peak/bandwidth (the roofline;
-DOMAIN.md §3; LLM-Viewer and llm-analysis use the same max(compute, memory) form, peer_tools.md §2.2,
+docs/DOMAIN.md §3; LLM-Viewer and llm-analysis use the same max(compute, memory) form, docs/PEER_TOOLS.md §2.2,
 §2.8). Continuous batching keeps sequences at every stage of their chain, so the batch's mean context
 is the chain's mean context and the memory term is exact in expectation.
 
 Defaults, each with its source:
 - KV cache per token = 2 (K and V) · L · kv_heads · head_dim · bytes, counting grouped-query attention
   by its KV heads (Ainslie et al. 2023, GQA); LLM-Viewer #12 and the cookbook costed GQA models as
-  multi-head (peer_tools.md §2.1, §3). Tensor parallelism beyond kv_heads GPUs replicates KV heads
+  multi-head (docs/PEER_TOOLS.md §2.1, §3). Tensor parallelism beyond kv_heads GPUs replicates KV heads
   (each GPU holds at least one), multiplying the cache by g / kv_heads.
 - KV cache element: the activation dtype, bf16 (2 bytes) even for FP8/FP4 weights: vLLM's
   ``kv_cache_dtype="auto"`` keeps the model's activation dtype unless FP8 KV is asked for.
@@ -264,7 +264,7 @@ def generation_gpu_seconds(tokens: ArrayLike, step_seconds: ArrayLike, gpus: Arr
 def fleet_gpus(gpu_seconds_per_day: ArrayLike, replica_gpus: ArrayLike, load_factor: ArrayLike = 1.0) -> ArrayLike:
     """GPUs (whole replicas) that deliver ``gpu_seconds_per_day`` × ``load_factor`` within a day.
 
-    ``load_factor`` is 1 for the average load and the peak-to-average ratio for the peak; DOMAIN.md §3:
+    ``load_factor`` is 1 for the average load and the peak-to-average ratio for the peak; docs/DOMAIN.md §3:
     fleet = daily GPU-seconds / 86,400 × peak-to-average, rounded up to whole replicas.
     """
     return np.ceil(gpu_seconds_per_day * load_factor / SECONDS_PER_DAY / replica_gpus) * replica_gpus

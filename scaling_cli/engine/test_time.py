@@ -3,20 +3,20 @@
 Forward pass per token: 2·N_active FLOP for the weights (Kaplan et al. 2020 Table 1, C_forward ≈ 2N)
 plus attention over the context. Kaplan's table counts 2·L·n_ctx·d for QK^T; the attention-weighted
 sum over V (AV) costs the same again, so a token that attends to t positions adds 4·L·(H·Q)·t
-(DOMAIN.md §3; PaLM App. B counts the same two products, ×3 for training). With a causal mask the
+(docs/DOMAIN.md §3; PaLM App. B counts the same two products, ×3 for training). With a causal mask the
 token at 1-based position t attends to t positions (itself and every earlier one), so processing
 ``count`` tokens after ``start`` tokens of context costs, with no loop over positions,
 
     Σ_{t=start+1}^{start+count} 4·L·w·t = 4·L·w·(count·start + count·(count+1)/2)        (w = H·Q).
 
 Peer tools either drop this term in decode (llm-analysis) or loop once per generated token
-(LLM-Viewer); see research/peer_tools.md §2.2, §2.8.
+(LLM-Viewer); see docs/PEER_TOOLS.md §2.2, §2.8.
 
-A query (DOMAIN.md §3) is a prompt of P tokens, then ``chains`` parallel chains (samples × beams),
+A query (docs/DOMAIN.md §3) is a prompt of P tokens, then ``chains`` parallel chains (samples × beams),
 each of ``rounds`` × (reasoning + answer) tokens: sequential self-revisions keep the earlier attempts
 in context, so a chain simply grows. With prefix caching the prompt is prefilled once per query and
 shared by every chain; without it, once per chain. A verifier (best-of-n) or process reward model
-(search) reads what it scores at 2·N_scorer FLOP per token (DOMAIN.md §3; its attention is not
+(search) reads what it scores at 2·N_scorer FLOP per token (docs/DOMAIN.md §3; its attention is not
 counted, as its architecture is not given).
 """
 
@@ -49,7 +49,7 @@ def forward_flops(active_params: ArrayLike, layers: ArrayLike, width: ArrayLike,
 
 
 def scoring_flops(scorer_params: ArrayLike, tokens: ArrayLike) -> ArrayLike:
-    """A verifier or reward model reading ``tokens``: 2·N_scorer per token (DOMAIN.md §3)."""
+    """A verifier or reward model reading ``tokens``: 2·N_scorer per token (docs/DOMAIN.md §3)."""
     return dense_forward_flops(scorer_params, tokens)
 
 

@@ -1,4 +1,4 @@
-"""The ``post_training`` section of a plan: derivative models, technique by technique (DOMAIN.md §2).
+"""The ``post_training`` section of a plan: derivative models, technique by technique (docs/DOMAIN.md §2).
 
 Per group: the steps one derivative takes (its technique's module in ``techniques/``, looked up in
 ``techniques.registry``; formulas in ``engine/post_training.py``), each step's GPU-hours, cost

@@ -151,7 +151,7 @@ MAX_TOKENS_PER_PARAM = 10_000
 #: Training FLOP that Epoch AI projects feasible by 2030, power and chip supply permitting (Sevilla et
 #: al. 2024, "Can AI Scaling Continue Through 2030?"); ~5,000x Llama 3.1 405B's 3.8e25.
 MAX_FEASIBLE_FLOPS = 2e29
-#: MFU above this is beyond any published training run (MegaScale 55.2%, PaLM 46.2%; DOMAIN.md §1).
+#: MFU above this is beyond any published training run (MegaScale 55.2%, PaLM 46.2%; docs/DOMAIN.md §1).
 MAX_PLAUSIBLE_MFU = 0.7
 
 

@@ -26,7 +26,7 @@ from scaling_cli.scenario.test_time import TestTimeWorkload
 
 CONVENTION = (
     "forward only: 2·N_active per processed token + 4·L·(H·Q)·t attention for a token attending to t positions "
-    "(causal), summed in closed form; verifier and process reward model at 2·N per token read (DOMAIN.md §3)"
+    "(causal), summed in closed form; verifier and process reward model at 2·N per token read (docs/DOMAIN.md §3)"
 )
 
 

@@ -1,4 +1,4 @@
-"""``post_training:`` — derivative-model groups (post-training law, DOMAIN.md §2).
+"""``post_training:`` — derivative-model groups (post-training law, docs/DOMAIN.md §2).
 
 Each group is ``{name, technique, count, ...}``. ``technique`` selects the group's fields (a
 discriminated union over the specs of ``techniques.registry.TECHNIQUES``, one module per technique);

@@ -1,4 +1,4 @@
-"""``test_time:`` — inference and reasoning workloads (test-time law, DOMAIN.md §3)."""
+"""``test_time:`` — inference and reasoning workloads (test-time law, docs/DOMAIN.md §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Post-training techniques, one module each (DOMAIN.md §2).
+"""Post-training techniques, one module each (docs/DOMAIN.md §2).
 
 Every module here except ``common`` and ``registry`` is one technique: its scenario spec, its step
 builder, its formula line, its defaults with their sources, its warnings and whether it generates,

@@ -1,5 +1,5 @@
 """``best_of_n``: best-of-n / rejection sampling as data generation: n samples per prompt from the
-scenario's model, each scored by a reward model (DOMAIN.md §2; Llama 3, arXiv 2407.21783 §4.2.2)."""
+scenario's model, each scored by a reward model (docs/DOMAIN.md §2; Llama 3, arXiv 2407.21783 §4.2.2)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ TECHNIQUE = Technique(
     name="best_of_n",
     spec=BestOfN,
     steps=steps,
-    formula="n samples per prompt at 2·N per token + reward model 2·N_R per scored token (DOMAIN.md §2)",
+    formula="n samples per prompt at 2·N per token + reward model 2·N_R per scored token (docs/DOMAIN.md §2)",
     order=80,
     generates=always_generates,
 )

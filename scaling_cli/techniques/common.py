@@ -4,7 +4,7 @@ documented defaults, and the ``Technique`` record a module exports as ``TECHNIQU
 A technique module (``full_finetune.py``, ``rl.py``, ...) holds one technique whole: its scenario
 spec (a ``DerivativeGroup`` subclass), its step builder, its one-line formula, its defaults with their
 sources, its warnings, and whether it generates. Formulas themselves live in
-``engine/post_training.py``, once each with their source (DOMAIN.md §2).
+``engine/post_training.py``, once each with their source (docs/DOMAIN.md §2).
 
 Step builders and warnings read their inputs by attribute only (``group.tokens``,
 ``model.n_active``, ``model.layers``), so they work on any record with those names, not only on the

@@ -1,5 +1,5 @@
 """``distillation``: a teacher writes and/or labels data, a student trains on it (Hinton et al. 2015;
-DOMAIN.md §2)."""
+docs/DOMAIN.md §2)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from scaling_cli.techniques.common import (
 
 
 class Distillation(DerivativeGroup):
-    """A teacher writes and/or labels data; a student trains on it (Hinton et al. 2015; DOMAIN.md §2)."""
+    """A teacher writes and/or labels data; a student trains on it (Hinton et al. 2015; docs/DOMAIN.md §2)."""
 
     technique: Literal["distillation"]
     student_params: PositiveQuantity = Field(description="Student parameters (per token), e.g. 8B.")
@@ -73,7 +73,7 @@ TECHNIQUE = Technique(
     name="distillation",
     spec=Distillation,
     steps=steps,
-    formula="teacher 2·N_T per generated or labelled token + student 6·N_S·D·epochs (DOMAIN.md §2)",
+    formula="teacher 2·N_T per generated or labelled token + student 6·N_S·D·epochs (docs/DOMAIN.md §2)",
     order=30,
     generates=generates,
     warnings=warnings,

@@ -1,4 +1,4 @@
-"""``full_finetune``: every weight trains, 6·N·D·epochs (Kaplan et al. 2020 §2.1; DOMAIN.md §2)."""
+"""``full_finetune``: every weight trains, 6·N·D·epochs (Kaplan et al. 2020 §2.1; docs/DOMAIN.md §2)."""
 
 from __future__ import annotations
 

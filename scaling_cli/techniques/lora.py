@@ -1,5 +1,5 @@
 """``lora``: low-rank adapters on a frozen base, ≈ 4·N·D·epochs, plus the adapters' own 6·N_A·D when
-the rank and architecture are known (Hu et al. 2021, arXiv 2106.09685 §4; DOMAIN.md §2)."""
+the rank and architecture are known (Hu et al. 2021, arXiv 2106.09685 §4; docs/DOMAIN.md §2)."""
 
 from __future__ import annotations
 

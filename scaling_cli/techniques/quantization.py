@@ -1,5 +1,5 @@
 """``quantization``: post-training quantization (calibration passes only; GPTQ, Frantar et al. 2022
-§4) or quantization-aware training (costed like fine-tuning; DOMAIN.md §2)."""
+§4) or quantization-aware training (costed like fine-tuning; docs/DOMAIN.md §2)."""
 
 from __future__ import annotations
 

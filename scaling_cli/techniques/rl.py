@@ -1,4 +1,4 @@
-"""``rl``: RLHF / RLAIF / RLVR with PPO, GRPO or DPO (DOMAIN.md §2): rollouts, scoring, reference
+"""``rl``: RLHF / RLAIF / RLVR with PPO, GRPO or DPO (docs/DOMAIN.md §2): rollouts, scoring, reference
 and critic passes, policy training. InstructGPT (Ouyang et al. 2022 §3.5, App. C.4); GRPO (Shao et
 al. 2024, DeepSeekMath §4.1-4.2); DPO (Rafailov et al. 2023)."""
 
@@ -42,7 +42,7 @@ def _given(model: StrictModel, name: str) -> bool:
 
 
 class ReinforcementLearning(DerivativeGroup):
-    """RLHF / RLAIF / RLVR: rollouts, scoring, reference and critic passes, policy training (DOMAIN.md §2)."""
+    """RLHF / RLAIF / RLVR: rollouts, scoring, reference and critic passes, policy training (docs/DOMAIN.md §2)."""
 
     technique: Literal["rl"]
     algorithm: Literal["ppo", "grpo", "dpo"] = Field(description="ppo (with a critic), grpo (group-relative, no critic) or dpo (offline preference pairs).")
@@ -127,7 +127,7 @@ TECHNIQUE = Technique(
     name="rl",
     spec=ReinforcementLearning,
     steps=steps,
-    formula="rollouts 2·N + reward 2·N_R + reference 2·N + critic (2+6·U)·N_C + policy 6·N·U per experience token (DOMAIN.md §2)",
+    formula="rollouts 2·N + reward 2·N_R + reference 2·N + critic (2+6·U)·N_C + policy 6·N·U per experience token (docs/DOMAIN.md §2)",
     order=40,
     generates=generates,
 )

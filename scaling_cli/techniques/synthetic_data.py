@@ -1,5 +1,5 @@
 """``synthetic_data``: a generator writes data and an optional filter or reward model reads it
-(DOMAIN.md §2); training on the data is a separate group."""
+(docs/DOMAIN.md §2); training on the data is a separate group."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from scaling_cli.techniques.common import (
 
 
 class SyntheticData(DerivativeGroup):
-    """A generator writes data, an optional filter or reward model reads it (DOMAIN.md §2)."""
+    """A generator writes data, an optional filter or reward model reads it (docs/DOMAIN.md §2)."""
 
     technique: Literal["synthetic_data"]
     generated_tokens: PositiveQuantity = Field(description="Tokens generated.")
@@ -45,7 +45,7 @@ TECHNIQUE = Technique(
     name="synthetic_data",
     spec=SyntheticData,
     steps=steps,
-    formula="generation 2·N_gen per token + filter 2·N_F per token (DOMAIN.md §2)",
+    formula="generation 2·N_gen per token + filter 2·N_F per token (docs/DOMAIN.md §2)",
     order=70,
     generates=always_generates,
 )
