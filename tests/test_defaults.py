@@ -50,6 +50,13 @@ def test_every_assumption_a_plan_lists_comes_from_the_table(args):
         assert _table_key(item["key"]) in known, f"{item['key']} is not in scaling_cli/defaults.py's table"
 
 
+def test_the_default_fit_is_the_catalogs():
+    from scaling_cli.catalog.fits import default_fit_name
+    from scaling_cli.defaults import FIT
+
+    assert FIT.value == default_fit_name()
+
+
 def test_a_plan_lists_the_default_it_used_with_the_table_value():
     # A scenario that gives no PUE and no days gets the table's 1.2 and 365 (hand-typed here, as the README states them).
     items = {a["key"]: a for a in _assumptions("plan", str(REPO / "configs" / "reasoning-service.scenario.yaml"))}
