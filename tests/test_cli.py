@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scaling_cli import __version__
-from tests.conftest import run_subprocess
+from tests.conftest import CONFIGS, run_subprocess
 
 PRETRAINING_KEYS = {"flops", "gpu_hours", "productive_gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "min_gpus_for_memory"}
 
@@ -175,3 +175,20 @@ def test_python_dash_m_and_data_on_stdout_messages_on_stderr(scenario_file):
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["schema_version"] == "1.0"
     assert proc.stderr == ""
+
+
+DATA_COMMANDS = [["plan"], ["validate"], ["optimal"], ["sweep"], ["compare"], ["reference"], ["hardware", "list"], ["hardware", "show"]]
+
+
+@pytest.mark.parametrize("command", DATA_COMMANDS, ids=" ".join)
+def test_every_command_that_prints_data_offers_the_same_output_options(cli, command):
+    text = cli(*command, "--help").stdout
+    for option in ("--format", "--output", "--force"):
+        assert option in text, f"scaling {' '.join(command)} lacks {option}"
+
+
+def test_validate_writes_its_json_report_to_an_output_file(cli, tmp_path):
+    target = tmp_path / "report.json"
+    result = cli("validate", str(CONFIGS[0]), "-f", "json", "-o", str(target))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(target.read_text())["valid"] is True

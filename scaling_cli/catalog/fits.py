@@ -34,10 +34,6 @@ def default_fit_name() -> str:
     return reference_data()["fits"]["default"]
 
 
-def default_fit_reason() -> str:
-    return reference_data()["fits"]["default_reason"]
-
-
 def find_fit(name: str | None) -> ScalingLaw:
     """The fit called ``name`` (``None``: the default); a miss lists the valid names."""
     key = (name or default_fit_name()).strip().lower()

@@ -106,10 +106,15 @@ class Accelerator:
             raise CatalogLookupError(f"{reason} (precisions with a dense peak: {supported})")
         return float(value) * FLOP_PER_TFLOP
 
+    @property
+    def default_precision(self) -> str:
+        """The precision a plan uses when the scenario names none, and the 16-bit format training
+        efficiency is calibrated against: BF16, or FP16 where there is no BF16."""
+        return "bf16" if "bf16" in self.precisions else "fp16"
+
     def reference_peak(self) -> float:
-        """The 16-bit dense peak (BF16, or FP16 where there is no BF16) that training efficiency
-        is calibrated against (see ``efficiency.yaml``)."""
-        return self.peak_flops("bf16" if "bf16" in self.precisions else "fp16")
+        """The 16-bit dense peak that training efficiency is calibrated against (see ``efficiency.yaml``)."""
+        return self.peak_flops(self.default_precision)
 
     def sparse_only(self, precision: str) -> bool:
         """True when the vendor publishes ``precision`` only as a with-sparsity figure."""

@@ -55,7 +55,7 @@ def resolve_hardware(spec: Inputs, assumptions: Assumptions, sampler: Sampler | 
     """
     sampler = sampler or Sampler.point()
     accel = find_accelerator(spec.accelerator)
-    precision = spec.precision or defaults.PRECISION.value
+    precision = spec.precision or accel.default_precision
     peak = accel.peak_flops(precision)
     if "accelerator" not in spec.given:
         assumptions.use(defaults.ACCELERATOR, f"{scope}.accelerator", value=accel.id)

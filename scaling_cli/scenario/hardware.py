@@ -48,7 +48,7 @@ class HardwareSpec(StrictModel):
         if value is None:
             if accelerator is None:
                 return None
-            return "bf16" if "bf16" in find_accelerator(accelerator).precisions else "fp16"
+            return find_accelerator(accelerator).default_precision
         value = value.strip().lower()
         if value not in PRECISION_KEYS:
             raise user_error("unknown_precision", f"unknown precision {shown(value)}; valid: {', '.join(PRECISION_KEYS)}")
