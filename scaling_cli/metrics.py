@@ -200,6 +200,9 @@ REFERENCE_RUN: list[Row] = [
     ("efficiency_class", "Efficiency class", "", "text", False, "the calibration class of its accelerator"),
     ("precision", "Precision", "", "text", False, "the precision of the peak"),
     ("note", "Note", "", "text", False, "why a run is left out of the fit"),
+    ("size_group", "Size group", "", "text", False, "under 20B, 20B-100B or 100B and over active parameters"),
+    ("architecture", "Architecture", "", "text", False, "dense or moe"),
+    ("scope", "Scope", "", "text", False, "final_run, or includes_more when the published hours cover more than the final pretraining run"),
 ]
 
 REFERENCE_SUMMARY: list[Row] = [

@@ -9,9 +9,9 @@ from scaling_cli.commands.reference import reference_report
 
 
 def test_leave_one_out_really_leaves_the_run_out():
-    assert "LLaMA-13B" in prior_for("ampere").runs
-    assert "LLaMA-13B" not in prior_for("ampere", "LLaMA-13B").runs
-    assert "Llama 3.1 405B" not in prior_for("hopper", "Llama 3.1 405B").runs
+    assert "LLaMA-13B" in prior_for("ampere", 13e9, 13e9).runs
+    assert "LLaMA-13B" not in prior_for("ampere", 13e9, 13e9, "LLaMA-13B").runs
+    assert "Llama 3.1 405B" not in prior_for("hopper", 405e9, 405e9, "Llama 3.1 405B").runs
 
 
 def test_every_run_with_gpu_hours_is_checked_and_the_band_is_consistent():

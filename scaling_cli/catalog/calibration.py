@@ -1,11 +1,10 @@
-"""Default training efficiency per accelerator class, fitted to published runs with reported GPU-hours.
+"""Training efficiency from published runs with reported GPU-hours: the runs, and the model fitted to them.
 
 Whole-run efficiency = MFU × goodput = 6·N_active·D / (GPU-hours × 3600 × 16-bit peak) (PaLM 2022
-App. B for MFU; docs/DOMAIN.md §1), computed by ``engine/costing.py:run_efficiency``. For each efficiency
-class (``hardware_overlay.yaml``) the centre is the median over its runs and the spread a log-normal
-whose σ is the pooled within-class standard deviation of log efficiency, widened by √(1 + 1/n) so
-it predicts a new run rather than describing the fitted ones. Classes without runs use reported MFU ×
-default goodput (``efficiency.yaml``), or every run pooled.
+App. B for MFU; docs/DOMAIN.md §1), computed by ``engine/costing.py:run_efficiency`` for every
+bundled run whose hardware maps onto the catalog (``hardware_overlay.yaml``). The prediction for a
+new run comes from ``catalog/efficiency_model.py``: a regression on hardware generation, size and
+mixture-of-experts sparsity with shrinkage and predictive bands (docs/CALIBRATION.md).
 """
 
 from __future__ import annotations
@@ -16,13 +15,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 
 from scaling_cli import defaults
-from scaling_cli.catalog.source import REFERENCE_JSON
+from scaling_cli.catalog.efficiency_model import ACTIVE_RANGE, EfficiencyFit, Observation, describe, fit
 from scaling_cli.catalog.hardware import find_accelerator, run_hardware
+from scaling_cli.catalog.source import REFERENCE_JSON
 from scaling_cli.engine.costing import run_efficiency
 from scaling_cli.engine.pretraining import dense_training_flops
-from scaling_cli.engine.uncertainty import median
 from scaling_cli.engine.units import FLOP_PER_TFLOP
 
 
@@ -43,11 +43,12 @@ class RunEfficiency:
 
 @dataclass(frozen=True)
 class EfficiencyPrior:
-    """Default whole-run efficiency of a class: log-normal with median ``efficiency``."""
+    """Predicted whole-run efficiency of a run: log-normal with median ``efficiency``."""
 
     efficiency_class: str
-    efficiency: float
-    log_sigma: float
+    #: median and log-normal σ: floats, or arrays when the model's size is sampled
+    efficiency: Any
+    log_sigma: Any
     runs: tuple[str, ...]
     basis: str
 
@@ -110,61 +111,57 @@ def run_efficiencies() -> tuple[RunEfficiency, ...]:
     return tuple(result)
 
 
-def _log_sd(values: list[float]) -> float:
-    """Sample standard deviation (n - 1) of the natural logs of ``values``."""
-    logs = [math.log(v) for v in values]
-    if len(logs) < 2:
-        return 0.0
-    mean = sum(logs) / len(logs)
-    return math.sqrt(sum((x - mean) ** 2 for x in logs) / (len(logs) - 1))
-
-
-@lru_cache(maxsize=64)
-def efficiency_priors(leave_out: str | None = None) -> dict[str, EfficiencyPrior]:
-    """The fitted prior of every efficiency class, optionally fitted without the run ``leave_out``
-    (leave-one-out validation in ``scaling reference``)."""
-    settings = reference_data()["efficiency"]
+def observations(leave_out: str | None = None) -> list[Observation]:
+    """The runs the efficiency model is fitted on (less ``leave_out``), plus a pseudo-run for each
+    generation whose only evidence is a reported steady-state MFU (``efficiency.yaml``: MFU × the
+    default goodput, at that run's size)."""
+    found = [
+        Observation(r.name, r.efficiency_class, float(r.run["active_params"]), float(r.run.get("params") or r.run["active_params"]), r.efficiency, includes_more(r.run))
+        for r in run_efficiencies()
+        if r.in_fit and r.name != leave_out
+    ]
+    seen = {o.efficiency_class for o in found}
     goodput, _ = goodput_default()
-    by_class: dict[str, list[RunEfficiency]] = {}
-    for run in run_efficiencies():
-        if run.in_fit and run.name != leave_out:
-            by_class.setdefault(run.efficiency_class, []).append(run)
-    everything = [r.efficiency for runs in by_class.values() for r in runs]
-    groups = [[r.efficiency for r in runs] for runs in by_class.values() if len(runs) > 1]
-    dof = sum(len(g) - 1 for g in groups)
-    within = math.sqrt(sum(_log_sd(g) ** 2 * (len(g) - 1) for g in groups) / dof) if dof else 0.0
-    total = _log_sd(everything)
-    priors: dict[str, EfficiencyPrior] = {}
-    for name, runs in by_class.items():
-        values = [r.efficiency for r in runs]
-        priors[name] = EfficiencyPrior(
-            efficiency_class=name,
-            efficiency=median(values),
-            log_sigma=within * math.sqrt(1 + 1 / len(values)),
-            runs=tuple(r.name for r in runs),
-            basis=f"median whole-run efficiency of {len(values)} published {name} run(s): "
-            + ", ".join(f"{r.name} {r.efficiency:.3f}" for r in runs),
-        )
-    for name, entry in settings.get("reported_mfu", {}).items():
-        if name not in priors:
-            priors[name] = EfficiencyPrior(
-                efficiency_class=name,
-                efficiency=float(entry["value"]) * goodput,
-                log_sigma=total,
-                runs=(),
-                basis=f"reported MFU {entry['value']} ({entry['source']}) × default goodput {goodput}",
-            )
-    pooled = settings["pooled_class"]
-    priors[pooled] = EfficiencyPrior(
-        efficiency_class=pooled,
-        efficiency=median(everything),
-        log_sigma=total * math.sqrt(1 + 1 / len(everything)),
-        runs=tuple(r.name for runs in by_class.values() for r in runs),
-        basis=f"no published run on this class; median of all {len(everything)} bundled runs with reported GPU-hours",
-    )
-    return priors
+    for name, entry in reference_data()["efficiency"].get("reported_mfu", {}).items():
+        if name not in seen and entry.get("run") != leave_out:
+            size = float(entry["active_params"])
+            found.append(Observation(entry.get("run", name), name, size, size, float(entry["value"]) * goodput))
+    return found
 
 
-def prior_for(efficiency_class: str, leave_out: str | None = None) -> EfficiencyPrior:
-    priors = efficiency_priors(leave_out)
-    return priors.get(efficiency_class) or priors[reference_data()["efficiency"]["pooled_class"]]
+def includes_more(run: dict[str, Any]) -> bool:
+    """True when the run's source says its GPU-hours cover more than the final pretraining run."""
+    return (run.get("extra") or {}).get("scope") == "includes_more"
+
+
+@lru_cache(maxsize=128)
+def efficiency_fit(leave_out: str | None = None) -> EfficiencyFit:
+    """The efficiency model fitted on every bundled run, or on all but ``leave_out`` (leave-one-out
+    validation in ``scaling reference``)."""
+    return fit(observations(leave_out))
+
+
+def prior_for(efficiency_class: str, active: Any, total: Any, leave_out: str | None = None, more: bool = False) -> EfficiencyPrior:
+    """The predicted whole-run efficiency of the final pretraining run (or, with ``more``, of a
+    figure that covers more than it) of ``active``/``total`` parameters on ``efficiency_class``
+    hardware (floats or arrays of samples), with its predictive band."""
+    model = efficiency_fit(leave_out)
+    centre, log_sigma = model.predict(efficiency_class, active, total, more)
+    shape = describe(model, efficiency_class)
+    seen = efficiency_class in model.classes
+    basis = (
+        f"regression on {len(model.runs)} published runs (docs/CALIBRATION.md): "
+        + (f"{efficiency_class} {shape['efficiency_at_10b']:.3f} at 10B active, ×{shape['per_decade']:.2f} per decade"
+           if seen else f"no run on {efficiency_class}: the common level, spread between generations added")
+        + f", σ {model.sigma:.2f}"
+    )  # fmt: skip
+    own = [o for o in observations(leave_out) if o.efficiency_class == efficiency_class]
+    if own:
+        size = float(np.clip(np.median(np.asarray(active, dtype=float)), *ACTIVE_RANGE))  # 0 or inf sizes: the nearest end
+        nearest = sorted(own, key=lambda o: abs(math.log(o.active_params / size)))[:NEAREST_RUNS_SHOWN]
+        basis += f"; nearest of its {len(own)} runs: " + ", ".join(f"{o.name} {o.efficiency:.3f}" for o in nearest)
+    return EfficiencyPrior(efficiency_class, centre, log_sigma, tuple(o.name for o in own), basis)
+
+
+#: Runs an assumption names as the evidence nearest the planned model.
+NEAREST_RUNS_SHOWN = 3

@@ -58,8 +58,23 @@ def compile_hardware(docs: Documents) -> dict[str, Any]:
 def compile_reference(docs: Documents) -> dict[str, Any]:
     """Published training runs (shared list, then the supplement, each tagged with its file), the
     efficiency-calibration settings fitted to them, and the scaling-law fits."""
-    runs = [{**run, "listed_in": name} for name in ("published_runs.yaml", "published_runs_supplement.yaml") for run in docs[name]["runs"]]
-    return {"runs": runs, "efficiency": docs["efficiency.yaml"], "fits": docs["fits.yaml"]}
+    return {"runs": merged_runs(docs["published_runs.yaml"]["runs"], docs["published_runs_supplement.yaml"]["runs"]), "efficiency": docs["efficiency.yaml"], "fits": docs["fits.yaml"]}
+
+
+def merged_runs(shared: list[dict[str, Any]], supplement: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The shared list, then the supplement's new runs. A supplement entry named like a shared run
+    completes it (its fields win, ``extra`` merged) instead of counting the run twice, so the copied
+    list stays verbatim while the project adds, say, GPU-hours its source did not carry."""
+    by_name = {run["name"]: {**run, "listed_in": "published_runs.yaml"} for run in shared}
+    added = []
+    for run in supplement:
+        base = by_name.get(run["name"])
+        if base is None:
+            added.append({**run, "listed_in": "published_runs_supplement.yaml"})
+        else:
+            extra = {**(base.get("extra") or {}), **(run.get("extra") or {})}
+            by_name[run["name"]] = {**base, **run, "extra": extra, "listed_in": "published_runs.yaml + supplement"}
+    return [*by_name.values(), *added]
 
 
 def render(data: dict[str, Any]) -> str:

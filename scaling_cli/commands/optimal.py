@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from scaling_cli import defaults
@@ -50,7 +51,23 @@ class OptimalRequest:
     fit: str | None = None
     hardware: dict[str, Any] = field(default_factory=dict)
 
+    def check_values(self) -> None:
+        """Every figure in its range before anything is computed: a usage error naming the option."""
+        for name in (*_POSITIVE, *_NON_NEGATIVE):
+            value = getattr(self, name)
+            if value is not None and (value < 0 or value == 0 and name in _POSITIVE):
+                words = "greater than 0" if name in _POSITIVE else "greater than or equal to 0"
+                raise UsageError(f"--{name.replace('_', '-')}: must be {words} (got {value:g})")
+        if self.gpus is not None and self.gpus < 1:
+            raise UsageError(f"--gpus: must be at least 1 (got {self.gpus})")
+        price = self.hardware.get("price_per_hour")
+        if price is not None and price < 0:
+            raise UsageError(f"--price: must be greater than or equal to 0 (got {price:g})")
+        if price == 0 and self.budget_usd is not None:
+            raise UsageError("--price: a --budget-usd budget buys no GPU-hours at a price of 0; give the USD per GPU-hour")
+
     def budget_kind(self) -> str | None:
+        self.check_values()
         kinds = [
             name
             for name, given in (
@@ -79,6 +96,13 @@ class OptimalRequest:
         return kinds[0] if kinds else None
 
 
+#: Options that must be above zero, and those that may be zero.
+_POSITIVE = ("compute", "gpu_hours", "budget_usd", "days", "params", "tokens", "target_loss", "output_tokens")
+_NON_NEGATIVE = ("inference_tokens", "prompt_tokens")
+#: The command-line option of a hardware field, where their names differ.
+_OPTION_OF = {"count": "--gpus", "price_per_hour": "--price"}
+
+
 @dataclass
 class OptimalResult:
     request: OptimalRequest
@@ -104,7 +128,7 @@ class OptimalResult:
         }
 
 
-def _hardware(request: OptimalRequest, assumptions: Assumptions, sampler: Sampler) -> ResolvedHardware:
+def _hardware(request: OptimalRequest, assumptions: Assumptions, sampler: Sampler, size: tuple[Any, Any] | None = None) -> ResolvedHardware:
     spec_fields = {k: v for k, v in request.hardware.items() if v is not None}
     if request.gpus is not None:
         spec_fields["count"] = request.gpus
@@ -112,9 +136,9 @@ def _hardware(request: OptimalRequest, assumptions: Assumptions, sampler: Sample
         spec = HardwareSpec.model_validate(spec_fields)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        where = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "hardware"
+        where = _OPTION_OF.get(str(first["loc"][0]), "--" + str(first["loc"][0]).replace("_", "-")) if first["loc"] else "hardware"
         raise UsageError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
-    return resolve_hardware(freeze(spec, sampler), assumptions, sampler)
+    return resolve_hardware(freeze(spec, sampler), assumptions, sampler, size=size)
 
 
 def _compute_from_budget(kind: str | None, request: OptimalRequest, hardware: ResolvedHardware) -> Any:
@@ -150,7 +174,7 @@ def _allocate(law: ScalingLaw, kind: str | None, request: OptimalRequest, comput
                 if not isinstance(law, ParametricFit):
                     raise UsageError(f"--inference-tokens needs a parametric fit; {law.name} fixes tokens per parameter")
                 cost = _lifetime_cost(request, point_hardware).objective(request.objective)
-                return lifetime_optimum(law, request.target_loss, cost)
+                return _no_worse_than_chinchilla(law, request.target_loss, lifetime_optimum(law, request.target_loss, cost), cost)
             return law.cheapest_for_loss(request.target_loss)
         except UnreachableLoss as exc:
             raise ScalingError(str(exc)) from None
@@ -165,11 +189,39 @@ def _allocate(law: ScalingLaw, kind: str | None, request: OptimalRequest, comput
     return law.optimal_allocation(compute)
 
 
+def _model_size(law: ScalingLaw, kind: str | None, request: OptimalRequest) -> tuple[Any, Any]:
+    """The model size the calibrated efficiency is read at: the budget buys compute at the
+    efficiency of the model it buys, so iterate allocation and efficiency to their fixed point."""
+    size: tuple[Any, Any] | None = None
+    for _ in range(SIZING_ROUNDS):
+        point_hardware = _hardware(request, Assumptions(), Sampler.point(), size)
+        params, _ = _allocate(law, kind, request, _compute_from_budget(kind, request, point_hardware), point_hardware)
+        if size is not None and abs(params / size[0] - 1) < 1e-12:
+            break
+        size = (params, params)
+    assert size is not None
+    return size
+
+
+#: Rounds of the allocation/efficiency fixed point (it moves by well under 1% after three).
+SIZING_ROUNDS = 30
+
+
+def _no_worse_than_chinchilla(law: ParametricFit, target: float, chosen: tuple[Any, Any], cost: Any) -> tuple[Any, Any]:
+    """The lifetime optimum, or the Chinchilla-optimal model of the same loss where the search's
+    point is not cheaper (no or little inference: the two coincide, and float noise of the search
+    must not show as a negative saving)."""
+    chinchilla = law.cheapest_for_loss(target)
+    lifetime = [float(np.asarray(cost(np.array([n]), np.array([d])))[0]) for n, d in (chosen, chinchilla)]
+    return chosen if lifetime[0] < lifetime[1] else chinchilla
+
+
 def _evaluate(request: OptimalRequest, law: ScalingLaw, sampler: Sampler, assumptions: Assumptions) -> dict[str, Any]:
     kind = request.budget_kind()
-    hardware = _hardware(request, assumptions, sampler)
+    size = _model_size(law, kind, request)
+    hardware = _hardware(request, assumptions, sampler, size)
     # the choice itself is made at point values; samples only spread its time and cost
-    point_hardware = hardware if sampler.is_point else _hardware(request, Assumptions(), Sampler.point())
+    point_hardware = hardware if sampler.is_point else _hardware(request, Assumptions(), Sampler.point(), size)
     params, tokens = _allocate(law, kind, request, _compute_from_budget(kind, request, hardware), point_hardware)
     flops = dense_training_flops(params, tokens)
     spend = training_time_and_cost(flops, hardware)
@@ -237,10 +289,11 @@ def solve_optimal(request: OptimalRequest, *, samples: int, seed: int) -> Optima
     except UnknownFit as exc:
         raise UsageError(f"--fit: {exc}") from None
     assumptions = Assumptions()
-    values = to_plain(_evaluate(request, law, Sampler.point(), assumptions))
-    check_finite(values, "scaling optimal")
-    if samples:
-        values = to_plain(add_bands(values, _evaluate(request, law, Sampler(samples, seed), Assumptions()), prefix="optimal"))
+    with np.errstate(all="ignore"):  # an overflow or 0/0 is reported by check_finite, not as a numpy warning
+        values = to_plain(_evaluate(request, law, Sampler.point(), assumptions))
+        check_finite(values, "scaling optimal")
+        if samples:
+            values = to_plain(add_bands(values, _evaluate(request, law, Sampler(samples, seed), Assumptions()), prefix="optimal"))
     return OptimalResult(request, law, values, assumptions.as_list(), band_settings(samples, seed))
 
 

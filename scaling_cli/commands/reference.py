@@ -10,14 +10,15 @@ memory of the fit; ``in_sample=True`` uses the full fit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from scaling_cli.catalog.calibration import goodput_default, prior_for, published_runs, run_peak
+from scaling_cli.catalog.calibration import goodput_default, includes_more, prior_for, published_runs, run_peak
 from scaling_cli.engine import costing
 from scaling_cli.engine.pretraining import dense_training_flops
 from scaling_cli.engine.uncertainty import Z90, median
 from scaling_cli.render import views
+from scaling_cli.render.model import Num, Table
 from scaling_cli.result import SCHEMA_VERSION
 
 
@@ -26,15 +27,26 @@ class ReferenceReport:
     runs: list[dict[str, Any]]
     summary: dict[str, Any]
     leave_one_out: bool
+    #: the summary's figures per hardware generation, size group and architecture
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def tables(self) -> list[Any]:
-        return views.reference_tables(self)
+        return [*views.reference_tables(self), self.groups_table()]
+
+    def groups_table(self) -> Table:
+        """Error, coverage and band width per hardware generation, size group and architecture."""
+        rows = [
+            [name, Num(g["runs"], "int"), Num(g["median_abs_error"], "frac"), Num(g["band_coverage"], "frac"), Num(g["band_median_width"], "frac")]
+            for name, g in self.groups.items()
+        ]
+        mode = "leave-one-out" if self.leave_one_out else "in-sample"
+        return Table(title=f"By group ({mode})", columns=["Group", "Runs", "Median |error|", "Band coverage", "Band width P90/P10"], rows=rows, numeric={1, 2, 3, 4})
 
     def csv_table(self) -> Any:
         return views.flat_csv_table({"runs": self.runs}, "reference")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema_version": SCHEMA_VERSION, "leave_one_out": self.leave_one_out, "summary": self.summary, "runs": self.runs}
+        return {"schema_version": SCHEMA_VERSION, "leave_one_out": self.leave_one_out, "summary": self.summary, "groups": self.groups, "runs": self.runs}
 
 
 def _predict(run: dict[str, Any], leave_one_out: bool) -> dict[str, Any]:
@@ -54,13 +66,17 @@ def _predict(run: dict[str, Any], leave_one_out: bool) -> dict[str, Any]:
         "in_band": None,
         "efficiency_class": None,
         "precision": None,
+        "size_group": None,
+        "architecture": None,
+        "scope": None,
         "note": (run.get("extra") or {}).get("exclude_from_fit") or "",
     }
     mapped = run_peak(run) if flops is not None else None
     if mapped is None or not run.get("gpu_hours"):
         return row
     efficiency_class, _, precision, peak = mapped  # peak: the 16-bit peak the fit is calibrated on
-    prior = prior_for(efficiency_class, run["name"] if leave_one_out else None)
+    total = run.get("params") or run["active_params"]
+    prior = prior_for(efficiency_class, run["active_params"], total, run["name"] if leave_one_out else None, more=includes_more(run))
     goodput, _ = goodput_default()
     mfu = prior.efficiency / goodput
     point = costing.reserved_gpu_hours(costing.productive_gpu_hours(flops, peak, mfu), goodput)
@@ -76,6 +92,9 @@ def _predict(run: dict[str, Any], leave_one_out: bool) -> dict[str, Any]:
         in_band=low <= reported <= high,
         efficiency_class=efficiency_class,
         precision=precision,
+        size_group=size_group(run["active_params"]),
+        architecture="moe" if total > run["active_params"] else "dense",
+        scope=(run.get("extra") or {}).get("scope", "not stated"),
     )
     return row
 
@@ -84,17 +103,45 @@ def _median(values: list[float]) -> float | None:
     return median(values) if values else None
 
 
+#: Size groups of the report: active parameters below each bound.
+SIZE_GROUPS = ((20e9, "under 20B"), (100e9, "20B-100B"), (float("inf"), "100B and over"))
+
+
+def size_group(active: float) -> str:
+    return next(name for bound, name in SIZE_GROUPS if active < bound)
+
+
+def summarize(timed: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median |error|, band coverage and median band width P90/P10 of predicted runs."""
+    return {
+        "runs": len(timed),
+        "median_abs_error": _median([abs(r["gpu_hours_error"]) for r in timed]),
+        "band_coverage": sum(r["in_band"] for r in timed) / len(timed) if timed else None,
+        "band_median_width": _median([r["gpu_hours_p90"] / r["gpu_hours_p10"] for r in timed]),
+    }
+
+
+def group_summaries(timed: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The same figures per hardware generation, per size group and per architecture."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in timed:
+        for key in (f"generation: {row['efficiency_class']}", f"size: {row['size_group']}", f"architecture: {row['architecture']}"):
+            groups.setdefault(key, []).append(row)
+    return {name: summarize(rows) for name, rows in sorted(groups.items())}
+
+
 def reference_report(*, leave_one_out: bool = True) -> ReferenceReport:
     rows = [_predict(run, leave_one_out) for run in published_runs()]
     rows = [r for r in rows if r["flops_error"] is not None or r["gpu_hours"] is not None]
     timed = [r for r in rows if r["gpu_hours"] is not None]
     flops_rows = [r for r in rows if r["flops_error"] is not None]
+    overall = summarize(timed)
     summary = {
-        "runs_with_gpu_hours": len(timed),
-        "gpu_hours_median_abs_error": _median([abs(r["gpu_hours_error"]) for r in timed]),
-        "gpu_hours_band_coverage": sum(r["in_band"] for r in timed) / len(timed) if timed else None,
-        "gpu_hours_band_median_width": _median([r["gpu_hours_p90"] / r["gpu_hours_p10"] for r in timed]),
+        "runs_with_gpu_hours": overall["runs"],
+        "gpu_hours_median_abs_error": overall["median_abs_error"],
+        "gpu_hours_band_coverage": overall["band_coverage"],
+        "gpu_hours_band_median_width": overall["band_median_width"],
         "runs_with_flops": len(flops_rows),
         "flops_median_abs_error": _median([abs(r["flops_error"]) for r in flops_rows]),
     }
-    return ReferenceReport(runs=rows, summary=summary, leave_one_out=leave_one_out)
+    return ReferenceReport(runs=rows, summary=summary, leave_one_out=leave_one_out, groups=group_summaries(timed))

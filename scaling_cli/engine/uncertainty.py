@@ -59,7 +59,7 @@ class Sampler:
 
     def lognormal(self, median: float, log_sigma: float, key: str) -> ArrayLike:
         """``median`` in point mode; else median × exp(σ·z) with z shared by ``key``."""
-        if log_sigma == 0 or self.size is None:
+        if self.size is None or (np.ndim(log_sigma) == 0 and log_sigma == 0):
             return median
         return median * np.exp(log_sigma * self.standard_normal(key))
 

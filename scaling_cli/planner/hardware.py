@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from scaling_cli import defaults
 from scaling_cli.catalog.calibration import EfficiencyPrior, prior_for
+from scaling_cli.catalog.efficiency_model import SIZE_PIVOT
 from scaling_cli.catalog.hardware import Accelerator, find_accelerator
 from scaling_cli.engine.types import clipped
-from scaling_cli.engine.uncertainty import Z90, Sampler
-from scaling_cli.scenario.ranges import Range
+from scaling_cli.engine.uncertainty import Z90, Sampler, median
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.scenario.hardware import HardwareSpec
 from scaling_cli.scenario.inputs import Inputs, freeze
+from scaling_cli.scenario.ranges import Range
 
 #: Monte Carlo keys: one shared draw per systematic error, so phases on the same estimate move together.
 TRAINING_EFFICIENCY_KEY = "training-efficiency"
@@ -46,9 +48,13 @@ class ResolvedHardware:
         return self.mfu * self.goodput
 
 
-def resolve_hardware(spec: Inputs, assumptions: Assumptions, sampler: Sampler | None = None, scope: str = "hardware") -> ResolvedHardware:
+def resolve_hardware(
+    spec: Inputs, assumptions: Assumptions, sampler: Sampler | None = None, scope: str = "hardware", size: tuple[Any, Any] | None = None
+) -> ResolvedHardware:
     """Fill in catalog figures and calibrated defaults for a frozen ``hardware:`` block.
 
+    ``size`` is (active, total) parameters of the model the hardware trains: the calibrated
+    efficiency depends on it (``catalog/efficiency_model.py``); without it, a 10B dense model.
     ``scope`` names the block in assumptions. Under a Monte Carlo ``sampler`` the defaults become
     samples: MFU from the class's log-normal efficiency prior (shared draw across phases), goodput
     from ``defaults.GOODPUT_SPREAD`` when only MFU is given, and a catalog price range uniformly.
@@ -64,7 +70,8 @@ def resolve_hardware(spec: Inputs, assumptions: Assumptions, sampler: Sampler | 
     assumptions.add(f"{scope}.peak_flops", peak, "FLOP/s", f"dense {precision} peak, {_catalog_source(accel)}")
     # in this order, the order of the plan's assumptions
     goodput = _goodput(spec, sampler, assumptions, scope)
-    prior = prior_for(accel.efficiency_class)
+    active, total = size if size is not None else (SIZE_PIVOT, SIZE_PIVOT)
+    prior = prior_for(accel.efficiency_class, active, total)
     mfu = spec.mfu if spec.mfu is not None else _calibrated_mfu(accel, precision, prior, sampler, assumptions, scope)
     price = _price(spec, accel, sampler, assumptions, scope)
     if accel.power_w is not None:
@@ -112,7 +119,7 @@ def _calibrated_mfu(accel: Accelerator, precision: str, prior: EfficiencyPrior, 
     peak, so faster formats get no throughput credit."""
     format_factor = min(1.0, accel.reference_peak() / accel.peak_flops(precision))
     point_mfu = prior.efficiency * format_factor / defaults.GOODPUT.value
-    low, high = point_mfu * math.exp(-Z90 * prior.log_sigma), point_mfu * math.exp(Z90 * prior.log_sigma)
+    low, high = point_mfu * np.exp(-Z90 * prior.log_sigma), point_mfu * np.exp(Z90 * prior.log_sigma)
     fp8_note = (
         f" × {format_factor:.3g} (16-bit peak ÷ {precision} peak: no whole-run speed-up credited for {precision}, "
         "as DeepSeek-V3's FP8 run matched BF16 runs; set mfu to credit a measured one)"
@@ -122,10 +129,9 @@ def _calibrated_mfu(accel: Accelerator, precision: str, prior: EfficiencyPrior, 
     assumptions.use(
         defaults.MFU,
         f"{scope}.mfu",
-        value=round(point_mfu, 4),
-        source=f"calibrated whole-run efficiency {prior.efficiency:.3f} for class '{prior.efficiency_class}'{fp8_note} "
-        f"÷ default goodput {defaults.GOODPUT.value}; {prior.basis}; band P10-P90 {low:.3f}-{high:.3f} "
-        f"(log-normal σ {prior.log_sigma:.3f} from the spread of published runs)",
+        value=round(float(median(point_mfu)), 4),
+        source=f"calibrated whole-run efficiency {float(median(prior.efficiency)):.3f} for this model{fp8_note} ÷ goodput {defaults.GOODPUT.value}; "
+        f"{prior.basis}; P10-P90 {float(median(low)):.3f}-{float(median(high)):.3f} (σ {float(median(prior.log_sigma)):.2f} with the fit's own uncertainty)",
     )
     return sampler.lognormal(point_mfu, prior.log_sigma, TRAINING_EFFICIENCY_KEY)
 
@@ -143,6 +149,11 @@ def _price(spec: Inputs, accel: Accelerator, sampler: Sampler, assumptions: Assu
     source = f"indicative catalog price ({spread}; {catalog.basis}; as of {catalog.as_of})"
     assumptions.use(defaults.PRICE, f"{scope}.price_per_hour", value=catalog.central, source=source)
     return price
+
+
+def model_size(model: Any) -> tuple[Any, Any]:
+    """(active, total) parameters of a frozen ``model:`` block, for the calibrated efficiency."""
+    return model.n_active, model.params if model.params is not None else model.n_active
 
 
 #: Properties of the site rather than of the accelerator: a phase on other GPUs keeps them.

@@ -15,7 +15,7 @@ from scaling_cli.engine.uncertainty import DEFAULT_SAMPLES, DEFAULT_SEED, Sample
 from scaling_cli.errors import InputError, PlanError, Problem
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.bands import add_bands
-from scaling_cli.planner.hardware import resolve_hardware
+from scaling_cli.planner.hardware import model_size, resolve_hardware
 from scaling_cli.planner.post_training import plan_post_training, post_training_warnings
 from scaling_cli.planner.pretraining import plan_pretraining, pretraining_warnings, solve_pretraining
 from scaling_cli.planner.test_time import plan_test_time, test_time_warnings
@@ -31,7 +31,7 @@ def evaluate(inputs: Inputs, sampler: Sampler, assumptions: Assumptions) -> dict
     """Every section of the plan from a scenario's frozen inputs (``scenario.inputs.freeze`` with the
     same ``sampler``), as floats (point sampler) or arrays of samples."""
     realized = solve_pretraining(inputs, assumptions)
-    hardware = resolve_hardware(realized.hardware, assumptions, sampler)
+    hardware = resolve_hardware(realized.hardware, assumptions, sampler, size=model_size(realized.model))
     pretraining = None if realized.pretraining is None else plan_pretraining(realized.model, realized.pretraining, hardware, assumptions)
     sections = {
         "pretraining": pretraining,

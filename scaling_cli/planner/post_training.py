@@ -26,7 +26,7 @@ from scaling_cli.engine.units import SECONDS_PER_HOUR
 from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.costing import time_and_cost
-from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, resolve_hardware
+from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, model_size, resolve_hardware
 from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device
 from scaling_cli.scenario.root import Scenario
 from scaling_cli.techniques.common import ModelSize
@@ -63,7 +63,8 @@ def plan_post_training(
         scope = f"post_training[{index}]"
         group_hardware = shared
         if group.hardware is not None:
-            group_hardware = resolve_hardware(merge_hardware(scenario.hardware, group.hardware), assumptions, sampler, scope=f"{scope}.hardware")
+            merged = merge_hardware(scenario.hardware, group.hardware)
+            group_hardware = resolve_hardware(merged, assumptions, sampler, scope=f"{scope}.hardware", size=model_size(scenario.model))
         derivatives.append(plan_group(group, scope, scenario, group_hardware, assumptions, defaults, pretraining_flops))
     flops = sum((d["flops"] for d in derivatives), 0.0)
     return {

@@ -112,12 +112,17 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
         attention = None
         convention = CONVENTION_6ND + "; attention term omitted (needs model.layers, d_model or heads, and pretraining.seq_len)"
     flops = dense if attention is None else dense + attention
+    # One convention with the calibration: the calibrated efficiency is 6·N·D ÷ (hours × peak) of
+    # published runs (their attention share folded in), so it times 6·N·D; a given MFU is PaLM's
+    # model-FLOPs utilization, attention included, so it times every model FLOP.
+    timed = flops if hardware.mfu_given else dense
+    convention += "; GPU-hours from " + ("all model FLOPs at the given MFU (PaLM's definition)" if hardware.mfu_given else "6·N·D, the count the calibrated efficiency is fitted on")
     law = find_fit(spec.fit)
     if assumptions is not None and spec.fit is None:
         assumptions.use(defaults.FIT, value=law.name, source=f"default scaling-law fit ({law.source})")
     deadline = hardware.deadline_days
     if hardware.count is None and deadline is not None:
-        reserved = costing.training_gpu_hours(flops, hardware.peak_flops, hardware.mfu, hardware.goodput)
+        reserved = costing.training_gpu_hours(timed, hardware.peak_flops, hardware.mfu, hardware.goodput)
         hardware = dataclasses.replace(hardware, count=whole(np.ceil(costing.gpus_for_deadline(reserved, deadline))))
     memory = hardware.accelerator.memory_bytes
     min_gpus = None if memory is None else formulas.min_gpus_for_training_state(model.params, memory)
@@ -138,7 +143,7 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
         "mfu": hardware.mfu,
         "goodput": hardware.goodput,
         "deadline_days": deadline,
-        **training_time_and_cost(flops, hardware),
+        **training_time_and_cost(timed, hardware),
         "min_gpus_for_memory": whole(min_gpus),
     }
 

@@ -19,7 +19,7 @@ from scaling_cli.engine.uncertainty import Sampler
 from scaling_cli.engine.units import BYTES_PER_GB
 from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
-from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, resolve_hardware
+from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, model_size, resolve_hardware
 from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device
 from scaling_cli.scenario.root import Scenario
 from scaling_cli.scenario.test_time import TestTimeWorkload
@@ -36,7 +36,7 @@ def _workload_hardware(index: int, workload: TestTimeWorkload, scenario: Scenari
         return hardware
     scope = f"test_time[{index}].hardware"
     scratch = Assumptions()
-    resolved = resolve_hardware(merge_hardware(scenario.hardware, workload.hardware), scratch, sampler, scope=scope)
+    resolved = resolve_hardware(merge_hardware(scenario.hardware, workload.hardware), scratch, sampler, scope=scope, size=model_size(scenario.model))
     for item in scratch.as_list():
         if item.key.rsplit(".", 1)[-1] in ("accelerator", "precision", "peak_flops", "price_per_hour", "power_w", "pue"):
             assumptions.add(item.key, item.value, item.unit, item.source)
