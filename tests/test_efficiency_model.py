@@ -20,7 +20,7 @@ def _runs(efficiency_class: str, level: float, per_decade: float, sizes: list[fl
     ]
 
 
-SIZES = [1e9, 3e9, 7e9, 13e9, 30e9, 70e9, 180e9, 400e9]
+SIZES = [0.5e9, 1e9, 3e9, 7e9, 13e9, 30e9, 70e9, 100e9]  # within the range the model reads sizes at
 JITTER = [0.05, -0.04, 0.03, -0.05, 0.04, -0.03, 0.05, -0.05]
 
 
@@ -34,6 +34,13 @@ def test_a_noiseless_law_is_recovered():
     # the prediction at 100B on "h": 0.25 × 1.5 = 0.375
     centre, _ = model.predict("h", 100e9, 100e9)
     assert centre == pytest.approx(0.375, rel=0.03)
+
+
+def test_beyond_100b_active_the_model_does_not_extrapolate_its_size_slope():
+    model = fit(_runs("h", 0.25, 1.5, SIZES))
+    at_100b, _ = model.predict("h", 100e9, 100e9)
+    at_1t, _ = model.predict("h", 1e12, 1e12)
+    assert at_1t == pytest.approx(at_100b)
 
 
 def test_a_generation_with_two_runs_borrows_from_the_rest():

@@ -110,6 +110,8 @@ HUBER_K = 1.345
 #: runs, which is what a P10-P90 band promises (the root-mean-square would be inflated by a few
 #: outlying runs, the median absolute residual would understate the tails).
 COVERED = 0.8
+#: Smallest σ the fit will claim: no published GPU-hour figure is rounded finer than ~2%.
+SIGMA_FLOOR = 0.02
 
 
 def fit(observations: Sequence[Observation], iterations: int = 100) -> EfficiencyFit:
@@ -127,7 +129,7 @@ def fit(observations: Sequence[Observation], iterations: int = 100) -> Efficienc
         mean = inverse @ weighted @ y
         dof = max(n - float(np.trace(X @ inverse @ weighted)), 1.0)
         residual = y - X @ mean
-        new_sigma = float(np.quantile(np.abs(residual), COVERED)) / Z90 * math.sqrt(n / dof)
+        new_sigma = max(float(np.quantile(np.abs(residual), COVERED)) / Z90 * math.sqrt(n / dof), SIGMA_FLOOR)
         weights = np.minimum(1.0, HUBER_K * new_sigma / np.maximum(np.abs(residual), 1e-12))
         if abs(new_sigma - sigma) < 1e-10:
             break
