@@ -71,6 +71,7 @@ PRETRAINING: list[Row] = [
     ("deadline_days", "Deadline", "days", "frac", False, "`hardware.deadline_days`, or `null`"),
     *COST_BLOCK,
     ("min_gpus_for_memory", "Min GPUs to hold training state", "GPUs", "int", False, "⌈16 bytes × total params ÷ HBM per GPU⌉, fully sharded"),
+    ("gpu_hours_scope", "GPU-hours cover", "", "text", False, "what the GPU-hours estimate: the final pretraining run only"),
 ]
 
 POST_TRAINING: list[Row] = [

@@ -24,6 +24,11 @@ from scaling_cli.scenario.pretraining import PretrainingSpec
 from scaling_cli.scenario.root import Scenario
 
 CONVENTION_6ND = "6·N_active·D (Kaplan et al. 2020 §2.1)"
+#: What the GPU-hours cover: the calibrated efficiency predicts a final run (docs/CALIBRATION.md §1.2).
+GPU_HOURS_SCOPE = (
+    "the final pretraining run on the tokens given: no ablations, failed runs, extra annealing or context-extension "
+    "stages, or post-training (published figures that cover more are marked includes_more in `scaling reference`)"
+)
 CONVENTION_PALM = "6·N_active·D + 12·L·H·Q·T·D attention (PaLM, Chowdhery et al. 2022 App. B; full context, not causal-halved)"
 
 
@@ -144,6 +149,7 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
         "goodput": hardware.goodput,
         "deadline_days": deadline,
         **training_time_and_cost(timed, hardware),
+        "gpu_hours_scope": GPU_HOURS_SCOPE,
         "min_gpus_for_memory": whole(min_gpus),
     }
 
