@@ -10,6 +10,10 @@ Approach after dagster's ``parse_yaml_with_source_positions`` (github.com/dagste
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,14 +80,16 @@ class YamlDocument:
         )
 
 
+class YamlSyntaxError(InputError):
+    """Text that is not YAML at all (a syntax error, a character YAML forbids), as opposed to YAML
+    whose values are refused (a tag, an alias bomb, a duplicate key)."""
+
+
 def read_yaml_file(path: str | Path) -> YamlDocument:
     """Read and parse ``path``; every failure is an ``InputError`` naming the file."""
     name = str(path)
     try:
-        size = Path(path).stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError([Problem(name, 1, 1, "", f"file is {size / 1e6:.0f} MB; scenario files are limited to {MAX_FILE_BYTES // (1024 * 1024)} MB")])
-        raw = Path(path).read_bytes()
+        raw = _read_capped(path, name)
     except InputError:
         raise
     except IsADirectoryError:
@@ -93,6 +99,23 @@ def read_yaml_file(path: str | Path) -> YamlDocument:
     except OSError as exc:
         raise InputError([Problem(name, None, None, "", f"cannot read file: {exc.strerror or exc}")]) from None
     return parse_yaml(raw, name)
+
+
+def _read_capped(path: str | Path, name: str) -> bytes:
+    """At most ``MAX_FILE_BYTES`` of the file. A regular file's size is checked before reading, but
+    whatever the file is (a device such as /dev/zero, a pipe, a /proc file reporting size 0), it is
+    read with a cap rather than trusting its reported size."""
+    limit = f"scenario files are limited to {MAX_FILE_BYTES // (1024 * 1024)} MB"
+    with open(path, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory", name)
+        if stat.S_ISREG(info.st_mode) and info.st_size > MAX_FILE_BYTES:
+            raise InputError([Problem(name, 1, 1, "", f"file is {info.st_size / 1e6:.0f} MB; {limit}")])
+        raw = stream.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError([Problem(name, 1, 1, "", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; {limit}")])
+    return raw
 
 
 def parse_yaml(raw: bytes | str, file: str) -> YamlDocument:
@@ -105,11 +128,11 @@ def parse_yaml(raw: bytes | str, file: str) -> YamlDocument:
         _check_depth(text, file, loader_class)
         node = yaml.compose(text, Loader=loader_class)
     except yaml.MarkedYAMLError as exc:
-        raise InputError([_problem_from_yaml_error(exc, file, text)]) from None
+        raise YamlSyntaxError([_problem_from_yaml_error(exc, file, text)]) from None
     except yaml.reader.ReaderError as exc:  # a character YAML forbids, e.g. NUL or ESC
-        raise InputError([_problem_from_reader_error(exc, file, text)]) from None
+        raise YamlSyntaxError([_problem_from_reader_error(exc, file, text)]) from None
     except yaml.YAMLError as exc:
-        raise InputError([Problem(file, 1, 1, "", f"YAML error: {' '.join(str(exc).split())}")]) from None
+        raise YamlSyntaxError([Problem(file, 1, 1, "", f"YAML error: {' '.join(str(exc).split())}")]) from None
     except RecursionError:
         raise InputError([Problem(file, 1, 1, "", "YAML nesting is too deep")]) from None
     document = YamlDocument(file=file, data=None)
@@ -144,15 +167,26 @@ def _check_depth(text: str, file: str, loader_class: type) -> None:
 
 
 def _count_depth(text: str, file: str, loader_class: type) -> None:
-    depth = 0
+    """One pass over the events: nesting depth, a second document, an alias to no anchor (the
+    project's own words for what the composer would refuse in its own)."""
+    depth = documents = 0
+    anchors: set[str] = set()
     for event in yaml.parse(text, Loader=loader_class):
+        mark = event.start_mark
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                mark = event.start_mark
-                raise InputError([Problem(file, mark.line + 1, mark.column + 1, "", f"YAML nesting is deeper than {MAX_DEPTH} levels")])
+                raise YamlSyntaxError([Problem(file, mark.line + 1, mark.column + 1, "", f"YAML nesting is deeper than {MAX_DEPTH} levels")])
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+        elif isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise YamlSyntaxError([Problem(file, mark.line + 1, mark.column + 1, "", "YAML syntax error: a second document starts here; a scenario file holds one")])
+        elif isinstance(event, yaml.AliasEvent) and event.anchor not in anchors:
+            raise YamlSyntaxError([Problem(file, mark.line + 1, mark.column + 1, "", f"YAML syntax error: alias *{event.anchor} refers to no anchor (&{event.anchor}) defined before it")])
+        if isinstance(event, yaml.NodeEvent) and event.anchor is not None and not isinstance(event, yaml.AliasEvent):
+            anchors.add(event.anchor)
 
 
 def _decode(raw: bytes, file: str) -> str:
@@ -272,8 +306,17 @@ class _Builder:
 
 
 def dotted(path: PathKey) -> str:
-    """``("post_training", 0, "count")`` -> ``post_training[0].count``."""
+    """``("post_training", 0, "count")`` -> ``post_training[0].count``; a key that is not a plain
+    name (``1.5``, ``''``) is quoted, ``model['1.5']``, so the path still reads as one."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not _PLAIN_KEY.fullmatch(part):
+            text += f"[{shown(part)}]"
+        else:
+            text += f".{part}" if text else part
     return text
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")

@@ -66,7 +66,7 @@ def test_deep_nesting_is_an_error_not_a_crash():
 
 
 def test_multiple_documents_are_refused():
-    with pytest.raises(InputError, match="single document"):
+    with pytest.raises(InputError, match="a second document starts here"):
         parse_yaml("a: 1\n---\nb: 2\n", "f.yaml")
 
 
