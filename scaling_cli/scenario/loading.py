@@ -11,9 +11,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from scaling_cli.catalog.fits import find_fit
+from scaling_cli.engine.scaling_laws import UnreachableLoss
 from scaling_cli.errors import InputError, Problem, UsageError, shown
+from scaling_cli.scenario.ranges import Range
 from scaling_cli.scenario.root import Scenario
-from scaling_cli.yaml_source import PathKey, YamlDocument, dotted, parse_yaml, read_yaml_file
+from scaling_cli.yaml_source import PathKey, YamlDocument, YamlSyntaxError, dotted, parse_yaml, read_yaml_file
 
 DEFAULT_SCENARIO_NAME = "<built-in default scenario>"
 OVERRIDE_SOURCE = "--set"
@@ -49,11 +52,59 @@ def validate_document(document: YamlDocument, overrides: list[str] | tuple[str, 
         raise InputError([document.problem((), "", f"a scenario must be a mapping of keys (name, model, ...), not {_kind_of(data)}")])
     parsed = parse_overrides(overrides)
     data = apply_overrides(data, parsed)
+    _refuse_control_characters(data, document, parsed)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise InputError(problems_from_validation(exc, document, data, parsed)) from None
+    _refuse_unreachable_loss(scenario, document, parsed)
     return LoadedScenario(scenario=scenario, document=document, overrides=parsed)
+
+
+def _locate(document: YamlDocument, overrides: dict[PathKey, Any], path: PathKey, message: str, *, prefer_key: bool = False) -> Problem:
+    """A problem at ``path``: in the file, or on the command line when a ``--set`` put it there."""
+    if any(path[: len(p)] == p for p in overrides):
+        return Problem(OVERRIDE_SOURCE, None, None, dotted(path), message)
+    return document.problem(path, dotted(path), message, prefer_key=prefer_key)
+
+
+#: Characters no text of a scenario may hold, however written (YAML escapes such as "\e" and "\x1b",
+#: --set): C0 and C1 controls and DEL would reach the terminal as escape sequences, line and
+#: paragraph separators break table rows, bidirectional overrides reorder what is shown.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: Free text (the description) may also hold line breaks and tabs.
+_FREE_TEXT_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_FREE_TEXT = {("description",)}
+
+
+def _refuse_control_characters(data: Any, document: YamlDocument, overrides: dict[PathKey, Any], path: PathKey = ()) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str) and _CONTROL.search(key):
+                message = f"key {shown(key)} holds control character U+{ord(_CONTROL.search(key).group()):04X}; keys are plain names"
+                raise InputError([_locate(document, overrides, path, message)])
+            _refuse_control_characters(value, document, overrides, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            _refuse_control_characters(value, document, overrides, (*path, index))
+    elif isinstance(data, str):
+        found = (_FREE_TEXT_CONTROL if path in _FREE_TEXT else _CONTROL).search(data)
+        if found:
+            message = f"control character U+{ord(found.group()):04X} is not allowed in text ({shown(data)}): it would reach the terminal as an escape sequence or break a line"
+            raise InputError([_locate(document, overrides, path, message)])
+
+
+def _refuse_unreachable_loss(scenario: Scenario, document: YamlDocument, overrides: dict[PathKey, Any]) -> None:
+    """A ``pretraining.target_loss`` (or the low end of its range) at or below the fit's irreducible
+    loss sizes no model: refused here, at the field, rather than when the plan is solved."""
+    run = scenario.pretraining
+    if run is None or run.target_loss is None:
+        return
+    lowest = run.target_loss.low if isinstance(run.target_loss, Range) else run.target_loss
+    try:
+        find_fit(run.fit).cheapest_for_loss(lowest)
+    except UnreachableLoss as exc:
+        raise InputError([_locate(document, overrides, ("pretraining", "target_loss"), str(exc))]) from None
 
 
 _PATH_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
@@ -79,9 +130,8 @@ def parse_path(text: str) -> PathKey:
 
 
 def parse_overrides(overrides: list[str] | tuple[str, ...]) -> dict[PathKey, Any]:
-    """``["hardware.count=1024"]`` -> ``{("hardware", "count"): 1024}``; values are YAML scalars."""
-    import yaml
-
+    """``["hardware.count=1024"]`` -> ``{("hardware", "count"): 1024}``; values are read as in a
+    scenario file (the same safe reader: a tag beyond plain YAML values is refused, not constructed)."""
     parsed: dict[PathKey, Any] = {}
     for item in overrides:
         path_text, sep, value_text = item.partition("=")
@@ -89,17 +139,28 @@ def parse_overrides(overrides: list[str] | tuple[str, ...]) -> dict[PathKey, Any
             raise UsageError(f"--set {item!r}: expected PATH=VALUE, e.g. --set hardware.count=1024")
         try:
             path = parse_path(path_text)
-            value = yaml.safe_load(value_text) if value_text.strip() else None
         except ValueError as exc:
-            raise UsageError(f"--set {item!r}: {exc}") from None
-        except yaml.YAMLError:
-            value = value_text
-        parsed[path] = value
+            raise UsageError(f"--set {shown(item, 80)}: {exc}") from None
+        parsed[path] = override_value(path, value_text)
     return parsed
 
 
-def apply_overrides(data: dict[str, Any], overrides: dict[PathKey, Any]) -> dict[str, Any]:
-    """A copy of ``data`` with each override set, creating intermediate mappings as needed."""
+def override_value(path: PathKey, text: str) -> Any:
+    """The value of ``--set PATH=TEXT``: YAML read like a file's values; text that is not YAML at all
+    stays text (the field's validation then says what it should be)."""
+    if not text.strip():
+        return None
+    try:
+        return parse_yaml(text, OVERRIDE_SOURCE).data
+    except YamlSyntaxError:
+        return text
+    except InputError as exc:
+        raise InputError([Problem(OVERRIDE_SOURCE, None, None, dotted(path), exc.problems[0].message)]) from None
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[PathKey, Any], option: str = OVERRIDE_SOURCE) -> dict[str, Any]:
+    """A copy of ``data`` with each override set, creating intermediate mappings as needed;
+    ``option`` names the command-line option in errors (``--set``, ``--vary``)."""
     if not overrides:
         return data
     result = copy.deepcopy(data)
@@ -109,22 +170,22 @@ def apply_overrides(data: dict[str, Any], overrides: dict[PathKey, Any]) -> dict
             nxt = path[depth + 1]
             if isinstance(part, int):
                 if not isinstance(target, list) or part >= len(target):
-                    raise UsageError(f"--set {dotted(path)}: {dotted(path[: depth + 1])} does not exist")
+                    raise UsageError(f"{option} {dotted(path)}: {dotted(path[: depth + 1])} does not exist")
                 target = target[part]
             else:
                 if not isinstance(target, dict):
-                    raise UsageError(f"--set {dotted(path)}: {dotted(path[:depth])} is not a mapping")
+                    raise UsageError(f"{option} {dotted(path)}: {dotted(path[:depth])} is not a mapping")
                 if target.get(part) is None:
                     if isinstance(nxt, int):
-                        raise UsageError(f"--set {dotted(path)}: {dotted(path[: depth + 1])} has no item {nxt}")
+                        raise UsageError(f"{option} {dotted(path)}: {dotted(path[: depth + 1])} has no item {nxt}")
                     target[part] = {}
                 target = target[part]
         last = path[-1]
         if isinstance(last, int):
             if not isinstance(target, list) or last >= len(target):
-                raise UsageError(f"--set {dotted(path)}: no such list item")
+                raise UsageError(f"{option} {dotted(path)}: no such list item")
         elif not isinstance(target, dict):
-            raise UsageError(f"--set {dotted(path)}: {dotted(path[:-1])} is not a mapping")
+            raise UsageError(f"{option} {dotted(path)}: {dotted(path[:-1])} is not a mapping")
         target[last] = value
     return result
 
@@ -158,14 +219,37 @@ def _message(error: dict[str, Any]) -> str:
         return "must be text, not empty" if value is None else f"must be text, not {_kind_of(value)}; put the value in quotes"
     if kind == "list_type":
         return f"must be a list (entries starting with -), not {_kind_of(error.get('input'))}"
+    own = _own_words(kind, error.get("ctx") or {}, error.get("input"))
+    if own is not None:
+        return own
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     if message.startswith("Input should be "):
         message = "must be " + message[len("Input should be ") :]
-    value = error.get("input")
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal") and isinstance(value, (int, float, str)):
-        message += f" (got {value!r})" if isinstance(value, str) else f" (got {value:g})"
     return message
+
+
+_BOUNDS = {"greater_than": ("gt", "greater than"), "greater_than_equal": ("ge", "greater than or equal to"), "less_than": ("lt", "less than"), "less_than_equal": ("le", "less than or equal to")}
+
+
+def _own_words(kind: str, context: dict[str, Any], value: Any) -> str | None:
+    """The message of a pydantic error type in the project's words, from the error's structured
+    context, so that what users read (and tests check) does not change with pydantic's wording."""
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        got = f" (got {value!r})" if isinstance(value, str) else f" (got {value:g})" if isinstance(value, (int, float)) else ""
+        return f"must be {words} {context.get(key)}{got}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"must be true or false, not {_kind_of(value)}"
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(context.get("expected", "")))
+        if choices:
+            return "must be " + (f"{', '.join(repr(c) for c in choices[:-1])} or {choices[-1]!r}" if len(choices) > 1 else repr(choices[0]))
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"must be at most {context.get('max_length', 0):,} characters long"
+    return None
 
 
 def _kind_of(value: Any) -> str:
@@ -188,18 +272,14 @@ def problems_from_validation(
     for error in exc.errors(include_url=False):
         context = error.get("ctx") or {}
         loc = tuple(error["loc"])
-        extra = context.get("key") or context.get("field")
         path = _document_path(loc, data)
-        if extra is not None:
-            path = (*path, *(int(part) if part.isdigit() else part for part in str(extra).split(".")))
+        if context.get("key") is not None:  # one key, as written: `1.5` or `''` is not a path
+            path = (*path, str(context["key"]))
+        elif context.get("field") is not None:  # a dotted path relative to the model
+            path = (*path, *(int(part) if part.isdigit() else part for part in str(context["field"]).split(".")))
         message = _message(error)
         if (path, message) in seen:
             continue
         seen.add((path, message))
-        prefer_key = error["type"] in ("unknown_key", "extra_forbidden")
-        overridden = next((p for p in overrides if path[: len(p)] == p), None)
-        if overridden is not None:
-            problems.append(Problem(OVERRIDE_SOURCE, None, None, dotted(path), message))
-        else:
-            problems.append(document.problem(path, dotted(path), message, prefer_key=prefer_key))
+        problems.append(_locate(document, overrides, path, message, prefer_key=error["type"] in ("unknown_key", "extra_forbidden")))
     return problems
