@@ -48,6 +48,16 @@ class TestTimeWorkload(StrictModel):
     hardware: HardwareSpec | None = Field(None, description="Serving hardware; default: the scenario's hardware (its count is a capacity to check).")
 
     @model_validator(mode="after")
+    def _no_deadline(self) -> TestTimeWorkload:
+        if self.hardware is not None and "deadline_days" in self.hardware.model_fields_set:
+            raise user_error(
+                "workload_deadline",
+                "deadline_days sizes the pretraining cluster; a workload's fleet is sized from its traffic (give hardware.count to check a capacity)",
+                field="hardware.deadline_days",
+            )
+        return self
+
+    @model_validator(mode="after")
     def _consistent(self) -> TestTimeWorkload:
         if self.aggregation == "best_of_n" and self.verifier_params is None:
             raise user_error("verifier_missing", "best_of_n needs verifier_params (the model that scores every sample)", field="aggregation")

@@ -21,6 +21,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from scaling_cli.defaults import Default, Recorder
 from scaling_cli.engine.post_training import Step
 from scaling_cli.scenario.fields import StrictModel, uncertain, user_error
+from scaling_cli.scenario.ranges import Range
 
 GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 #: At least one: a sample count or a group size.
@@ -30,6 +31,10 @@ AtLeastOne = uncertain(ge=1)
 def _whole_number(value: Any) -> Any:
     if isinstance(value, float) and not value.is_integer():
         raise user_error("whole_number", f"must be a whole number of models (got {value:g}); write a range {{low, high}} for an uncertain count")
+    if isinstance(value, Range):
+        for bound, figure in (("low", value.low), ("high", value.high), ("mode", value.mode)):
+            if figure is not None and not float(figure).is_integer():
+                raise user_error("whole_number", f"{bound} must be a whole number of models (got {figure:g})")
     return value
 
 
