@@ -9,6 +9,7 @@ sample axis. Chunks bound memory and keep intermediates in cache.
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from dataclasses import dataclass
@@ -18,14 +19,14 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from scaling_cli.engine.uncertainty import Sampler, band_settings, quantiles
-from scaling_cli.errors import InputError, UsageError
+from scaling_cli.errors import InputError, UsageError, shown
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.plan import evaluate
-from scaling_cli.quantity import parse_quantity
+from scaling_cli.quantity import parse_count, parse_quantity
 from scaling_cli.render import views
 from scaling_cli.result import SCHEMA_VERSION
 from scaling_cli.scenario.inputs import Inputs, freeze
-from scaling_cli.scenario.loading import LoadedScenario, load_scenario, parse_path, validate_document
+from scaling_cli.scenario.loading import LoadedScenario, apply_overrides, load_scenario, parse_path, validate_document
 from scaling_cli.metrics import is_banded
 from scaling_cli.tree import Path, index_label, label, pattern, walk
 from scaling_cli.yaml_source import PathKey, dotted
@@ -51,30 +52,57 @@ class Vary:
 
 def parse_vary(text: str) -> Vary:
     """``PATH=START:STOP[:N][:log]`` (N defaults to 10) or ``PATH=a,b,c``; quantities allowed."""
+    return parse_varies([text])[0]
+
+
+def parse_varies(texts: Sequence[str]) -> list[Vary]:
+    """Every ``--vary``, checked whole (syntax, one per path, the grid's size) before any grid
+    value is allocated."""
+    specs = [_vary_spec(text) for text in texts]
+    paths = [path for path, _, _ in specs]
+    twice = next((path for index, path in enumerate(paths) if path in paths[:index]), None)
+    if twice is not None:
+        raise UsageError(f"--vary {dotted(twice)} is given twice; list every value in one --vary (PATH=a,b,c)")
+    total = math.prod(count for _, count, _ in specs)
+    if total > MAX_POINTS:
+        raise UsageError(f"the grid has {total:,} points; the limit is {MAX_POINTS:,}")
+    return [Vary(path, make()) for path, _, make in specs]
+
+
+def _vary_spec(text: str) -> tuple[PathKey, int, Callable[[], np.ndarray]]:
+    """The path of a ``--vary``, how many values it has, and how to make them (not yet made)."""
     path_text, sep, spec = text.partition("=")
     if not sep or not spec.strip():
-        raise UsageError(f"--vary {text!r}: expected PATH=START:STOP[:N][:log] or PATH=a,b,c")
+        raise UsageError(f"--vary {shown(text, 80)}: expected PATH=START:STOP[:N][:log] or PATH=a,b,c")
     try:
         path = parse_path(path_text)
         if "," in spec or ":" not in spec:
-            values = np.array([parse_quantity(v) for v in spec.split(",")], dtype=float)
-        else:
-            parts = spec.split(":")
-            log = parts[-1].strip().lower() == "log"
-            if log:
-                parts = parts[:-1]
-            if len(parts) not in (2, 3):
-                raise ValueError("expected START:STOP[:N][:log]")
-            start, stop = parse_quantity(parts[0]), parse_quantity(parts[1])
-            count = int(parse_quantity(parts[2])) if len(parts) == 3 else 10
-            if count < 1:
-                raise ValueError("N must be at least 1")
-            if log and (start <= 0 or stop <= 0):
-                raise ValueError("a log range needs positive START and STOP")
-            values = np.geomspace(start, stop, count) if log else np.linspace(start, stop, count)
+            values = [parse_quantity(v) for v in spec.split(",")]
+            return path, len(values), lambda: np.array(values, dtype=float)
+        parts = spec.split(":")
+        log = parts[-1].strip().lower() == "log"
+        if log:
+            parts = parts[:-1]
+        if len(parts) not in (2, 3):
+            raise ValueError("expected START:STOP[:N][:log]")
+        start, stop = parse_quantity(parts[0]), parse_quantity(parts[1])
+        count = _point_count(parts[2]) if len(parts) == 3 else 10
+        if log and (start <= 0 or stop <= 0):
+            raise ValueError("a log range needs positive START and STOP")
     except ValueError as exc:
-        raise UsageError(f"--vary {text!r}: {exc}") from None
-    return Vary(path, values)
+        raise UsageError(f"--vary {shown(text, 80)}: {exc}") from None
+    return path, count, (lambda: np.geomspace(start, stop, count)) if log else (lambda: np.linspace(start, stop, count))
+
+
+def _point_count(text: str) -> int:
+    """N of ``START:STOP:N``: a whole number of points, at least 1."""
+    try:
+        count = parse_count(text)  # a fraction (2.5) is refused, not truncated
+    except ValueError:
+        raise ValueError(f"N (the number of points) must be a whole number, got {shown(text.strip())}") from None
+    if count < 1:
+        raise ValueError(f"N (the number of points) must be at least 1 (got {count})")
+    return count
 
 
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
@@ -171,9 +199,14 @@ def set_path(inputs: Inputs, path: PathKey, value: Any) -> Inputs:
 
 
 def _check_values(loaded: LoadedScenario, vary: Vary) -> None:
-    """Validate the extreme values of a --vary with the scenario's own rules (bounds, types)."""
-    for endpoint in {float(vary.values.min()), float(vary.values.max())}:
-        value: Any = int(endpoint) if float(endpoint).is_integer() else endpoint
+    """Validate a --vary with the scenario's own rules (bounds, types): its extreme values, and its
+    first fractional value, if any, so that a whole-number field (a GPU count) varied to fractions
+    is refused rather than planned with 1.5 GPUs. A path that is not in the scenario is a --vary error."""
+    apply_overrides(apply_overrides(loaded.document.data, loaded.overrides), {vary.path: 0}, option="--vary")
+    values = vary.values
+    fractional = values[values != np.floor(values)]
+    for point in sorted({float(values.min()), float(values.max()), *(float(f) for f in fractional[:1])}):
+        value: Any = int(point) if point.is_integer() else point
         try:
             validate_document(loaded.document, [f"{dotted(p)}={v}" for p, v in loaded.overrides.items()] + [f"{vary.name}={value!r}"])
         except InputError as exc:
@@ -357,8 +390,10 @@ def sweep_scenario(
     progress: Callable[[int, int], None] | None = None,
 ) -> SweepResult:
     """``scaling sweep`` from its command-line words: ``--vary`` and ``--where`` texts, ``top`` 0 = every point."""
+    grid = parse_varies(varies)
+    conditions = [parse_where(w) for w in where]
     loaded = load_scenario(scenario, overrides)
     return run_sweep(
-        loaded, [parse_vary(v) for v in varies], objective=objective, minimize=not maximize,
-        conditions=[parse_where(w) for w in where], top=top or None, samples=samples, seed=seed, progress=progress,
+        loaded, grid, objective=objective, minimize=not maximize,
+        conditions=conditions, top=top or None, samples=samples, seed=seed, progress=progress,
     )  # fmt: skip
