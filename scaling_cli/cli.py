@@ -50,7 +50,7 @@ SetOption = Annotated[
     Optional[list[str]], typer.Option("--set", help="Override a scenario value: PATH=VALUE, e.g. hardware.count=1024 (repeatable).", metavar="PATH=VALUE")
 ]
 SamplesOption = Annotated[int, typer.Option("--samples", min=0, max=10_000_000, help="Monte Carlo samples behind the P10-P90 bands (0: no bands).")]
-SeedOption = Annotated[int, typer.Option("--seed", help="Random seed of the Monte Carlo bands (fixed, so bands are reproducible).")]
+SeedOption = Annotated[int, typer.Option("--seed", min=0, max=2**64 - 1, help="Random seed of the Monte Carlo bands (fixed, so bands are reproducible).")]
 
 
 def _stderr(message: str) -> None:
@@ -320,14 +320,23 @@ def hardware_show(
 def main() -> None:
     """Console-script entry point: the CLI plus Ctrl-C and internal-error handling.
 
-    Domain errors are handled per command (``error_boundary``); anything else is a bug, reported in
+    Domain errors are handled per command (``error_boundary``); an operating-system error (a device
+    that fails, a file that cannot be opened) is bad input, exit 1; anything else is a bug, reported in
     one line with exit code 70 unless ``SCALING_DEBUG`` is set, which shows the traceback.
     """
+    from scaling_cli.output import guard_stdout
+
+    guard_stdout()
     try:
         app()
     except KeyboardInterrupt:
         _stderr("interrupted")
         sys.exit(int(ExitCode.INTERRUPTED))
+    except OSError as exc:
+        if os.environ.get("SCALING_DEBUG"):
+            raise
+        _stderr(f"error: {exc.filename + ': ' if isinstance(exc.filename, str) else ''}{exc.strerror or exc}")
+        sys.exit(int(ExitCode.BAD_INPUT))
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
         if os.environ.get("SCALING_DEBUG"):
             raise
