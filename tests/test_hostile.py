@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,7 +152,7 @@ def test_corpus_covers_every_category_and_level():
     assert sum(counts.values()) >= 40 and all(counts.values())
     assert set(counts) == {
         "yaml syntax", "document structure", "unsafe yaml", "size and encoding", "wrong types", "quantities", "ranges",
-        "unknown keys", "unknown names", "missing fields", "inconsistent fields", "absurd magnitudes",
+        "unknown keys", "unknown names", "missing fields", "inconsistent fields", "absurd magnitudes", "control characters",
     }  # fmt: skip
     fields = {expected_for(name).field for name in CORPUS}
     for level in ("hardware.", "model.", "pretraining.", "post_training[0].", "post_training[0].hardware.", "test_time[0].", "test_time[0].search."):
@@ -171,9 +173,10 @@ def test_a_1e60_parameter_model_is_planned_with_warnings_and_finite_figures(cli,
     assert result.exit_code == 0, result.stderr
     assert "1e-48 tokens per active parameter is below 1" in result.stderr
     assert "6e+72 FLOP is beyond the 2e29 that Epoch AI projects feasible by 2030" in result.stderr
+    assert "pretraining.min_gpus_for_memory: 2e+50 GPUs is more than the 1e+09 accelerators on Earth" in result.stderr
     plan = json.loads(result.stdout, parse_constant=_reject_constant)
     assert plan["pretraining"]["flops"] == pytest.approx(6e72)
-    assert len(plan["warnings"]) == 2
+    assert len(plan["warnings"]) == 3
 
 
 def test_an_absurd_count_in_a_table_is_shown_in_scientific_notation(cli, scenario_file):
@@ -195,12 +198,15 @@ def test_only_switched_off_groups_plan_to_zero_shares(cli, scenario_file):
 
 # --- usage errors: exit 2 ---------------------------------------------------------------------------
 
+#: The fragment is the project's own words, or only the option's name where the command-line library
+#: words the message (its wording is not ours to test).
 USAGE = {
-    "unknown format": (("plan", "{file}", "--format", "yaml", "--output", "{out}"), "Invalid value for '--format'"),
-    "negative samples": (("plan", "{file}", "--samples", "-1", "--output", "{out}"), "Invalid value for '--samples'"),
-    "unknown option": (("plan", "{file}", "--frobnicate", "--output", "{out}"), "No such option: --frobnicate"),
+    "unknown format": (("plan", "{file}", "--format", "yaml", "--output", "{out}"), "--format"),
+    "negative samples": (("plan", "{file}", "--samples", "-1", "--output", "{out}"), "--samples"),
+    "negative seed": (("plan", "{file}", "--seed", "-1", "--output", "{out}"), "--seed"),
+    "unknown option": (("plan", "{file}", "--frobnicate", "--output", "{out}"), "--frobnicate"),
     "override without =": (("plan", "{file}", "--set", "hardware.count", "--output", "{out}"), "expected PATH=VALUE"),
-    "validate without files": (("validate",), "Missing argument 'FILE...'"),
+    "validate without files": (("validate",), "FILE..."),
     "compare one file": (("compare", "{file}", "--output", "{out}"), "compare needs at least two scenario files"),
 }
 
@@ -215,3 +221,96 @@ def test_usage_errors_exit_2_without_output(case, cli, tmp_path):
     assert result.stdout == "" and "Traceback" not in result.stderr
     assert fragment in result.stderr
     assert not out.exists()
+
+
+# --- hostile command lines (issue #17): exit 1 or 2, one line, no traceback, no numpy warning --------
+
+PLAIN = "name: hostile\nmodel:\n  params: 7B\npretraining:\n  tokens: 140B\n"
+GROUP = PLAIN + "hardware:\n  count: 8\npost_training:\n  - {name: sft, technique: full_finetune, tokens: 1B}\n"
+
+#: name: (arguments after the command, exit code, the start of the one stderr line). ``{file}`` is a
+#: valid scenario with a post-training group and a GPU count.
+COMMAND_LINE = {
+    # a --set value is read like a file's: a tag beyond plain values is refused, never constructed
+    "set a bool tag on text": (("plan", "{file}", "--set", "model.params=!!bool x"), 1, "--set: model.params: cannot read 'x' as true or false"),
+    "set a timestamp tag on text": (("plan", "{file}", "--set", "model.params=!!timestamp x"), 1, "--set: model.params: cannot read 'x' as a date"),
+    "set a python tag": (("plan", "{file}", "--set", "name=!!python/object/apply:os.system [ls]"), 1, "--set: name: tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"),
+    "set a terminal escape": (("plan", "{file}", "--set", 'name="\\e]0;pwned\\a"'), 1, "--set: name: control character U+001B is not allowed in text"),
+    "set a raw escape": (("plan", "{file}", "--set", "name=a\x1b[31mb"), 1, "--set: name: control character U+001B is not allowed in text"),
+    "set a target loss below E": (("plan", "{file}", "--set", "pretraining={{target_loss: 1.5}}", "--set", "model={{}}"), 1, "--set: pretraining.target_loss: a loss of 1.5 is not reachable"),
+    "a stream with no end": (("plan", "/dev/zero"), 1, "/dev/zero:1:1: file is larger than 10 MB; scenario files are limited to 10 MB"),
+    # sweep: every spec checked before anything is allocated
+    "sweep of 1e12 points": (("sweep", "{file}", "--vary", "model.params=1B:10B:1e12"), 2, "error: the grid has 1,000,000,000,000 points; the limit is 50,000,000"),
+    "sweep grid over the limit": (("sweep", "{file}", "--vary", "model.params=1B:10B:10K", "--vary", "pretraining.tokens=1T:2T:10K"), 2, "error: the grid has 100,000,000 points"),
+    "sweep of 2.5 points": (("sweep", "{file}", "--vary", "model.params=1B:10B:2.5"), 2, "error: --vary 'model.params=1B:10B:2.5': N (the number of points) must be a whole number"),
+    "sweep of 0 points": (("sweep", "{file}", "--vary", "model.params=1B:10B:0"), 2, "error: --vary 'model.params=1B:10B:0': N (the number of points) must be at least 1"),
+    "sweep of 1.5 GPUs": (("sweep", "{file}", "--vary", "hardware.count=1:2:3"), 2, "error: --vary hardware.count: expected a whole number, got 1.5 (at 1.5)"),
+    "sweep of half a model": (("sweep", "{file}", "--vary", "post_training[0].count=0:1:3"), 2, "error: --vary post_training[0].count: must be a whole number of models (got 0.5)"),
+    "sweep of one path twice": (("sweep", "{file}", "--vary", "hardware.count=8,16", "--vary", "hardware.count=32"), 2, "error: --vary hardware.count is given twice"),
+    "sweep of a missing group": (("sweep", "{file}", "--vary", "post_training[3].tokens=1B,2B"), 2, "error: --vary post_training[3].tokens: post_training[3] does not exist"),
+    "sweep of a missing workload": (("sweep", "{file}", "--vary", "test_time[0].queries_per_day=1M,2M"), 2, "error: --vary test_time[0].queries_per_day: test_time has no item 0"),
+    # optimal: every option in its range, named as the user wrote it
+    "optimal without compute": (("optimal", "--compute", "0"), 2, "error: --compute: must be greater than 0 (got 0)"),
+    "optimal with negative compute": (("optimal", "--compute", "-1"), 2, "error: --compute: must be greater than 0 (got -1)"),
+    "optimal dollars at price 0": (("optimal", "--budget-usd", "10M", "--price", "0"), 2, "error: --price: a --budget-usd budget buys no GPU-hours at a price of 0"),
+    "optimal with negative price": (("optimal", "--compute", "1e24", "--price", "-1"), 2, "error: --price: must be greater than or equal to 0 (got -1)"),
+    "optimal on no GPUs": (("optimal", "--gpus", "0", "--days", "3"), 2, "error: --gpus: must be at least 1 (got 0)"),
+    "optimal with negative inference": (("optimal", "--target-loss", "2", "--inference-tokens", "-1"), 2, "error: --inference-tokens: must be greater than or equal to 0 (got -1)"),
+    "optimal with overflowing inference": (("optimal", "--target-loss", "2", "--inference-tokens", "1e300"), 1, "scaling optimal: chinchilla.inference_flops: the planned value is not a finite number"),
+}  # fmt: skip
+
+
+def assert_one_line(exit_code: int, stdout: str, stderr: str, code: int, start: str) -> None:
+    assert exit_code == code, f"exit {exit_code}\n{stderr}"
+    assert stdout == "" and "Traceback" not in stderr and "Warning" not in stderr, stderr
+    assert len(stderr.splitlines()) == 1 and stderr.startswith(start), stderr
+
+
+@pytest.mark.parametrize("case", sorted(COMMAND_LINE))
+def test_hostile_command_line_is_refused_in_one_line(case, cli, scenario_file, tmp_path):
+    args, code, start = COMMAND_LINE[case]
+    out = tmp_path / "out.json"
+    result = cli(*(arg.format(file=scenario_file(GROUP)) for arg in args), "--output", str(out))
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert_one_line(result.exit_code, result.stdout, result.stderr, code, start)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("case", ["set a bool tag on text", "set a raw escape", "a stream with no end", "optimal with overflowing inference", "optimal without compute"])
+def test_hostile_command_line_through_the_real_entry_point(case, scenario_file):
+    """No numpy RuntimeWarning with its source line, no internal error (exit 70): what a user sees."""
+    args, code, start = COMMAND_LINE[case]
+    proc = run_subprocess(*(arg.format(file=scenario_file(GROUP)) for arg in args))
+    assert_one_line(proc.returncode, proc.stdout, proc.stderr, code, start)
+
+
+def test_a_sweep_over_the_point_limit_is_refused_before_allocating_its_grid(scenario_file):
+    """1e9 points were 8 GB of grid allocated before the limit was checked: with 1 GB of address
+    space the refusal must still come, as a usage error."""
+    resource = pytest.importorskip("resource")
+    limit = 1 << 30
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    command = [sys.executable, "-m", "scaling_cli", "sweep", scenario_file(GROUP), "--vary", "model.params=1B:10B:1e9"]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=60, preexec_fn=cap_memory)
+    assert_one_line(proc.returncode, proc.stdout, proc.stderr, 2, "error: the grid has 1,000,000,000 points")
+
+
+def test_inference_aware_sizing_without_inference_is_the_chinchilla_optimum(cli):
+    """--inference-tokens 0 was refused with a float-noise "negative saving"."""
+    result = cli("optimal", "--target-loss", "2", "--inference-tokens", "0", "--format", "json", "--samples", "0")
+    assert result.exit_code == 0, result.stderr
+    values = result.json()
+    assert values["saving_flops"] == 0 and values["saving_fraction"] == 0
+    assert values["params"] == pytest.approx(values["chinchilla"]["params"])
+
+
+def test_a_deadline_of_1e_300_days_plans_with_a_warning_in_scientific_notation(cli, scenario_file):
+    """1e-300 days plans some 1e302 GPUs: finite, so planned, but never silently."""
+    result = cli("plan", scenario_file(PLAIN + "hardware:\n  deadline_days: 1e-300\n"), "--format", "json", "--samples", "0")
+    assert result.exit_code == 0, result.stderr
+    warning = next(line for line in result.stderr.splitlines() if "pretraining.gpus" in line)
+    assert re.fullmatch(r"warning: pretraining\.gpus: \d(\.\d+)?e\+302 GPUs is more than the 1e\+09 accelerators on Earth; check the scenario's magnitudes", warning)
+    assert any("pretraining.gpus" in text for text in result.json()["warnings"])

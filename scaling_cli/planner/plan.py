@@ -143,4 +143,22 @@ def plan_warnings(scenario: Inputs, sections: dict[str, Any]) -> list[str]:
         *pretraining_warnings(sections.get("pretraining")),
         *post_training_warnings(scenario, sections),
         *test_time_warnings(scenario, sections),
+        *magnitude_warnings(sections),
     ]
+
+
+#: More accelerators than exist on Earth (a few tens of millions of data-centre GPUs by 2025): a
+#: figure beyond it comes from a scenario's magnitudes, not from a cluster anyone could build.
+MAX_SANE_GPUS = 1e9
+
+
+def magnitude_warnings(sections: dict[str, Any]) -> list[str]:
+    """Figures beyond sane bounds, whatever produced them (a deadline of 1e-300 days, a model of 1e60
+    parameters): one warning per figure, the figure in scientific notation."""
+    warnings = []
+    for steps, value in walk({key: sections.get(key) for key in ("pretraining", "post_training", "test_time")}):
+        name = steps[-1] if steps and isinstance(steps[-1], str) else ""
+        is_count = name in ("gpus", "gpus_needed", "gpus_needed_peak", "min_gpus_for_memory")  # not their _p10/_p90 bands
+        if is_count and isinstance(value, (int, float)) and not isinstance(value, bool) and value > MAX_SANE_GPUS:
+            warnings.append(f"{index_label(steps)}: {float(value):.3g} GPUs is more than the {MAX_SANE_GPUS:.0e} accelerators on Earth; check the scenario's magnitudes")
+    return warnings
