@@ -284,11 +284,17 @@ def plot(
 @error_boundary
 def reference(
     in_sample: Annotated[bool, typer.Option("--in-sample", help="Predict each run with the full fit instead of leaving it out.")] = False,
+    post_training: Annotated[bool, typer.Option("--post-training", help="The planner against published post-training jobs (fine-tuning, RL) instead.")] = False,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:
     """The planner against published training runs: predicted vs reported FLOP and GPU-hours, and band coverage."""
+    if post_training:
+        from scaling_cli.commands.reference_post_training import post_training_reference
+
+        _emit(post_training_reference(), fmt, output, force)
+        return
     from scaling_cli.commands.reference import reference_report
 
     _emit(reference_report(leave_one_out=not in_sample), fmt, output, force)
