@@ -284,6 +284,7 @@ def plot(
 @error_boundary
 def reference(
     in_sample: Annotated[bool, typer.Option("--in-sample", help="Predict each run with the full fit instead of leaving it out.")] = False,
+    serving: Annotated[bool, typer.Option("--serving", help="The serving model against published inference throughput, TTFT and TPOT instead.")] = False,
     post_training: Annotated[bool, typer.Option("--post-training", help="The planner against published post-training jobs (fine-tuning, RL) instead.")] = False,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
@@ -294,6 +295,11 @@ def reference(
         from scaling_cli.commands.reference_post_training import post_training_reference
 
         _emit(post_training_reference(), fmt, output, force)
+        return
+    if serving:
+        from scaling_cli.commands.reference_serving import serving_reference
+
+        _emit(serving_reference(), fmt, output, force)
         return
     from scaling_cli.commands.reference import reference_report
 

@@ -1,0 +1,171 @@
+"""``scaling reference --serving``: the serving model against published inference measurements.
+
+For every bundled measurement (``data/serving_measurements.yaml``: engine makers' published
+throughput and latency, each with its source), plan the equivalent workload with the planner's
+defaults only — the case's model, accelerator, precision, tensor-parallel size and token counts, no
+per-case constant — and compare the predicted figure with the measured one per metric:
+
+- ``output_tokens_per_gpu_s``: offline / maximum-load output tokens per second per GPU, prefill on
+  the same GPUs (the workload planned without a latency target: the largest batch that fits);
+- ``itl_s`` (time per output token) and ``ttft_s`` (time to first token) at light load: the workload
+  planned for its fastest configuration (a latency target below any reachable, so batch 1).
+
+The summary is the median |predicted ÷ measured − 1| and the worst case (largest |log ratio|),
+overall and per metric. Nothing here is fitted to the measurements.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from scaling_cli.engine.uncertainty import median
+from scaling_cli.planner.plan import build_plan
+from scaling_cli.render.model import Num, Table
+from scaling_cli.result import SCHEMA_VERSION
+from scaling_cli.scenario.loading import validate_document
+from scaling_cli.scenario.model import ModelSpec
+from scaling_cli.yaml_source import parse_yaml
+
+MEASUREMENTS_FILE = "serving_measurements.yaml"
+#: The measurements' accelerator names → catalog aliases (SXM parts with the memory the sources state).
+ACCELERATORS = {"H100": "h100", "H200": "h200", "A100": "a100", "H800": "h800", "B200": "b200", "MI300X": "mi300x", "H20": "h20"}
+#: Metric names of the measurement file, their labels, and whether they are measured at light load.
+METRICS = {
+    "output_tokens_per_gpu_s": ("throughput (output tokens/s/GPU)", False),
+    "ttft_s": ("TTFT (s)", True),
+    "itl_s": ("TPOT (s)", True),
+}
+#: A latency target no configuration reaches: the planner then picks its fastest (batch 1).
+FASTEST = 1e-9
+
+
+def measurements() -> list[dict[str, Any]]:
+    """The bundled cases, in file order."""
+    text = resources.files("scaling_cli.data").joinpath(MEASUREMENTS_FILE).read_text(encoding="utf-8")
+    return list(yaml.safe_load(text)["cases"])
+
+
+def case_metrics(case: dict[str, Any]) -> dict[str, float]:
+    """Every measured figure of a case: its main metric and its secondary ones."""
+    found = {case["metric"]: float(case["measured_per_gpu"])}
+    for extra in case.get("secondary") or ():
+        found[extra["metric"]] = float(extra["value"])
+    return found
+
+
+def case_scenario(case: dict[str, Any], light_load: bool) -> dict[str, Any]:
+    """The scenario a user would write for the case: what the source states, nothing tuned."""
+    model = {k: v for k, v in case["model"].items() if k in ModelSpec.model_fields and v is not None}
+    workload: dict[str, Any] = {
+        "name": case["id"],
+        "queries_per_day": 1e6,
+        "prompt_tokens": case["input_tokens"],
+        "output_tokens": case["output_tokens"],
+        "gpus_per_replica": case["hardware"]["tensor_parallel"],
+    }
+    workload.update(case.get("workload") or {})
+    if light_load:
+        workload["latency_target_seconds"] = FASTEST
+    hardware = {"accelerator": ACCELERATORS[case["hardware"]["accelerator"]], "precision": case["precision"]}
+    return {"name": case["id"], "model": model, "hardware": hardware, "test_time": [workload]}
+
+
+def _planned(scenario: dict[str, Any]) -> dict[str, Any]:
+    loaded = validate_document(parse_yaml(yaml.safe_dump(scenario, sort_keys=False), f"<{scenario['name']}>"))
+    return build_plan(loaded, samples=0).sections["test_time"]["workloads"][0]
+
+
+def predicted(metric: str, workload: dict[str, Any]) -> float:
+    """The planner's figure for a measured metric, read from its workload keys."""
+    if metric == "output_tokens_per_gpu_s":
+        if "output_tokens_per_second_per_gpu" in workload:
+            return workload["output_tokens_per_second_per_gpu"]
+        return workload["output_tokens"] / workload["gpu_seconds_per_query"]
+    if metric == "itl_s":
+        return workload.get("tpot_seconds", workload["decode_step_seconds"])
+    if "ttft_seconds" in workload:
+        return workload["ttft_seconds"]
+    return workload["latency_seconds"] - (workload["chain_tokens"] - 1) * workload["decode_step_seconds"]
+
+
+def _row(case: dict[str, Any], metric: str, measured: float, workload: dict[str, Any]) -> dict[str, Any]:
+    value = predicted(metric, workload)
+    return {
+        "id": case["id"],
+        "model": case["model"]["name"],
+        "hardware": f"{case['hardware']['count']}× {case['hardware']['accelerator']} {case['precision']}",
+        "tokens": f"{case['input_tokens']}/{case['output_tokens']}",
+        "metric": metric,
+        "measured": measured,
+        "predicted": value,
+        "ratio": value / measured,
+        "batch": workload["batch_size"],
+        "gpus_per_replica": workload["gpus_per_replica"],
+    }
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median |ratio − 1| and the worst case (largest |log ratio|) of ``rows``."""
+    if not rows:
+        return {"cases": 0, "median_abs_error": None, "worst_ratio": None, "worst_id": None, "beyond_2x": 0}
+    worst = max(rows, key=lambda r: abs(math.log(r["ratio"])))
+    return {
+        "cases": len(rows),
+        "median_abs_error": median([abs(r["ratio"] - 1) for r in rows]),
+        "worst_ratio": worst["ratio"],
+        "worst_id": f"{worst['id']} ({worst['metric']})",
+        "beyond_2x": sum(1 for r in rows if not 0.5 <= r["ratio"] <= 2.0),
+    }
+
+
+@dataclass
+class ServingReference:
+    rows: list[dict[str, Any]]
+    summary: dict[str, Any]
+    by_metric: dict[str, dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema_version": SCHEMA_VERSION, "summary": self.summary, "by_metric": self.by_metric, "cases": self.rows}
+
+    def tables(self) -> list[Table]:
+        rows = [
+            [r["id"], r["hardware"], r["tokens"], METRICS[r["metric"]][0], Num(r["measured"], "frac"), Num(r["predicted"], "frac"), Num(r["ratio"], "frac"), Num(r["batch"], "int")]
+            for r in self.rows
+        ]
+        cases = Table(
+            title="Serving: predicted vs measured (defaults only)",
+            columns=["Case", "Hardware", "In/out tokens", "Metric", "Measured", "Predicted", "Ratio", "Batch"],
+            rows=rows,
+            numeric={4, 5, 6, 7},
+        )
+        summary = [
+            [name, Num(s["cases"], "int"), Num(s["median_abs_error"], "frac"), Num(s["worst_ratio"], "frac"), s["worst_id"], Num(s["beyond_2x"], "int")]
+            for name, s in [("all", self.summary), *self.by_metric.items()]
+        ]
+        totals = Table(
+            title="Serving accuracy", columns=["Metric", "Cases", "Median |error|", "Worst ratio", "Worst case", "Beyond 2×"], rows=summary, numeric={1, 2, 3, 5}
+        )
+        return [cases, totals]
+
+    def csv_table(self) -> Table:
+        columns = ["id", "metric", "measured", "predicted", "ratio", "batch", "gpus_per_replica"]
+        return Table(title="", columns=columns, rows=[[r[c] for c in columns] for r in self.rows], numeric={2, 3, 4, 5, 6})
+
+
+def serving_reference() -> ServingReference:
+    """Every bundled measurement against the planner's defaults."""
+    rows = []
+    for case in measurements():
+        metrics = case_metrics(case)
+        for light_load in (False, True):
+            wanted = {m: v for m, v in metrics.items() if METRICS[m][1] == light_load}
+            if wanted:
+                workload = _planned(case_scenario(case, light_load))
+                rows.extend(_row(case, m, v, workload) for m, v in wanted.items())
+    by_metric = {m: summarize([r for r in rows if r["metric"] == m]) for m in METRICS}
+    return ServingReference(rows=rows, summary=summarize(rows), by_metric=by_metric)
