@@ -140,6 +140,42 @@ KV_CACHE_BYTES_PER_ELEMENT = Default(
     "serving.kv_cache_bytes_per_element",
 )
 
+# --- post-training steps (issue #15; fits in docs/CALIBRATION.md §1.4) ----------------------------
+_OPENRLHF = "OpenRLHF PPO benchmark, LLaMA2 7B-70B on A800s (Hu et al. 2024, arXiv 2405.11143 Tables 2-6; data/post_training_measurements.yaml)"
+FINETUNE_EFFICIENCY_AT_10B = Default(
+    0.130,
+    "fraction",
+    "whole-job fraction of dense peak of supervised fine-tuning at 10B, e = e10·(N/10B)^b, least squares in log space on "
+    "s1-32B (0.187), s1 59K (0.149) and Alpaca 7B (0.120) (docs/CALIBRATION.md §1.4); applies to full_finetune, lora, "
+    "distillation, pruning and quantization steps unless hardware.mfu is given",
+    "post_training.finetune_efficiency",
+)
+FINETUNE_EFFICIENCY_EXPONENT = Default(0.21, "", "size exponent b of the same fit (docs/CALIBRATION.md §1.4)", "post_training.finetune_efficiency_exponent")
+RL_TRAINING_EFFICIENCY = Default(
+    0.374,
+    "fraction",
+    "policy and critic training in RL, fraction of dense peak on the GPUs that train: geometric mean of 0.397 / 0.332 / "
+    f"0.382 / 0.386 implied by the training stage of the {_OPENRLHF} (docs/CALIBRATION.md §1.4)",
+    "post_training.rl_training_efficiency",
+)
+FORWARD_EFFICIENCY = Default(
+    0.47,
+    "fraction",
+    "forward scoring (reward, reference, critic values), fraction of dense peak: geometric mean of 0.69 / 0.74 / 0.17 / "
+    f"0.54 implied by the logits+reward stage of the {_OPENRLHF} (docs/CALIBRATION.md §1.4)",
+    "post_training.forward_efficiency",
+)
+WEIGHT_SYNC_BANDWIDTH = Default(
+    2.1e9,
+    "bytes/s",
+    f"trainer → inference-engine weight sync, bf16 weights ÷ seconds per step: geometric mean of 3.1 / 2.6 / 1.9 / 1.2 GB/s in the {_OPENRLHF}",
+    "post_training.weight_sync_bandwidth",
+)
+ROLLOUT_GPU_SHARE = Default(0.25, "fraction", f"GPUs of the inference engine under split placement: 4/16, 8/32, 8/32, 16/32 in the {_OPENRLHF} (median)", "post_training[].rollout_gpus")
+TRAINING_GPU_SHARE = Default(
+    2 / 3, "fraction", f"of the GPUs that do not generate, those that train (actor + critic) under split placement: 8/12, 16/24, 16/24, 8/16 in the {_OPENRLHF}", "post_training[].training_gpus"
+)
+
 # --- test-time workloads -----------------------------------------------------------------------
 DAYS = Default(365.0, "days", "planning convention: one year of serving (set days)", "test_time[].days")
 PEAK_TO_AVERAGE = Default(
@@ -164,7 +200,8 @@ REQUEST_TOKENS = Default(
 TABLE: tuple[Default, ...] = (
     ACCELERATOR, PRECISION, PEAK_FLOPS, MFU, GOODPUT, GOODPUT_SPREAD, PRICE, POWER, PUE, FIT, ARCHITECTURE, GENERATION,
     COMPUTE_EFFICIENCY, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, TENSOR_PARALLEL_EFFICIENCY,
-    KV_CACHE_BYTES_PER_ELEMENT, DAYS, PEAK_TO_AVERAGE, PREFIX_CACHING, REQUEST_TOKENS,
+    KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
+    WEIGHT_SYNC_BANDWIDTH, ROLLOUT_GPU_SHARE, TRAINING_GPU_SHARE, DAYS, PEAK_TO_AVERAGE, PREFIX_CACHING, REQUEST_TOKENS,
 )  # fmt: skip
 
 

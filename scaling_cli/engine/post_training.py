@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from scaling_cli.engine.pretraining import TRAINING_FLOP_PER_PARAM_TOKEN, dense_forward_flops
 from scaling_cli.engine.types import ArrayLike
 
@@ -220,3 +222,37 @@ def best_of_n(policy_params: ArrayLike, prompts: ArrayLike, n: ArrayLike, prompt
 def total_flops(steps: list[Step]) -> Any:
     """FLOP of one derivative: the sum of its steps."""
     return sum((step.flops for step in steps), 0.0)
+
+
+# --- efficiency and the RL pipeline (issue #15; fits in docs/CALIBRATION.md §1.4) -----------------
+
+
+def finetune_efficiency(params: ArrayLike, at_10b: ArrayLike, exponent: ArrayLike) -> ArrayLike:
+    """Whole-job fraction of dense peak of a supervised fine-tuning job, e = e₁₀·(N / 10B)^b: a power
+    law in model size fitted on published SFT jobs (s1, Alpaca; docs/CALIBRATION.md §1.4), capped at 1."""
+    return np.minimum(at_10b * (params / 1e10) ** exponent, 1.0)
+
+
+def weight_sync_seconds(params: ArrayLike, bytes_per_param: ArrayLike, bandwidth: ArrayLike) -> ArrayLike:
+    """Seconds to send the policy's weights from trainer to inference engine once: bytes ÷ effective
+    bandwidth (OpenRLHF's vLLM weight sync per PPO step, Hu et al. 2024 arXiv 2405.11143 Table 6)."""
+    return params * bytes_per_param / bandwidth
+
+
+def in_flight_per_replica(prompts_per_step: ArrayLike, samples: ArrayLike, rollout_gpus: ArrayLike, replica_gpus: ArrayLike) -> ArrayLike:
+    """Sequences a rollout replica decodes at once in a synchronous RL step: the step's prompts ×
+    samples spread over the replicas, ceil(P·S ÷ (G_rollout ÷ g)); at least 1."""
+    return np.maximum(np.ceil(prompts_per_step * samples / np.maximum(rollout_gpus / replica_gpus, 1.0)), 1.0)
+
+
+def split_pipeline_hours(generation: ArrayLike, forward: ArrayLike, training: ArrayLike, sync_seconds: ArrayLike, pools: tuple[ArrayLike, ArrayLike, ArrayLike]) -> dict[str, ArrayLike]:
+    """A synchronous RL run on disjoint GPU pools (OpenRLHF's placement: an inference engine, the
+    trained actor and critic, the scored reference and reward models; Hu et al. 2024 §3): each stage
+    waits for the one before, so wall-clock = Σ stage busy GPU-hours ÷ its pool's GPUs + weight sync,
+    and the bill is wall-clock × every GPU (idle = bill − busy − sync); ``pools`` = (rollout, forward, training) GPUs; the forward
+    stage runs on every GPU that does not generate (its roles side by side)."""
+    rollout, forward_pool, training_pool = pools
+    wall = generation / rollout + forward / forward_pool + training / training_pool + sync_seconds / 3600.0
+    billed = wall * (rollout + forward_pool)
+    sync = sync_seconds / 3600.0 * (rollout + forward_pool)
+    return {"wall_clock_hours": wall, "billed_gpu_hours": billed, "sync_gpu_hours": sync, "idle_gpu_hours": billed - generation - forward - training - sync}

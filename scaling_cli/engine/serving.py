@@ -355,7 +355,7 @@ def serve_requests(
     device: Device,
     request: RequestShape,
     latency_target: ArrayLike | None = None,
-    gpus: ArrayLike | None = None,
+    gpus: ArrayLike | None = None, max_batch: ArrayLike | None = None,
 ) -> ServingChoice:
     """Replica size and batch for a stream of identical requests, and their latency and GPU-seconds.
 
@@ -364,7 +364,7 @@ def serve_requests(
     one with the fewest GPU-seconds per request (more GPUs buy KV room for larger batches but lose
     tensor-parallel efficiency). With a target the batch is the largest on the grid 1, 2, 4, ... (or
     the memory limit) whose latency meets it, and the replica the cheapest that meets it; when none
-    can, the fastest. ``gpus`` fixes the replica size. Vectorized over candidates: no Python loop
+    can, the fastest. ``gpus`` fixes the replica size; ``max_batch`` caps the batch (the sequences in flight). Vectorized over candidates: no Python loop
     over values that may be arrays.
 
     Latency = compute-bound work (prefill, scoring) + chain tokens × step time: the chains of one
@@ -376,7 +376,7 @@ def serve_requests(
         sizes = smallest * np.reshape(REPLICA_MULTIPLES, (-1,) + (1,) * ndim)
     else:
         sizes = np.reshape(np.asarray(gpus, dtype=float), (1,) + np.shape(gpus) + (1,) * (ndim - np.ndim(gpus)))
-    memory_batch = default_batch(model, device, sizes, request.resident_context)
+    memory_batch = default_batch(model, device, sizes, request.resident_context) if max_batch is None else np.clip(np.minimum(default_batch(model, device, sizes, request.resident_context), max_batch), 1.0, None)
     if latency_target is None:
         batch = memory_batch
     else:

@@ -17,7 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from scaling_cli.defaults import GENERATION
+from scaling_cli.defaults import (
+    FINETUNE_EFFICIENCY_AT_10B,
+    FINETUNE_EFFICIENCY_EXPONENT,
+    FORWARD_EFFICIENCY,
+    GENERATION,
+    RL_TRAINING_EFFICIENCY,
+    ROLLOUT_GPU_SHARE,
+    TRAINING_GPU_SHARE,
+    WEIGHT_SYNC_BANDWIDTH,
+)
 from scaling_cli.engine import post_training as formulas
 from scaling_cli.engine import costing, serving
 from scaling_cli.engine.uncertainty import Sampler
@@ -90,7 +99,12 @@ def plan_group(
     technique = TECHNIQUES[group.technique]
     steps = technique.steps(group, scenario.model, scope, assumptions)
     decode_mfu = getattr(group, "decode_mfu", None)
-    timing = [step_hours(step, scope, scenario, hardware, decode_mfu, serving_defaults) for step in steps]
+    pools = rl_pools(group, hardware, scope, assumptions)
+    timing = [
+        step_hours(step, scope, scenario, hardware, decode_mfu, serving_defaults, compute_mfu(step, group, hardware, assumptions), pools) for step in steps
+    ]
+    if pools is not None:
+        steps, timing = rl_pipeline(group, steps, timing, pools, scenario, hardware, scope, assumptions)
     per_step = [time_and_cost(hours.productive, hardware) for hours in timing]
     per_model = add_blocks(per_step, (*ADDITIVE, "wall_clock_days"))
     flops_per_model = formulas.total_flops(steps)
@@ -132,13 +146,70 @@ class StepHours:
     decode: Any = 0.0
 
 
+@dataclass(frozen=True)
+class RlPools:
+    """An RL group's GPUs by role (``None`` where unknown) and its schedule, as its pipeline needs them."""
+
+    placement: str
+    rollout: Any
+    forward: Any
+    training: Any
+    prompts_per_step: Any
+    steps: Any
+    rollout_batch: Any
+
+
+def rl_pools(group: Any, hardware: ResolvedHardware, scope: str, assumptions: Assumptions) -> RlPools | None:
+    """Rollout, forward and training GPUs of an RL group that generates: all of its GPUs for every role
+    when colocated; under split placement a share each (defaults from OpenRLHF's benchmark)."""
+    if group.technique != "rl" or not TECHNIQUES["rl"].generates(group):
+        return None
+    count = hardware.count
+    rollout = forward = training = count
+    if group.placement == "split":
+        share = assumptions.use(ROLLOUT_GPU_SHARE, f"{scope}.rollout_gpus") if group.rollout_gpus is None else None
+        rollout = group.rollout_gpus if share is None else np.maximum(np.round(share * count), 1.0)
+        forward = count - rollout
+        if np.any(forward <= 0):
+            raise PlanError(f"{scope}.rollout_gpus", "split placement leaves no GPUs to train: rollout_gpus must be fewer than hardware.count")
+        share = assumptions.use(TRAINING_GPU_SHARE, f"{scope}.training_gpus") if group.training_gpus is None else None
+        training = group.training_gpus if share is None else np.maximum(np.round(share * forward), 1.0)
+        if np.any(training > forward):
+            raise PlanError(f"{scope}.training_gpus", "training_gpus must be at most hardware.count - rollout_gpus")
+    return RlPools(group.placement, rollout, forward, training, group.prompts_per_step, group.steps, group.rollout_batch)
+
+
+def compute_mfu(step: formulas.Step, group: Any, hardware: ResolvedHardware, assumptions: Assumptions) -> Any:
+    """The MFU a compute-bound step runs at: the group's ``hardware.mfu`` when given, else the
+    post-training efficiency of its kind (fine-tuning by model size, RL training, forward scoring;
+    docs/CALIBRATION.md §1.4), a whole-job fraction of peak turned into MFU ÷ goodput."""
+    if hardware.mfu_given or step.kind == formulas.GENERATION:
+        return hardware.mfu
+    if step.kind == formulas.FORWARD:
+        efficiency = assumptions.use(FORWARD_EFFICIENCY)
+    elif group.technique == "rl":
+        efficiency = assumptions.use(RL_TRAINING_EFFICIENCY)
+    else:
+        at_10b, exponent = assumptions.use(FINETUNE_EFFICIENCY_AT_10B), assumptions.use(FINETUNE_EFFICIENCY_EXPONENT)
+        efficiency = formulas.finetune_efficiency(step.params, at_10b, exponent)
+    return efficiency / hardware.goodput
+
+
 def step_hours(
-    step: formulas.Step, scope: str, scenario: Scenario, hardware: ResolvedHardware, decode_mfu: Any, defaults: ServingDefaults | None
+    step: formulas.Step,
+    scope: str,
+    scenario: Scenario,
+    hardware: ResolvedHardware,
+    decode_mfu: Any,
+    defaults: ServingDefaults | None,
+    mfu: Any = None,
+    pools: RlPools | None = None,
 ) -> StepHours:
-    """Training steps and forward passes are compute-bound at the training MFU; generation is
-    inference: decoded by the serving roofline (or at the group's own ``decode_mfu``)."""
+    """Training steps and forward passes are compute-bound at ``mfu`` (``compute_mfu``); generation is
+    inference: decoded by the serving roofline (or at the group's own ``decode_mfu``), an RL rollout
+    at the batch in flight (``rollout_batch``, else prompts per step × samples over the replicas)."""
     if step.kind != formulas.GENERATION:
-        return StepHours(costing.productive_gpu_hours(step.flops, hardware.peak_flops, hardware.mfu))
+        return StepHours(costing.productive_gpu_hours(step.flops, hardware.peak_flops, hardware.mfu if mfu is None else mfu))
     if decode_mfu is not None:  # the group states its decode utilization: a flat rate, no roofline
         prefill = costing.productive_gpu_hours(step.prefill_flops, hardware.peak_flops, hardware.mfu)
         decode = costing.productive_gpu_hours(step.decode_flops, hardware.peak_flops, decode_mfu)
@@ -152,10 +223,36 @@ def step_hours(
     # shared), on the replica size and batch with the fewest GPU-seconds (as test-time serving does).
     prefill_per_request = step.prefill_flops / step.requests
     request = serving.RequestShape(step.prompt_tokens, step.samples, step.sample_tokens, True, prefill_per_request)
-    choice = serving.serve_requests(model, device, request)
+    replica, cap = None, None
+    if pools is not None and (pools.rollout_batch is not None or (pools.prompts_per_step is not None and pools.rollout is not None)):
+        replica = serving.min_replica_gpus(model, device, request.full_context)
+        cap = pools.rollout_batch if pools.rollout_batch is not None else formulas.in_flight_per_replica(pools.prompts_per_step, step.samples, pools.rollout, replica)
+    choice = serving.serve_requests(model, device, request, gpus=replica, max_batch=cap)
     total = step.requests * choice.gpu_seconds_per_request
     decode = step.requests * choice.gpus * step.samples * step.sample_tokens * choice.step_seconds / choice.batch
     return StepHours(total / SECONDS_PER_HOUR, decode / SECONDS_PER_HOUR)
+
+
+def rl_pipeline(
+    group: Any, steps: list[formulas.Step], timing: list[StepHours], pools: RlPools, scenario: Scenario, hardware: ResolvedHardware, scope: str, assumptions: Assumptions
+) -> tuple[list[formulas.Step], list[StepHours]]:
+    """An RL run's steps plus its weight syncs (one per RL step, all GPUs waiting) and, under split
+    placement, the idle GPU-hours that make the bill wall-clock × every GPU (engine.post_training)."""
+    policy = getattr(scenario.model, "params", None)
+    policy = scenario.model.n_active if policy is None else policy
+    sync_seconds = 0.0
+    if pools.steps is not None:
+        bandwidth = assumptions.use(WEIGHT_SYNC_BANDWIDTH)
+        sync_seconds = pools.steps * formulas.weight_sync_seconds(policy, 2.0, bandwidth)
+    sync_gpu_hours = 0.0 if hardware.count is None else sync_seconds / SECONDS_PER_HOUR * hardware.count
+    extra = [] if pools.steps is None else [(formulas.Step("weight_sync", "sync", policy, 0.0, 0.0), StepHours(sync_gpu_hours))]
+    if pools.placement == "split":
+        busy = {kind: sum((h.productive for s, h in zip(steps, timing) if s.kind == kind), 0.0) for kind in (formulas.GENERATION, formulas.FORWARD, formulas.TRAINING)}
+        bill = formulas.split_pipeline_hours(
+            busy[formulas.GENERATION], busy[formulas.FORWARD], busy[formulas.TRAINING], sync_seconds, (pools.rollout, pools.forward, pools.training)
+        )
+        extra = [(s, StepHours(bill["sync_gpu_hours"])) for s, _ in extra] + [(formulas.Step("idle", "idle", 0.0, 0.0, 0.0), StepHours(bill["idle_gpu_hours"]))]
+    return [*steps, *(s for s, _ in extra)], [*timing, *(h for _, h in extra)]
 
 
 def generator_model(params: Any, scenario: Scenario, defaults: ServingDefaults, precision: str) -> Any:

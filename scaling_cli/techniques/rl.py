@@ -33,6 +33,7 @@ _RL_ONLY = {
     "verifiable_rewards": (("ppo", "grpo"), "DPO trains on given preference pairs (Rafailov et al. 2023): nothing is scored"),
     "decode_mfu": (("ppo", "grpo"), "DPO trains on given preference pairs: nothing is generated"),
     "updates_per_batch": (("ppo", "grpo"), "DPO has no rollout batches; use epochs"),
+    "rollout_batch": (("ppo", "grpo"), "DPO trains on given preference pairs: nothing is generated"),
 }
 
 
@@ -59,11 +60,22 @@ class ReinforcementLearning(DerivativeGroup):
     critic_params: PositiveQuantity | None = Field(None, description="PPO critic (value model) parameters; default: the reward model's, else the policy's.")
     updates_per_batch: PositiveQuantity | None = Field(None, description="Gradient passes over each batch of experience (PPO epochs); default 1.")
     decode_mfu: Fraction | None = decode_mfu_field()
+    placement: Literal["colocated", "split"] = Field(
+        "colocated",
+        description="colocated: every role time-shares the group's GPUs (the bill is their busy time); split: an inference engine, "
+        "trainers and scorers on disjoint GPUs, each stage waiting for the last (the bill is wall-clock × every GPU, idle time shown).",
+    )
+    rollout_gpus: PositiveQuantity | None = Field(None, description="split: GPUs of the inference engine; default a quarter of hardware.count (OpenRLHF).")
+    training_gpus: PositiveQuantity | None = Field(None, description="split: GPUs that train (actor + critic); default two thirds of those that do not generate (OpenRLHF).")
+    rollout_batch: PositiveQuantity | None = Field(
+        None, description="Sequences one rollout replica decodes at once (e.g. the framework's rollout micro-batch); default: prompts_per_step × samples spread over the replicas."
+    )
     hardware: HardwareSpec | None = hardware_field()
 
     @model_validator(mode="after")
     def _consistent(self) -> ReinforcementLearning:
         self._check_schedule()
+        self._check_placement()
         for name, (algorithms, reason) in _RL_ONLY.items():
             if _given(self, name) and self.algorithm not in algorithms:
                 raise user_error("algorithm_field", f"{name} does not apply to {self.algorithm}: {reason}", field=name)
@@ -78,6 +90,15 @@ class ReinforcementLearning(DerivativeGroup):
             what = "a group needs at least 2 samples to compare" if self.algorithm == "grpo" else "a preference pair needs 2 responses"
             raise user_error("samples_too_few", f"{self.algorithm}: {what}", field="samples_per_prompt")
         return self
+
+    def _check_placement(self) -> None:
+        for name in ("rollout_gpus", "training_gpus"):
+            if _given(self, name) and self.placement != "split":
+                raise user_error("placement_field", f"{name} applies to placement: split", field=name)
+        if self.placement == "split" and (self.hardware is None or self.hardware.count is None):
+            raise user_error("split_needs_count", "placement: split needs the group's hardware.count (its GPUs are divided among roles)", field="placement")
+        if self.placement == "split" and self.algorithm == "dpo":
+            raise user_error("algorithm_field", "placement: split does not apply to dpo: nothing is generated", field="placement")
 
     def _check_schedule(self) -> None:
         if self.prompts is not None:
