@@ -5,12 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from typing import Any
 
+from scaling_cli.render.layout import GAP, INDENT, PIPE_WIDTH, fit, wrap
 from scaling_cli.render.model import BarChart, Table, cell_raw
 from scaling_cli.render.numbers import format_cell, format_number
 
+#: The longest bar, and the shortest worth drawing beside its label.
 BAR_WIDTH = 40
+MIN_BAR = 8
 
 
 def to_json(document: dict[str, Any]) -> str:
@@ -31,21 +35,26 @@ def _csv_value(value: Any) -> Any:
     return repr(value) if isinstance(value, float) else value
 
 
-def bar_lines(chart: BarChart, glyph: str, tiny: str) -> list[str]:
-    """``label  ████████  1.2e24 FLOP  37%`` lines, bars scaled to the largest item; a non-zero value
-    too small for one ``glyph`` gets a ``tiny`` mark so it is not mistaken for zero."""
+def bar_lines(chart: BarChart, glyph: str, tiny: str, width: int = PIPE_WIDTH) -> list[str]:
+    """``label  ████████  1.2e24 FLOP  37%`` lines, bars scaled to the largest item and at most
+    ``BAR_WIDTH`` long (shorter where ``width`` is narrow); a non-zero value too small for one
+    ``glyph`` gets a ``tiny`` mark so it is not mistaken for zero."""
     items = [(label, value) for label, value in chart.items if value is not None]
     if not items:
         return []
     largest = max(value for _, value in items) or 1.0
     total = sum(value for _, value in items) or 1.0
-    width = max(len(label) for label, _ in items)
+    label_width = max(len(label) for label, _ in items)
+    figures = [f"{format_number(value, chart.style)}{f' {chart.unit}' if chart.unit else ''}  {100 * (value / total):.1f}%" for _, value in items]
+    bar_width = min(BAR_WIDTH, width - label_width - max(len(f) for f in figures) - 2 * GAP)
     lines = []
-    for label, value in items:
-        length = int(round(BAR_WIDTH * (value / largest)))  # the ratio first: BAR_WIDTH × 1.7e308 is inf
+    for (label, value), shown in zip(items, figures):
+        length = int(round(max(bar_width, 1) * (value / largest)))  # the ratio first: BAR_WIDTH × 1.7e308 is inf
         bar = glyph * length if length else (tiny if value else "")
-        shown = format_number(value, chart.style) + (f" {chart.unit}" if chart.unit else "")
-        lines.append(f"{label.ljust(width)}  {bar.ljust(BAR_WIDTH)}  {shown}  {100 * (value / total):.1f}%")
+        if bar_width >= MIN_BAR:
+            lines.append(f"{label.ljust(label_width)}  {bar.ljust(bar_width)}  {shown}")
+        else:  # too narrow for a bar beside the label: the label on a line of its own
+            lines += [label, f"{' ' * INDENT}{bar}  {shown}"]
     return lines
 
 
@@ -70,53 +79,40 @@ def _md(text: str) -> str:
 
 
 def to_plain_text(tables: list[Table | BarChart]) -> str:
-    """Aligned columns, no box drawing, no truncation: what a pipe or a log file gets."""
+    """Aligned columns, no box drawing, no truncation: what a pipe or a log file gets. Lines stay
+    within ``PIPE_WIDTH`` (text wraps, wide tables split into column groups; ``render.layout``)."""
     parts = []
     for table in tables:
         if isinstance(table, BarChart):
-            parts.append("\n".join([table.title, *bar_lines(table, "#", ".")]))
+            parts.append("\n".join([*wrap(table.title, PIPE_WIDTH), *bar_lines(table, "#", ".")]))
             continue
-        cells = [list(table.columns)] + [[format_cell(c) for c in row] for row in table.rows]
-        widths = [max(len(r[i]) for r in cells) for i in range(len(table.columns))]
-        lines = [table.title] if table.title else []
-        for row in cells:
-            padded = [c.rjust(widths[i]) if i in table.numeric else c.ljust(widths[i]) for i, c in enumerate(row)]
-            lines.append("  ".join(padded).rstrip())
-        lines.extend(table.notes)
-        parts.append("\n".join(lines))
+        grids = fit(table, PIPE_WIDTH)
+        parts.extend("\n".join("".join(text for text, _ in line).rstrip() for line in grid.lines() if line[0][1] != "rule") for grid in grids)
     return "\n\n".join(parts) + "\n"
 
 
+#: How each part of a grid looks on a terminal.
+STYLES = {"title": "bold", "header": "bold", "rule": "dim", "value": "cyan", "detail": "dim", "note": "dim", "cell": ""}
+
+
 def to_rich_text(tables: list[Table | BarChart], *, width: int | None = None, color: bool = True) -> str:
-    """Boxed tables for a terminal. Numbers never wrap or truncate (``no_wrap`` + fold overflow)."""
-    from rich import box
+    """Tables for a terminal ``width`` columns wide (default: the terminal's): bold headers over a
+    rule, the value column in colour. Laid out by ``render.layout``, so nothing is cut: numbers
+    never wrap, text wraps, and a table too wide is split into column groups."""
     from rich.console import Console
-    from rich.table import Table as RichTable
     from rich.text import Text
 
-    console = Console(file=io.StringIO(), width=width, force_terminal=True, no_color=None if color else True, highlight=False, soft_wrap=False)
+    width = width or shutil.get_terminal_size().columns
+    console = Console(file=io.StringIO(), width=width, force_terminal=True, no_color=None if color else True, highlight=False)
     for index, table in enumerate(tables):
         if isinstance(table, BarChart):
-            console.print()
-            console.print(Text(table.title, style="bold"))
-            for line in bar_lines(table, "█", "▏"):
-                console.print(Text(line, style="green"))
-            continue
-        rich_table = RichTable(title=Text(table.title, style="bold") if table.title else None, box=box.SIMPLE_HEAD, title_justify="left")
-        for i, column in enumerate(table.columns):
-            numeric = i in table.numeric
-            rich_table.add_column(
-                column,
-                justify="right" if numeric else "left",
-                no_wrap=numeric,
-                overflow="fold",
-                style="cyan" if numeric and i == 1 else None,
-            )
-        for row in table.rows:
-            rich_table.add_row(*(Text(format_cell(c)) for c in row))
-        if index:
-            console.print()
-        console.print(rich_table)
-        for note in table.notes:
-            console.print(Text(note, style="dim"))
+            lines = [[(line, "title")] for line in wrap(table.title, width)] + [[(line, "bar")] for line in bar_lines(table, "█", "▏", width)]
+            grids = [lines]
+        else:
+            grids = [grid.lines() for grid in fit(table, width)]
+        for number, lines in enumerate(grids):
+            if index or number:
+                console.print()
+            for line in lines:
+                console.print(Text.assemble(*((text, STYLES.get(role, "green")) for text, role in line)), soft_wrap=True)
     return console.file.getvalue()  # type: ignore[attr-defined]

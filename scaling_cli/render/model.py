@@ -25,6 +25,15 @@ class Table:
     notes: list[str] = field(default_factory=list)
     #: Columns that hold numbers (right-aligned in text output).
     numeric: set[int] = field(default_factory=set)
+    #: Columns every column group repeats when the table is split to fit a width (negative counts
+    #: from the end: ``(0, -1)`` is the name and the unit column); see ``render.layout``.
+    keys: tuple[int, ...] = (0,)
+    #: Columns of long text shown under their row, across the width, when the table is too wide.
+    details: tuple[int, ...] = ()
+    #: Headers for text output when ``columns`` (kept by CSV and Markdown) are too long to read
+    #: side by side (``A``, ``B − A``), and the notes that say what they stand for.
+    short: list[str] | None = None
+    legend: list[str] = field(default_factory=list)
 
 
 def cell_raw(cell: Cell) -> Any:

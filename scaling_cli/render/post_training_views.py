@@ -44,7 +44,7 @@ def derivative_table(derivatives: list[dict[str, Any]]) -> Table:
     """Per group: count, FLOP per model and in total, share of pretraining, GPU-hours (with their
     P10-P90 band when the plan has one), cost, energy and days per model on the group's GPUs."""
     bands = any("gpu_hours_p10" in d for d in derivatives)
-    band = [("P10", "gpu_hours_p10", "si"), ("P90", "gpu_hours_p90", "si")] if bands else []
+    band = [("GPU-hours P10", "gpu_hours_p10", "si"), ("GPU-hours P90", "gpu_hours_p90", "si")] if bands else []
     columns = _columns(DERIVATIVES, DERIVATIVE_HEAD) + band + _columns(DERIVATIVES, DERIVATIVE_TAIL)
     rows = [[_cell(d.get(key), style) for _, key, style in columns] for d in derivatives]
     notes = []
@@ -78,6 +78,7 @@ def step_table(derivatives: list[dict[str, Any]]) -> Table:
         columns=[header for header, _, _ in columns],
         rows=rows,
         numeric={i for i, (_, _, style) in enumerate(columns) if style != "text"},
+        keys=(0, 1),
     )
 
 

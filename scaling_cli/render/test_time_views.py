@@ -44,6 +44,7 @@ def workload_table(workloads: list[dict[str, Any]]) -> Table:
         rows=rows,
         notes=[f"{w['name']}: {w['accelerator']}, {w['precision']}" for w in workloads],
         numeric=set(range(1, len(workloads) + 1)),
+        keys=(0, -1),
     )
 
 

@@ -18,7 +18,6 @@ SECTION_TITLES = {
 }
 
 
-
 def has_bands(section: dict[str, Any]) -> bool:
     return any(key.endswith(BAND_SUFFIXES) for key in section)
 
@@ -50,11 +49,11 @@ def metric_table(title: str, prefix: str, section: dict[str, Any], keys: list[st
     bands = has_bands(section)
     rows, notes = metric_rows(prefix, section, keys, bands)
     columns = ["Metric", "Value", "P10", "P90", "Unit"] if bands else ["Metric", "Value", "Unit"]
-    return Table(title=title, columns=columns, rows=rows, notes=notes, numeric={1, 2, 3} if bands else {1})
+    return Table(title=title, columns=columns, rows=rows, notes=notes, numeric={1, 2, 3} if bands else {1}, keys=(0, -1))
 
 
-def plan_tables(plan: Any) -> list[Table]:
-    tables = []
+def plan_tables(plan: Any) -> list[Table | BarChart]:
+    tables: list[Table | BarChart] = []
     for name, section in plan.sections.items():
         if section is None:
             continue
@@ -79,11 +78,12 @@ def plan_charts(plan: Any) -> list[BarChart]:
 
 
 def assumptions_tables(assumptions: list[Any]) -> list[Table]:
-    """The defaults a result used, with their sources (empty list when there are none)."""
+    """The defaults a result used, with their sources (empty list when there are none); a source too
+    long for the width goes under its row."""
     if not assumptions:
         return []
     rows = [[a.key, _assumption_value(a.value), a.unit, a.source] for a in assumptions]
-    return [Table(title="Assumptions (defaults used)", columns=["Key", "Value", "Unit", "Source"], rows=rows, numeric={1})]
+    return [Table(title="Assumptions (defaults used)", columns=["Key", "Value", "Unit", "Source"], rows=rows, numeric={1}, details=(3,))]
 
 
 def optimal_tables(result: Any) -> list[Table]:
@@ -185,6 +185,7 @@ def hardware_list_table(result: Any) -> Table:
         columns=["ID", "Name", "BF16 TFLOP/s", "FP8 TFLOP/s", "Memory", "HBM TB/s", "Power W", "USD/h", "Aliases"],
         rows=rows,
         numeric={2, 3, 5, 6, 7},
+        details=(1, 8),
     )
 
 
@@ -256,7 +257,7 @@ def reference_tables(report: Any) -> list[Table]:
     return [
         Table(
             title=f"Planner vs published runs ({mode})",
-            columns=["Run", "6ND FLOP", "Reported FLOP", "Error", "GPU-h", "P10", "P90", "Reported GPU-h", "Error", "In band"],
+            columns=["Run", "6ND FLOP", "Reported FLOP", "Error", "GPU-h", "GPU-h P10", "GPU-h P90", "Reported GPU-h", "Error", "In band"],
             rows=rows,
             notes=notes,
             numeric={1, 2, 3, 4, 5, 6, 7, 8},
@@ -293,7 +294,8 @@ def sweep_tables(result: Any) -> list[Table]:
     if result.not_finite:
         notes.append(f"{result.not_finite:,} points left out: their figures overflow (the scenario's magnitudes are out of range there)")
     title = f"Sweep of {result.scenario}: {'all' if result.all_points else f'top {n}'} points"
-    return [Table(title=title, columns=columns, rows=rows, notes=notes, numeric=set(range(len(columns))))]
+    keys = tuple(range(max(1, len([c for c in columns if c in varied]))))
+    return [Table(title=title, columns=columns, rows=rows, notes=notes, numeric=set(range(len(columns))), keys=keys)]
 
 
 def sweep_csv_table(result: Any) -> Table:
@@ -305,11 +307,14 @@ def sweep_csv_table(result: Any) -> Table:
 
 
 def comparison_tables(result: Any) -> list[Table]:
-    """Metric | scenario values | difference (Δ) and ratio of each later scenario to the first."""
+    """Metric | scenario values | difference (Δ) and ratio of each later scenario to the first; in
+    text output the scenarios are A, B, C... with a legend, so the values stand side by side."""
     names = [p.name for p in result.plans]
-    columns = ["Metric", *names]
-    for name in names[1:]:
+    letters = [chr(ord("A") + i) if i < 26 else f"S{i + 1}" for i in range(len(names))]
+    columns, short = ["Metric", *names], ["Metric", *letters]
+    for name, letter in zip(names[1:], letters[1:]):
         columns += [f"Δ {name}", f"ratio {name}"]
+        short += [f"{letter} − A", f"{letter} ÷ A"]
     rows = []
     for path, values in result.metrics.items():
         style = metric(pattern_of(path)).style
@@ -318,4 +323,6 @@ def comparison_tables(result: Any) -> list[Table]:
         for difference, ratio in list(zip(result.differences(path), result.ratios(path)))[1:]:
             row += [Num(difference, style), Num(ratio, "fine")]
         rows.append(row)
-    return [Table(title=f"Comparison: {' vs '.join(names)}", columns=columns, rows=rows, numeric=set(range(1, len(columns))))]
+    legend = [*(f"{letter}: {name}" for letter, name in zip(letters, names)), "X − A and X ÷ A: a scenario's difference from A and its ratio to A"]
+    title = f"Comparison: {' vs '.join(names)}"
+    return [Table(title=title, columns=columns, rows=rows, numeric=set(range(1, len(columns))), short=short, legend=legend)]
