@@ -110,14 +110,19 @@ def plan(
     samples: SamplesOption = MONTE_CARLO_SAMPLES,
     seed: SeedOption = MONTE_CARLO_SEED,
     fit: Annotated[Optional[str], typer.Option("--fit", help="Scaling-law fit for loss and sizing (overrides pretraining.fit).")] = None,
+    brief: Annotated[bool, typer.Option("--brief", help="Only the headline (one 80x24 screen), not the breakdowns; JSON and CSV stay whole.")] = False,
 ) -> None:
-    """Plan a scenario: FLOP, GPU-hours, wall-clock, cost and energy per phase, with P10-P90 bands."""
+    """Plan a scenario: FLOP, GPU-hours, wall-clock, cost and energy per phase, with P10-P90 bands.
+
+    The table opens with the headline (per phase and in total, and the three laws' ratios); the
+    breakdowns follow unless --brief."""
     from scaling_cli.commands.plan import plan_scenario
+    from scaling_cli.render.headline import Headline
 
     result = plan_scenario(scenario, overrides or (), samples=samples, seed=seed, fit=fit)
     for warning in result.warnings:
         _stderr(f"warning: {warning}")
-    _emit(result, fmt, output, force)
+    _emit(Headline(result) if brief else result, fmt, output, force)
 
 
 @app.command()

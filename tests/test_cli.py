@@ -195,3 +195,19 @@ def test_validate_writes_its_json_report_to_an_output_file(cli, tmp_path):
     result = cli("validate", str(CONFIGS[0]), "-f", "json", "-o", str(target))
     assert result.exit_code == 0 and result.stdout == ""
     assert json.loads(target.read_text())["valid"] is True
+
+
+def test_assumptions_list_each_default_once(cli):
+    """A group's copy of a scenario default is listed only where its value differs (an A100 group in
+    an H100 scenario): derivative-ecosystem's first group runs on A100s."""
+    path = str(CONFIGS[1])
+    assumptions = {a["key"]: a["value"] for a in cli("plan", path, "-f", "json").json()["assumptions"]}
+    table = cli("plan", path).stdout.split("Assumptions (defaults used)", 1)[1]
+    listed = [line.split()[0] for line in table.splitlines()[2:] if line and not line.startswith(" ")]
+    copies = [k for k in assumptions if k.startswith("post_training[") and ".hardware." in k]
+    assert copies, "the example no longer has group hardware defaults to check"
+    for key in copies:
+        own = key.split(".", 1)[1]
+        assert (key in listed) == (assumptions.get(own) != assumptions[key]), key
+    assert len(listed) == len(set(listed))
+    assert "hardware.mfu" in listed and "post_training[0].hardware.peak_flops" in listed

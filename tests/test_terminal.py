@@ -41,6 +41,7 @@ def _example(name: str) -> str:
 
 COMMANDS: dict[str, list[str]] = {
     "plan": ["plan"],
+    "plan brief": ["plan", "--brief"],
     **{f"plan {p.name.split('.')[0]}": ["plan", str(p)] for p in CONFIGS},
     "compare": ["compare", _example("alignment-pipeline"), _example("derivative-ecosystem"), _example("reasoning-service")],
     "sweep": ["sweep", "--vary", "hardware.count=1024:4096:4", "--vary", "pretraining.tokens=10T,15T", "--samples", "200"],
@@ -176,6 +177,42 @@ def test_every_name_is_on_screen_whole(runs, name, width):
     assert not broken, f"scaling {name} at {width} columns does not show these names whole: {broken[:8]}"
 
 
+def _value(token: str) -> float:
+    scale = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12, "P": 1e15, "%": 1e-2}.get(token[-1], 1.0)
+    return float(token.lstrip("$").rstrip("KMBTP%").replace(",", "")) * scale
+
+
+def _headline_figures(document: dict) -> list[tuple[str, float]]:
+    """What the headline must show, read from the JSON: per phase and in total FLOP, GPU-hours and
+    cost with their P10-P90, days and energy; the post-training ratio, the hardest workload's
+    multiplier and the crossover day."""
+    figures = []
+    for phase in ("pretraining", "post_training", "test_time", "total"):
+        section = document.get(phase) or {}
+        for key in ("flops", "gpu_hours", "gpu_hours_p10", "gpu_hours_p90", "cost_usd", "cost_usd_p10", "cost_usd_p90", "energy_mwh", "wall_clock_days"):
+            if section.get(key) is not None:
+                figures.append((f"{phase}.{key}", section[key]))
+    total = document["total"]
+    if total.get("post_training_to_pretraining") is not None:
+        figures.append(("total.post_training_to_pretraining", total["post_training_to_pretraining"]))
+    workloads = (document.get("test_time") or {}).get("workloads") or []
+    if workloads:
+        figures.append(("hardest multiplier", max(w["multiplier_vs_single_pass"] for w in workloads)))
+    if total.get("crossover_day") is not None:
+        figures.append(("total.crossover_day", total["crossover_day"]))
+    return figures
+
+
+@pytest.mark.parametrize("name", [n for n in COMMANDS if n.startswith("plan")])
+def test_plan_opens_with_a_headline_that_fits_80x24(runs, name):
+    """The first 23 lines of an 80-column screen (a 24-row terminal, less the prompt) hold every
+    headline figure, to the 3 significant digits a table shows."""
+    first_screen = "\n".join(runs.screens[80][name].strip("\n").splitlines()[:23])
+    shown = [_value(t) for t in TOKEN.findall(first_screen)]
+    absent = [key for key, value in _headline_figures(runs.documents[name]) if not any(abs(v - value) <= 0.006 * abs(value) for v in shown)]
+    assert not absent, f"scaling {name}: not on the first 80x24 screen: {absent}\n{first_screen}"
+
+
 def test_the_console_script_itself_fits_the_terminal():
     """The real entry point (``python -m scaling_cli``) in a 60-column terminal, not the driver."""
     screen = in_terminal([sys.executable, "-m", "scaling_cli", "plan", _example("derivative-ecosystem")], 60)
@@ -190,3 +227,26 @@ def test_piped_tables_stay_plain_and_within_200_characters(runs, name):
     assert not ANSI.search(piped) and "─" not in piped and "…" not in piped
     long = [line for line in piped.splitlines() if len(line) > 200 and " " in line.strip()]
     assert not long, f"scaling {name}: {len(long)} piped lines over 200 characters, e.g. {long[0][:120]}..."
+
+
+def _shape(text: str) -> list[str]:
+    """Lines with every value replaced by ``#`` and runs of spaces or rule characters squeezed."""
+    return [re.sub(r"─+", "─", re.sub(r" +", " ", TOKEN.sub("#", line))).strip() for line in text.strip("\n").splitlines()]
+
+
+def test_the_readme_opens_with_the_headline_a_terminal_shows(runs):
+    """The README's first example output is the headline of ``scaling plan`` at 80 columns: the same
+    lines and labels (the values move as calibrations change, so they are not compared)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    first_output = readme.split("```text\n", 1)[1].split("```", 1)[0]
+    assert readme.index("```text\n") < readme.index("## Quick tour")
+    shown = _shape(runs.screens[80]["plan"])
+    expected = _shape(first_output)
+    assert shown[: len(expected)] == expected
+    assert shown[len(expected)] == "", "the README's block stops before the end of the headline"
+
+
+def test_plan_brief_is_the_headline_alone_on_one_80x24_screen(runs):
+    screen = runs.screens[80]["plan brief"].strip("\n").splitlines()
+    assert len(screen) <= 23, f"{len(screen)} lines"
+    assert _shape("\n".join(screen)) == _shape(runs.screens[80]["plan"])[: len(screen)]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from scaling_cli.metrics import metric
 from scaling_cli.tree import BAND_SUFFIXES, label, pattern, pattern_of, walk
+from scaling_cli.render.headline import headline_tables
 from scaling_cli.render.post_training_views import post_training_tables
 from scaling_cli.render.test_time_views import test_time_tables
 from scaling_cli.render.model import BarChart, Num, Table
@@ -53,7 +55,8 @@ def metric_table(title: str, prefix: str, section: dict[str, Any], keys: list[st
 
 
 def plan_tables(plan: Any) -> list[Table | BarChart]:
-    tables: list[Table | BarChart] = []
+    """The headline first (one screen), then each section's tables, the charts and the assumptions."""
+    tables: list[Table | BarChart] = [*headline_tables(plan)]
     for name, section in plan.sections.items():
         if section is None:
             continue
@@ -77,13 +80,20 @@ def plan_charts(plan: Any) -> list[BarChart]:
     return charts
 
 
+#: A group's or workload's own copy of a scenario-level default: ``post_training[2].hardware.mfu``.
+_OWN_COPY = re.compile(r"^(?:post_training|test_time)\[\d+\]\.(hardware\..+)$")
+
+
 def assumptions_tables(assumptions: list[Any]) -> list[Table]:
-    """The defaults a result used, with their sources (empty list when there are none); a source too
-    long for the width goes under its row."""
+    """The defaults a result used, each once, with its source under it (empty list when there are
+    none): a group's or workload's default is listed only where it differs from the scenario's own."""
     if not assumptions:
         return []
-    rows = [[a.key, _assumption_value(a.value), a.unit, a.source] for a in assumptions]
-    return [Table(title="Assumptions (defaults used)", columns=["Key", "Value", "Unit", "Source"], rows=rows, numeric={1}, details=(3,))]
+    scenario = {a.key: a.value for a in assumptions}
+    shown = [a for a in assumptions if not ((own := _OWN_COPY.match(a.key)) and scenario.get(own.group(1), object()) == a.value)]
+    rows = [[a.key, _assumption_value(a.value), a.unit, a.source] for a in shown]
+    notes = ["Post-training groups and workloads use the scenario's hardware defaults unless listed with their own."] if len(shown) < len(assumptions) else []
+    return [Table(title="Assumptions (defaults used)", columns=["Key", "Value", "Unit", "Source"], rows=rows, notes=notes, numeric={1}, details=(3,))]
 
 
 def optimal_tables(result: Any) -> list[Table]:
