@@ -146,9 +146,23 @@ def validate(
         raise typer.Exit(int(ExitCode.BAD_INPUT))
 
 
+class SchemaFormat(str, Enum):
+    json = "json"
+
+
+class Template(str, Enum):
+    pretraining = "pretraining"
+    lifecycle = "lifecycle"
+    reasoning_service = "reasoning-service"
+
+
 @app.command()
 @error_boundary
-def schema(output: OutputOption = None, force: ForceOption = False) -> None:
+def schema(
+    fmt: Annotated[SchemaFormat, typer.Option("--format", "-f", help="Output format: json (the schema's only one).")] = SchemaFormat.json,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
     """Print the JSON Schema (draft-07) of the scenario format, for editors and CI validators."""
     from scaling_cli.commands.schema import write_schema
 
@@ -159,12 +173,16 @@ def schema(output: OutputOption = None, force: ForceOption = False) -> None:
 @error_boundary
 def init(
     path: Annotated[str, typer.Argument(help="Where to write the starter scenario.")] = "my-model.scenario.yaml",
+    template: Annotated[
+        Template,
+        typer.Option("--template", "-t", help="lifecycle (default: pretraining, post-training and serving), pretraining, or reasoning-service."),
+    ] = Template.lifecycle,
     force: ForceOption = False,
 ) -> None:
     """Write a commented starter scenario to PATH (never overwrites without --force)."""
     from scaling_cli.commands.init import write_starter
 
-    _stderr(write_starter(path, force=force))
+    _stderr(write_starter(path, template.value, force=force))
 
 
 def _quantity(text: str) -> float:

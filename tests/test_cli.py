@@ -119,6 +119,36 @@ def test_bad_input_writes_nothing_to_output(cli, scenario_file, tmp_path):
     assert not target.exists()
 
 
+@pytest.mark.parametrize(
+    ("template", "phases"),
+    [("lifecycle", {"pretraining", "post_training", "test_time"}), ("pretraining", {"pretraining"}), ("reasoning-service", {"post_training", "test_time"})],
+)
+def test_every_init_template_is_a_commented_starter_that_plans_its_phases(cli, tmp_path, template, phases):
+    path = tmp_path / f"{template}.scenario.yaml"
+    written = cli("init", str(path), "--template", template)
+    assert written.exit_code == 0 and written.stdout == "", written.stderr
+    assert f"scaling plan {path}" in written.stderr
+    text = path.read_text()
+    assert text.startswith("# yaml-language-server: $schema=")
+    assert sum(line.lstrip().startswith("#") or " # " in line for line in text.splitlines()) >= 15, "a starter explains its fields"
+    assert cli("validate", str(path)).exit_code == 0
+    planned = cli("plan", str(path), "-f", "json", "--samples", "0")
+    assert planned.exit_code == 0, planned.stderr
+    data = planned.json()
+    assert {phase for phase in ("pretraining", "post_training", "test_time") if data[phase]} == phases
+    if "post_training" in phases:
+        assert len(data["post_training"]["derivatives"]) >= 1
+    if "test_time" in phases:  # a single-pass workload and one that thinks: the multiplier shows
+        multipliers = sorted(w["multiplier_vs_single_pass"] for w in data["test_time"]["workloads"])
+        assert multipliers[0] == 1 and multipliers[-1] > 10
+
+
+def test_init_refuses_an_unknown_template(cli, tmp_path):
+    result = cli("init", str(tmp_path / "x.yaml"), "--template", "nope")
+    assert result.exit_code == 2 and "Invalid value for '--template'" in result.stderr
+    assert not (tmp_path / "x.yaml").exists()
+
+
 def test_init_writes_a_valid_starter_and_refuses_to_overwrite(cli, tmp_path):
     path = tmp_path / "new.scenario.yaml"
     assert cli("init", str(path)).exit_code == 0
@@ -153,6 +183,17 @@ def test_schema_is_draft07_and_accepts_quantity_strings(cli):
     assert "$defs" not in json.dumps(schema)
 
 
+def test_schema_takes_format_json_and_output_like_every_data_command(cli, tmp_path):
+    assert cli("schema", "--format", "json").stdout == cli("schema").stdout
+    refused = cli("schema", "--format", "table")
+    assert refused.exit_code == 2 and "Invalid value for '--format'" in refused.stderr
+    target = tmp_path / "schema.json"
+    written = cli("schema", "-f", "json", "-o", str(target))
+    assert written.exit_code == 0 and written.stdout == ""
+    assert json.loads(target.read_text())["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert cli("schema", "-o", str(target)).exit_code == 1  # never over a file without --force
+
+
 def test_committed_schema_matches_the_models(cli):
     committed = (Path(__file__).resolve().parent.parent / "schemas" / "scenario.schema.json").read_text()
     assert cli("schema").stdout == committed, "run: scaling schema -o schemas/scenario.schema.json --force"
@@ -180,7 +221,7 @@ def test_python_dash_m_and_data_on_stdout_messages_on_stderr(scenario_file):
     assert proc.stderr == ""
 
 
-DATA_COMMANDS = [["plan"], ["validate"], ["optimal"], ["sweep"], ["compare"], ["reference"], ["hardware", "list"], ["hardware", "show"]]
+DATA_COMMANDS = [["plan"], ["validate"], ["optimal"], ["sweep"], ["compare"], ["reference"], ["hardware", "list"], ["hardware", "show"], ["schema"]]
 
 
 @pytest.mark.parametrize("command", DATA_COMMANDS, ids=" ".join)
@@ -195,6 +236,7 @@ def test_validate_writes_its_json_report_to_an_output_file(cli, tmp_path):
     result = cli("validate", str(CONFIGS[0]), "-f", "json", "-o", str(target))
     assert result.exit_code == 0 and result.stdout == ""
     assert json.loads(target.read_text())["valid"] is True
+
 
 
 def test_assumptions_list_each_default_once(cli):
