@@ -178,9 +178,9 @@ OPTIMAL: list[Row] = [
     ("lifetime_flops", "Lifetime compute (training + inference)", "FLOP", "sci", False, "6·N·D + 2·N·D_inf"),
     ("serving_gpu_hours", "Serving GPU-hours", "GPU-h", "si", False, "GPU-hours to serve `inference_tokens` on the roofline"),
     ("lifetime_cost_usd", "Lifetime cost", "USD", "usd", False, "training + serving cost"),
-    ("saving_flops", "Saving against Chinchilla-optimal", "FLOP", "sci", False, "lifetime FLOP saved against the Chinchilla-optimal model of the same loss"),
-    ("saving_usd", "Saving against Chinchilla-optimal", "USD", "usd", False, "lifetime dollars saved against it"),
-    ("saving_fraction", "Saving against Chinchilla-optimal", "fraction", "frac", False, "the saving as a share of its lifetime figure"),
+    ("saving_flops", "Lifetime compute saved vs Chinchilla-optimal", "FLOP", "sci", False, "lifetime FLOP saved against the Chinchilla-optimal model of the same loss"),
+    ("saving_usd", "Lifetime cost saved vs Chinchilla-optimal", "USD", "usd", False, "lifetime dollars saved against it"),
+    ("saving_fraction", "Saving (share of the objective's lifetime figure)", "fraction", "frac", False, "the saving as a share of its lifetime figure"),
 ]
 
 CHINCHILLA: list[Row] = [

@@ -238,6 +238,55 @@ def test_validate_writes_its_json_report_to_an_output_file(cli, tmp_path):
     assert json.loads(target.read_text())["valid"] is True
 
 
+def _keys(document, prefix=""):
+    """Every key path of a JSON document (list items as ``[]``)."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            yield f"{prefix}{key}"
+            yield from _keys(value, f"{prefix}{key}.")
+    elif isinstance(document, list):
+        for item in document:
+            yield from _keys(item, prefix.rstrip(".") + "[].")
+
+
+def test_samples_0_means_no_band_keys_as_the_readme_says(cli):
+    """README (Bands): with --samples 0, uncertainty is null and no _p10/_p90 key appears in plan,
+    optimal or sweep; otherwise every always-banded figure has both."""
+    from scaling_cli.metrics import REGISTRY
+    from tests.test_docs import README
+
+    assert "With `--samples 0` there are no bands: `uncertainty` is\n`null`, no `_p10`/`_p90` key appears" in README
+    runs = {
+        "plan": ["plan", str(CONFIGS[1])],
+        "optimal": ["optimal", "--target-loss", "2.0", "--inference-tokens", "1e13", "--objective", "cost"],
+        "sweep": ["sweep", "--vary", "hardware.count=1024,2048"],
+    }
+    for name, args in runs.items():
+        bare = cli(*args, "-f", "json", "--samples", "0").json()
+        assert bare["uncertainty"] is None, name
+        assert not [k for k in _keys(bare) if k.endswith(("_p10", "_p90"))], name
+        banded = cli(*args, "-f", "json", "--samples", "200").json()
+        assert banded["uncertainty"]["samples"] == 200, name
+        keys = set(_keys(banded))
+        assert any(k.endswith("_p10") for k in keys), name
+    plan_keys = set(_keys(cli("plan", str(CONFIGS[1]), "-f", "json", "--samples", "200").json()))
+    always = [k for k in plan_keys if k in REGISTRY and REGISTRY[k].banded]
+    assert len(always) > 10 and all({f"{k}_p10", f"{k}_p90"} <= plan_keys for k in always)
+
+
+def test_optimal_by_cost_says_so_in_dollars_with_distinct_rows(cli):
+    out = cli("optimal", "--target-loss", "2.0", "--inference-tokens", "1e13", "--objective", "cost").stdout
+    title = out.splitlines()[0]
+    assert "dollars" in title and "FLOP" not in title, title
+    table = out.split("\n\n")[0].splitlines()[2:]
+    labels = [line.split("  ")[0] for line in table if "  " in line and not line.startswith(" ")]
+    assert len(labels) == len(set(labels)), sorted(label for label in labels if labels.count(label) > 1)
+    money = [line for line in table if line.rstrip().endswith(" USD")]
+    assert len(money) >= 3 and all("$" in line for line in money), money
+    assert "Saving (share of lifetime cost)" in out
+    by_flops = cli("optimal", "--target-loss", "2.0", "--inference-tokens", "1e13").stdout
+    assert "least training + inference FLOP" in by_flops.splitlines()[0] and "Saving (share of lifetime FLOP)" in by_flops
+
 
 def test_assumptions_list_each_default_once(cli):
     """A group's copy of a scenario default is listed only where its value differs (an A100 group in

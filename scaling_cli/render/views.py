@@ -96,11 +96,17 @@ def assumptions_tables(assumptions: list[Any]) -> list[Table]:
     return [Table(title="Assumptions (defaults used)", columns=["Key", "Value", "Unit", "Source"], rows=rows, notes=notes, numeric={1}, details=(3,))]
 
 
+#: What the lifetime optimum minimizes, by ``--objective``: the title's words and the saving's share.
+OBJECTIVES = {"flops": ("least training + inference FLOP", "lifetime FLOP"), "cost": ("least training + serving dollars", "lifetime cost")}
+
+
 def optimal_tables(result: Any) -> list[Table]:
     keys = [k for k in result.values if k != "fit_source"]
     lifetime = "chinchilla" in result.values
-    title = "Inference-aware allocation (least training + inference FLOP)" if lifetime else "Compute-optimal allocation"
+    aim, share = OBJECTIVES[result.values.get("objective") or "flops"]
+    title = f"Inference-aware allocation ({aim})" if lifetime else "Compute-optimal allocation"
     table = metric_table(f"{title} — fit {result.law.name}", "optimal", {k: result.values[k] for k in keys})
+    table.rows = [[f"Saving (share of {share})" if row[0] == metric("optimal.saving_fraction").label else row[0], *row[1:]] for row in table.rows]
     table.notes.append(f"Fit source: {result.law.source}")
     tables = [table]
     if lifetime:
