@@ -125,19 +125,48 @@ BANDWIDTH_EFFICIENCY = Default(
     "serving.bandwidth_efficiency",
     log_sigma=0.15,
 )
-MEMORY_FRACTION = Default(0.9, "fraction", "HBM share for weights + KV cache: vLLM gpu_memory_utilization default", "serving.memory_fraction")
-MAX_RUNNING_SEQUENCES = Default(256, "sequences", "batch cap: vLLM max_num_seqs default", "serving.max_running_sequences")
+MEMORY_FRACTION = Default(
+    0.9,
+    "fraction",
+    "share of the memory the weights leave that holds the KV cache: TensorRT-LLM KvCacheConfig free_gpu_memory_fraction "
+    "default 0.9 ('TensorRT LLM will try to allocate 90% of free GPU memory for KV cache', nvidia.github.io/TensorRT-LLM "
+    "examples/kvcacheconfig); its published benchmarks use 0.95; vLLM's gpu_memory_utilization 0.9 counts the weights in",
+    "serving.memory_fraction",
+)
+MAX_RUNNING_SEQUENCES = Default(
+    2048,
+    "sequences",
+    "batch cap: TensorRT-LLM max_batch_size default 2048 (BuildConfig / trtllm-build); vLLM's max_num_seqs default is 256 - set "
+    "test_time[].max_running_sequences to match your engine",
+    "serving.max_running_sequences",
+)
 TENSOR_PARALLEL_EFFICIENCY = Default(
-    "0.796^(log2 g / 3)",
+    "2·L all-reduces per step",
     "",
-    "fit to Megatron-LM weak model-parallel scaling 90.7% / 86.5% / 79.6% at 2 / 4 / 8 GPUs (NVIDIA ADLR, MegatronLM V1.0, Table 1)",
-    "serving.tensor_parallel_efficiency",
+    "tensor parallelism from first principles: 2 all-reduces per layer (Megatron-LM, Shoeybi et al. 2019 §3) of the step's "
+    "tokens × d_model × 2 bytes, ring volume 2(g-1)/g over the catalog's unidirectional scale-up bandwidth, plus a latency per "
+    "call (engine/parallelism.py)",
+    "serving.tensor_parallel",
+)
+ALLREDUCE_LATENCY = Default(
+    10e-6,
+    "s",
+    "fixed time of one small all-reduce inside an NVLink/xGMI node: order of NCCL's small-message all-reduce time "
+    "(nccl-tests, 8 B-64 KB messages: ~10 us on NVLink 4); a planning value, not fitted",
+    "serving.allreduce_latency",
+)
+STEP_OVERHEAD = Default(
+    0.0,
+    "s",
+    "fixed time of every forward step beyond the roofline (scheduling, launches, sampling)",
+    "serving.step_overhead",
 )
 KV_CACHE_BYTES_PER_ELEMENT = Default(
-    2.0,
-    "bytes",
-    "KV cache in the activation dtype (bf16) even for FP8/FP4 weights: vLLM kv_cache_dtype='auto'; weights at the precision's width",
-    "serving.kv_cache_bytes_per_element",
+    "fp8 for 8-bit or narrower weights, else bf16",
+    "",
+    "TensorRT-LLM stores an FP8 KV cache for FP8 checkpoints ('If you specify FP8 quantization, the KV cache will automatically "
+    "be set to FP8', trtllm-bench docs); vLLM offers kv_cache_dtype='fp8'; set test_time[].kv_cache_dtype to override",
+    "serving.kv_cache_dtype",
 )
 
 # --- post-training steps (issue #15; fits in docs/CALIBRATION.md §1.4) ----------------------------
@@ -200,7 +229,7 @@ REQUEST_TOKENS = Default(
 TABLE: tuple[Default, ...] = (
     ACCELERATOR, PRECISION, PEAK_FLOPS, MFU, GOODPUT, GOODPUT_SPREAD, PRICE, POWER, PUE, FIT, ARCHITECTURE, GENERATION,
     COMPUTE_EFFICIENCY, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, TENSOR_PARALLEL_EFFICIENCY,
-    KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
+    ALLREDUCE_LATENCY, STEP_OVERHEAD, KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
     WEIGHT_SYNC_BANDWIDTH, ROLLOUT_GPU_SHARE, TRAINING_GPU_SHARE, DAYS, PEAK_TO_AVERAGE, PREFIX_CACHING, REQUEST_TOKENS,
 )  # fmt: skip
 

@@ -153,6 +153,11 @@ WORKLOAD: list[Row] = [  # in the reading order of the workload table: the query
     ("flops", "Compute", "FLOP", "sci", False, "over the workload's `days`"),
     ("gpu_hours", "GPU-hours (reserved)", "GPU-h", "si", True, "the peak fleet over the workload's `days`"),
     *_pick(COST_BLOCK, "cost_usd", "energy_mwh", "co2_tonnes"),
+    ("ttft_seconds", "Time to first token", "s", "frac", True, "prefill alone: max(compute, one read of the weights) + all-reduces + step overhead"),
+    ("tpot_seconds", "Time per output token", "s", "frac", True, "one decode step at the chosen batch"),
+    ("output_tokens_per_second_per_gpu", "Output tokens/s per GPU (prefill included)", "tokens/s", "frac", True, "generated tokens per query ÷ GPU-seconds per query"),
+    ("usd_per_million_input_tokens", "Cost per million input tokens", "USD", "usd", True, "prefill and scoring GPU-seconds per prompt token × price; `null` without a price"),
+    ("usd_per_million_output_tokens", "Cost per million output tokens", "USD", "usd", True, "decode GPU-seconds per generated token × price; `null` without a price"),
 ]
 
 PHASES = ("pretraining", "post_training", "test_time")

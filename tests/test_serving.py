@@ -38,10 +38,19 @@ def test_kv_cache_counts_kv_heads_not_query_heads():
     assert model.kv_bytes_per_token * 131_072 == pytest.approx(42.95e9, rel=1e-3)
 
 
-def test_kv_cache_element_is_bf16_even_for_fp8_weights():
-    assert serving.kv_cache_bytes_per_element("fp8") == 2.0
-    assert serving.kv_cache_bytes_per_element("fp4") == 2.0
+def test_kv_cache_element_is_fp8_for_8_bit_weights_as_tensorrt_llm_stores_it():
+    assert serving.kv_cache_bytes_per_element("fp8") == 1.0
+    assert serving.kv_cache_bytes_per_element("fp4") == 1.0
+    assert serving.kv_cache_bytes_per_element("bf16") == 2.0
     assert serving.kv_cache_bytes_per_element("fp32") == 4.0
+    assert serving.kv_cache_bytes_per_element("fp8", "bf16") == 2.0  # an explicit kv_cache_dtype wins
+
+
+def test_latent_attention_caches_one_latent_per_token():
+    # DeepSeek-V3: 61 layers × (512 latent + 64 RoPE) × 1 byte (FP8) = 35,136 bytes per token,
+    # against 2 × 61 × 128 heads × 128 × 1 = 1,998,848 as multi-head attention.
+    assert serving.kv_cache_bytes_per_token(61, 128, 128, 1.0, 576) == 61 * 576 == 35_136
+    assert serving.kv_cache_bytes_per_token(61, 128, 128, 1.0) == 2 * 61 * 128 * 128
 
 
 def test_decode_is_bandwidth_bound_at_batch_1():
@@ -72,27 +81,41 @@ def test_decode_is_compute_bound_at_a_large_batch():
     assert step.compute_bound
 
 
-def test_tensor_parallel_efficiency_fits_megatron_table():
-    # Megatron-LM V1.0 Table 1: 2-way 90.7%, 4-way 86.5%, 8-way 79.6% (weak scaling).
-    assert serving.tensor_parallel_efficiency(1) == 1.0
-    assert serving.tensor_parallel_efficiency(8) == pytest.approx(0.796)
-    for gpus, published in ((2, 0.907), (4, 0.865)):
-        assert serving.tensor_parallel_efficiency(gpus) == pytest.approx(published, abs=0.021)
+def test_tensor_parallel_all_reduces_by_hand():
+    from scaling_cli.engine import parallelism
+
+    # Llama 3 70B on 4 GPUs, 256 tokens: 2 × 80 all-reduces of 256 × 8192 × 2 bytes = 4.19 MB, ring
+    # volume 2 × 3/4 of it over 450 GB/s, plus 10 µs each: 160 × (10e-6 + 1.5 × 4,194,304 / 450e9).
+    seconds = parallelism.allreduce_seconds(256, 8192, 80, 4, 450e9, 10e-6)
+    assert seconds == pytest.approx(160 * (10e-6 + 1.5 * 256 * 8192 * 2 / 450e9), rel=1e-12)  # 3.84 ms
+    assert parallelism.allreduce_seconds(256, 8192, 80, 1, 450e9, 10e-6) == 0.0  # one GPU: none
+
+
+def test_expected_experts_a_batch_touches():
+    from scaling_cli.engine import parallelism
+
+    # Mixtral (8 experts, top 2): one token reads 2; two tokens 8 × (1 − (6/8)²) = 3.5; many tokens all 8.
+    assert parallelism.expected_experts(8, 2, 1) == pytest.approx(2.0)
+    assert parallelism.expected_experts(8, 2, 2) == pytest.approx(3.5)
+    assert parallelism.expected_experts(8, 2, 1000) == pytest.approx(8.0)
+    # Reads: expert size e = (46.7B − 12.9B) / 6 = 5.63B, dense part 12.9B − 2e = 1.63B.
+    assert parallelism.moe_read_params(46.7e9, 12.9e9, 8, 2, 1) == pytest.approx(12.9e9)
+    assert parallelism.moe_read_params(46.7e9, 12.9e9, 8, 2, 1e6) == pytest.approx(46.7e9)
 
 
 def test_replica_of_several_gpus_divides_weights_and_replicates_kv_heads():
     model = serving.ServedModel(70.6e9, 70.6e9, LLAMA3_70B, 2.0, 2.0)
     device = h100()
-    # 141.2 GB of weights; 0.9 × 80 GB = 72 GB usable per GPU: one GPU cannot hold them, two can
-    # (144 GB - 141.2 GB = 2.8 GB left, > 327,680 × 1,500 = 0.49 GB for one 1,500-token sequence).
+    # 141.2 GB of weights against 80 GB per GPU: one GPU cannot hold them; on two, 0.9 × (160 − 141.2) GB
+    # = 16.9 GB of KV cache, > 327,680 × 1,500 = 0.49 GB for one 1,500-token sequence.
     assert not serving.fits(model, device, 1, 1500)
     assert serving.fits(model, device, 2, 1500)
     assert serving.min_replica_gpus(model, device, 1500) == 2
     # 16 GPUs for 8 KV heads: every head is held twice.
     assert serving.kv_head_replication(16, 8) == 2.0
     assert serving.kv_head_replication(4, 8) == 1.0
-    # Largest batch on 4 GPUs at 2,000 resident tokens: (4 × 72e9 − 141.2e9) / (327,680 × 2,000) = 223.99 → 223.
-    assert serving.max_batch(model, device, 4, 2000) == np.floor((4 * 72e9 - 141.2e9) / (327_680 * 2000)) == 223
+    # Largest batch on 4 GPUs at 2,000 resident tokens: 0.9 × (320e9 − 141.2e9) / (327,680 × 2,000) = 245.5 → 245.
+    assert serving.max_batch(model, device, 4, 2000) == np.floor(0.9 * (4 * 80e9 - 141.2e9) / (327_680 * 2000)) == 245
 
 
 def test_moe_reads_only_the_experts_a_batch_can_touch():
@@ -112,27 +135,34 @@ def test_generation_gpu_seconds_by_hand():
 
 
 def test_served_request_by_hand_on_a_tensor_parallel_replica():
-    """What ``serve_requests`` reports is the roofline by hand: prefill at TP efficiency, decode step,
-    latency, GPU-seconds and tokens/s for Llama 3 70B on a fixed 4-GPU replica."""
+    """What ``serve_requests`` reports is the roofline by hand: prefill with its memory floor, decode
+    step, latency, GPU-seconds and tokens/s for Llama 3 70B on a fixed 4-GPU replica (no link given:
+    all-reduces free, no step overhead)."""
     model = serving.ServedModel(70.6e9, 70.6e9, LLAMA3_70B, 2.0, 2.0)
     request = serving.RequestShape(prompt_tokens=1000, chains=2, chain_tokens=999, compute_flops=1e15)
     choice = serving.serve_requests(model, h100(), request, gpus=4)
-    # Resident context 1000 / 2 + (999 + 1) / 2 = 1,000 tokens; KV room 4 × 72e9 − 141.2e9 = 146.8e9
-    # bytes for 327,680 × 1,000 each: 447 sequences, capped at 256.
-    assert choice.max_batch == 256 and choice.batch == 256
-    tp = 0.796 ** (2 / 3)  # log2(4) / 3: 0.8588
-    # Attended context 1000 + 1000 / 2 = 1,500; compute 256 × (2 × 70.6e9 + 4 × 80 × 8192 × 1500) / (4 × 989.5e12 × 0.5)
-    compute = 256 * (2 * 70.6e9 + 4 * 80 * 8192 * 1500) / (4 * 989.5e12 * 0.5)  # 0.01877 s
-    memory = (70.6e9 * 2 + 256 * 327_680 * 1500) / (4 * 3.35e12 * 0.8)  # 0.02491 s: bandwidth-bound
-    step = memory / tp  # 0.02901 s
-    upfront = 1e15 / (4 * 989.5e12 * 0.5 * tp)  # 0.5884 s of prefill
-    assert compute < memory and not choice.compute_bound
+    # Resident context 1000 / 2 + (999 + 1) / 2 = 1,000 tokens; KV room 0.9 × (4 × 80e9 − 141.2e9) =
+    # 160.9e9 bytes for 327,680 × 1,000 each: 491 sequences (under the 2,048 cap).
+    batch = np.floor(0.9 * (4 * 80e9 - 141.2e9) / (327_680 * 1000))
+    assert batch == 491 and choice.max_batch == choice.batch == batch
+    compute = batch * (2 * 70.6e9 + 4 * 80 * 8192 * 1500) / (4 * 989.5e12 * 0.5)
+    memory = (70.6e9 * 2 + batch * 327_680 * 1500) / (4 * 3.35e12 * 0.8)
+    step = max(compute, memory)
+    ttft = max(1e15 / (4 * 989.5e12 * 0.5), 141.2e9 / (4 * 3.35e12 * 0.8))  # compute-bound: 0.505 s
     assert choice.step_seconds == pytest.approx(step, rel=1e-12)
-    assert step == pytest.approx(0.02901, rel=1e-3)
-    assert choice.latency_seconds == pytest.approx(upfront + 999 * step, rel=1e-12)
-    assert choice.gpu_seconds_per_request == pytest.approx(4 * (upfront + 2 * 999 * step / 256), rel=1e-12)
-    assert choice.tokens_per_second_per_gpu == pytest.approx(256 / (step * 4), rel=1e-12)
+    assert choice.ttft_seconds == pytest.approx(ttft, rel=1e-12)
+    assert choice.latency_seconds == pytest.approx(ttft + 998 * step, rel=1e-12)
+    assert choice.gpu_seconds_per_request == pytest.approx(4 * (1e15 / (4 * 989.5e12 * 0.5) + 2 * 999 * step / batch), rel=1e-12)
+    assert choice.tokens_per_second_per_gpu == pytest.approx(batch / (step * 4), rel=1e-12)
     assert choice.replicas_per_request == 1
+
+
+def test_prefill_is_never_shorter_than_one_read_of_the_weights():
+    """Issue #14's repro: 70B, 16 prompt tokens on 4 GPUs: the prefill reads the same 141 GB a decode step does."""
+    model = serving.ServedModel(70.6e9, 70.6e9, LLAMA3_70B, 2.0, 2.0)
+    prefill = serving.prefill_seconds(model, h100(), 4, 2 * 70.6e9 * 16, 16)
+    assert prefill == pytest.approx(141.2e9 / (4 * 3.35e12 * 0.8), rel=1e-12)  # 13.2 ms, not 1.1 ms of FLOP
+    assert serving.compute_seconds(2 * 70.6e9 * 16, h100(), 4) < prefill / 10  # the FLOP alone: 1.1 ms
 
 
 def test_fleet_counts_gpus_in_whole_replicas():
@@ -146,7 +176,7 @@ def test_latency_target_trades_batch_for_speed():
     model, device = model_8b(), h100()
     request = serving.RequestShape(prompt_tokens=1000, chains=1, chain_tokens=500)
     free = serving.serve_requests(model, device, request, gpus=1)
-    assert free.batch == 256
+    assert free.batch == np.floor(0.9 * (80e9 - 16e9) / (131_072 * 1250.5))  # 351
     tight = serving.serve_requests(model, device, request, latency_target=5.0, gpus=1)
     assert tight.latency_seconds <= 5.0 < free.latency_seconds
     assert tight.batch < free.batch

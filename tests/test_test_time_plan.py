@@ -35,25 +35,35 @@ def _plan(cli, scenario_file, text: str, *args: str) -> dict:
 
 
 def test_chat_workload_by_hand(cli, scenario_file):
-    """Llama-3-8B-class chat on one H100 (989.5 TFLOP/s, 3.35 TB/s, 80 GB), defaults 0.5 / 0.8 / 0.9."""
+    """Llama-3-8B-class chat on one H100 (989.5 TFLOP/s, 3.35 TB/s, 80 GiB of HBM), defaults 0.5 / 0.8 / 0.9."""
     w = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
-    kv_per_token = 2 * 32 * 8 * 128 * 2  # 131,072 bytes
+    kv_per_token = 2 * 32 * 8 * 128 * 2  # 131,072 bytes (bf16 serving: bf16 KV)
     assert w["kv_cache_bytes_per_token"] == kv_per_token
-    # Memory: 0.9 × 80 GB − 16 GB of weights = 56 GB of KV cache; a chain keeps 1,000 + 501/2 tokens on
-    # average: floor(56e9 / (131,072 × 1,250.5)) = 341 sequences, capped at vLLM's 256.
-    assert np.floor(56e9 / (kv_per_token * 1250.5)) == 341
-    assert w["max_batch_in_memory"] == w["batch_size"] == 256
-    # Decode step at batch 256, mean context 1,250.5, bandwidth-bound:
-    memory = (16e9 + 256 * kv_per_token * 1250.5) / (3.35e12 * 0.8)  # 0.021627 s
-    compute = 256 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * 0.5)  # 0.008618 s
+    # Memory: 0.9 × (80 GiB − 16 GB of weights) = 0.9 × 69.9e9 = 62.9e9 bytes of KV cache; a chain keeps
+    # 1,000 + 501/2 tokens on average: floor(62.9e9 / (131,072 × 1,250.5)) = 383 sequences (cap 2048).
+    kv_room = 0.9 * (80 * 2**30 - 16e9)
+    batch = np.floor(kv_room / (kv_per_token * 1250.5))
+    assert batch == 383
+    assert w["max_batch_in_memory"] == w["batch_size"] == 383
+    # Decode step at batch 383, mean context 1,250.5, bandwidth-bound; one GPU: no all-reduce.
+    memory = (16e9 + 383 * kv_per_token * 1250.5) / (3.35e12 * 0.8)
+    compute = 383 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * 0.5)
     assert memory > compute and w["decode_bound"] == "memory bandwidth"
     assert w["decode_step_seconds"] == pytest.approx(memory, rel=1e-12)
-    assert w["tokens_per_second_per_gpu"] == pytest.approx(256 / memory, rel=1e-12)  # 11,837
-    # Prefill (compute-bound): 2 × 8e9 × 1,000 + 4 × 32 × 4,096 × (1,000 × 1,001 / 2) FLOP at 0.5 × peak.
+    assert w["tpot_seconds"] == w["decode_step_seconds"]
+    assert w["tokens_per_second_per_gpu"] == pytest.approx(383 / memory, rel=1e-12)
+    # Prefill (compute-bound, above its floor of one weight read, 16e9 / 2.68e12 = 6 ms):
     prefill = (2 * 8e9 * 1000 + 524_288 * 500_500) / (989.5e12 * 0.5)  # 0.03287 s
-    assert w["latency_seconds"] == pytest.approx(prefill + 500 * memory, rel=1e-12)  # 10.85 s
-    per_query = prefill + 500 * memory / 256  # GPU-seconds: the query's share of the batch
-    assert w["gpu_seconds_per_query"] == pytest.approx(per_query, rel=1e-12)  # 0.0751
+    assert prefill > 16e9 / (3.35e12 * 0.8)
+    assert w["ttft_seconds"] == pytest.approx(prefill, rel=1e-12)
+    # The prefill emits the first token; 499 decode steps follow.
+    assert w["latency_seconds"] == pytest.approx(prefill + 499 * memory, rel=1e-12)
+    per_query = prefill + 500 * memory / 383  # GPU-seconds: the query's share of the batch
+    assert w["gpu_seconds_per_query"] == pytest.approx(per_query, rel=1e-12)
+    assert w["output_tokens_per_second_per_gpu"] == pytest.approx(500 / per_query, rel=1e-12)
+    # $2/GPU-h: the prefill priced per prompt token, the decode per output token.
+    assert w["usd_per_million_input_tokens"] == pytest.approx(prefill / 1000 * 2 / 3600 * 1e6, rel=1e-9)
+    assert w["usd_per_million_output_tokens"] == pytest.approx(500 * memory / 383 / 500 * 2 / 3600 * 1e6, rel=1e-9)
     # Fleet: 1M × 0.0751 GPU-s / 86,400 s = 0.87 GPUs → 1; at a 2× peak 1.74 → 2; 48 GPU-hours a day.
     assert w["gpus_needed"] == 1 and w["gpus_needed_peak"] == 2
     assert w["gpu_hours_per_day"] == 48 and w["gpu_hours"] == 48 * 30
@@ -244,9 +254,11 @@ def test_any_workload_plans_to_finite_consistent_figures(params, prompt, reasoni
     w = plan.sections["test_time"]["workloads"][0]
     assert w["multiplier_vs_single_pass"] >= 1 - 1e-12
     assert w["gpus_needed"] <= w["gpus_needed_peak"] and w["gpus_needed_peak"] % w["gpus_per_replica"] == 0
-    assert 1 <= w["batch_size"] <= 256
-    # Latency is at least the serial chain at the fastest conceivable step: one read of the weights.
-    assert w["latency_seconds"] >= w["chain_tokens"] * w["decode_step_seconds"] * (1 - 1e-12)
+    assert 1 <= w["batch_size"] <= 2048
+    # Latency is at least the first token and then the serial chain, one decode step a token; the
+    # first token is never faster than one read of the weights (the prefill's memory floor).
+    assert w["latency_seconds"] >= (w["ttft_seconds"] + (w["chain_tokens"] - 1) * w["decode_step_seconds"]) * (1 - 1e-12)
+    assert w["ttft_seconds"] > 0 and w["tpot_seconds"] == w["decode_step_seconds"]
     # Bands are ordered (the point estimate, taken at central inputs through discrete replica and
     # batch choices, need not lie inside them).
     for key in ("latency_seconds", "gpu_hours_per_day", "cost_per_query_usd"):

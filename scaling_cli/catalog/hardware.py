@@ -70,6 +70,8 @@ class Accelerator:
     memory_unit: str
     memory_type: str | None
     bandwidth_tb_s: float | None
+    #: scale-up link bandwidth per accelerator, one direction (NVLink 4: 450 GB/s), GB/s
+    interconnect_gb_s: float | None
     power_w: float | None
     price: Price | None
     efficiency_class: str
@@ -79,10 +81,24 @@ class Accelerator:
 
     @property
     def memory_bytes(self) -> float | None:
-        """HBM capacity in bytes (the vendor's label: GB = 1e9 bytes, GiB = 2**30 bytes)."""
+        """Memory capacity as the vendor labels it (GB = 1e9 bytes, GiB = 2**30 bytes); pretraining's
+        memory floor reads this. Serving reads ``true_memory_bytes``."""
         if self.memory_capacity is None:
             return None
         return self.memory_capacity * (BYTES_PER_GIB if self.memory_unit == "GiB" else BYTES_PER_GB)
+
+    @property
+    def true_memory_bytes(self) -> float | None:
+        """Memory capacity in true bytes. HBM is built of power-of-two stacks and its vendor label
+        counts binary units: an "80 GB" H100 has 5 × 16 GiB and NVML reports 81,559 MiB = 85.5e9 bytes;
+        A100 80GB 81,920 MiB = 80 GiB; H200 "141 GB" 143,771 MiB (thundergolfer.com/blog/nvidia-gpu-memory-capacity,
+        Modal's table of nvidia-smi figures), so an HBM label is read as GiB. GDDR labels are decimal
+        (L40S "48 GB": 46,068 MiB = 48.3e9, same table), as is any label marked GB on other memory.
+        """
+        if self.memory_capacity is None:
+            return None
+        binary = self.memory_unit == "GiB" or (self.memory_type or "").upper().startswith("HBM")
+        return self.memory_capacity * (BYTES_PER_GIB if binary else BYTES_PER_GB)
 
     @property
     def precisions(self) -> list[str]:
@@ -154,6 +170,7 @@ def _accelerator(entry: dict[str, Any]) -> Accelerator:
         memory_unit=memory.get("capacity_unit") or "GB",
         memory_type=memory.get("type"),
         bandwidth_tb_s=memory.get("bandwidth_tb_s"),
+        interconnect_gb_s=(entry.get("interconnect") or {}).get("bandwidth_gb_s_unidirectional"),
         power_w=entry.get("power_w"),
         price=_price(entry.get("price_usd_per_accelerator_hour")),
         efficiency_class=entry["efficiency_class"],

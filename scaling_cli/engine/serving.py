@@ -1,35 +1,33 @@
-"""Serving roofline: KV cache, decode step time, batch, replica size and generation GPU-seconds.
+"""Serving roofline: decode step time, prefill, batch, replica size and generation GPU-seconds.
 
 A decode step of a replica of g tensor-parallel GPUs, running B sequences whose mean context is c:
 
     compute = B·(2·N_active + 4·L·w·c) / (g · peak · compute efficiency)
     memory  = (weights read + B · KV bytes per token · c · replication) / (g · HBM bandwidth · bandwidth efficiency)
-    step    = max(compute, memory) / tensor-parallel efficiency(g)
+    step    = max(compute, memory) + all-reduces(B tokens) + per-step overhead
 
-Decoding reads every weight and the whole KV cache once per step, so it is bandwidth-bound at small
+Decoding reads the weights and the whole KV cache once per step, so it is bandwidth-bound at small
 batch and compute-bound once B·FLOP per token outgrows bytes read × peak/bandwidth (the roofline;
-docs/DOMAIN.md §3; LLM-Viewer and llm-analysis use the same max(compute, memory) form, docs/PEER_TOOLS.md §2.2,
-§2.8). Continuous batching keeps sequences at every stage of their chain, so the batch's mean context
-is the chain's mean context and the memory term is exact in expectation.
+docs/DOMAIN.md §3.3; LLM-Viewer and llm-analysis use the same max(compute, memory) form,
+docs/PEER_TOOLS.md §2.2, §2.8). Continuous batching keeps sequences at every stage of their chain,
+so the batch's mean context is the chain's mean context and the memory term is exact in expectation.
+Tensor-parallel all-reduces and mixture-of-experts reads: ``engine/parallelism.py``; the KV cache:
+``engine/kv_cache.py``.
 
-Defaults, each with its source:
-- KV cache per token = 2 (K and V) · L · kv_heads · head_dim · bytes, counting grouped-query attention
-  by its KV heads (Ainslie et al. 2023, GQA); LLM-Viewer #12 and the cookbook costed GQA models as
-  multi-head (docs/PEER_TOOLS.md §2.1, §3). Tensor parallelism beyond kv_heads GPUs replicates KV heads
-  (each GPU holds at least one), multiplying the cache by g / kv_heads.
-- KV cache element: the activation dtype, bf16 (2 bytes) even for FP8/FP4 weights: vLLM's
-  ``kv_cache_dtype="auto"`` keeps the model's activation dtype unless FP8 KV is asked for.
-- Memory for weights + KV: 90% of HBM, vLLM's default ``gpu_memory_utilization=0.9`` (the rest holds
-  activations, CUDA graphs and the runtime).
-- Largest batch: what fits in that memory, capped at 256 running sequences, vLLM's default
-  ``max_num_seqs`` (docs.vllm.ai engine arguments).
-- Tensor-parallel efficiency: 0.796^(log2 g / 3), a fit to Megatron-LM's weak model-parallel scaling
-  (NVIDIA ADLR, "MegatronLM's Supercharged V1.0", Table 1: 2-way 90.7%, 4-way 86.5%, 8-way 79.6%;
-  the fit gives 92.7%, 85.9%, 79.6%), extrapolated beyond 8 GPUs.
+Prefill of one request (its time to first token at light load) is compute-bound work with a memory
+floor: it reads every weight at least once, so it is never shorter than one decode step's weight
+reads: prefill = max(FLOP / (g·peak·eff), weights / (g·bandwidth·eff)) + all-reduces(P tokens) +
+per-step overhead. At load, prefills share weight reads with the running batch (in-flight
+batching), so a request's GPU-seconds count its prefill FLOP only.
+
+Defaults, each with its source (``scaling_cli/defaults.py``):
+- KV cache element: FP8 when the weights are 8-bit or narrower (TensorRT-LLM), else bf16.
+- Memory: the weights, then a fraction of what is left for the KV cache: TensorRT-LLM's
+  ``free_gpu_memory_fraction`` 0.9; HBM in true bytes (the catalog's "80 GB" HBM is 80 GiB).
+- Largest batch: what fits, capped at TensorRT-LLM's ``max_batch_size`` 2048.
 - Replica size: a power of two (tensor parallelism splits attention heads, Shoeybi et al. 2019 §3),
   the smallest that holds the weights plus one full-length sequence.
-- Mixture-of-experts: all experts stay in memory; a step reads at most min(N_total, B·N_active)
-  parameters (the distinct experts B tokens can touch; an upper bound).
+- Mixture-of-experts: all experts stay in memory; a step reads the experts its tokens touch.
 """
 
 from __future__ import annotations
@@ -39,66 +37,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from scaling_cli import defaults
+from scaling_cli.engine import parallelism
+from scaling_cli.engine.kv_cache import BYTES_PER_ELEMENT, Architecture, approximate_architecture, kv_cache_bytes_per_element, kv_cache_bytes_per_token, kv_head_replication
 from scaling_cli.engine.test_time import forward_flops_over
 from scaling_cli.engine.types import ArrayLike
 from scaling_cli.engine.units import SECONDS_PER_DAY
 
-#: Bytes per weight of each precision a scenario may name (format widths: IEEE 754, OCP MX formats).
-BYTES_PER_ELEMENT: dict[str, float] = {"fp64": 8.0, "fp32": 4.0, "tf32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "fp6": 0.75, "fp4": 0.5, "int4": 0.5}
-#: KV cache in the activation dtype (bf16) unless the weights are wider (vLLM kv_cache_dtype="auto").
-KV_CACHE_MIN_BYTES = defaults.KV_CACHE_BYTES_PER_ELEMENT.value
-#: Share of HBM for weights and KV cache (vLLM gpu_memory_utilization default).
+__all__ = ["BYTES_PER_ELEMENT", "Architecture", "approximate_architecture", "kv_cache_bytes_per_element", "kv_cache_bytes_per_token", "kv_head_replication"]
+
+#: Share of the memory left after the weights that holds the KV cache (TensorRT-LLM free_gpu_memory_fraction).
 MEMORY_FRACTION = defaults.MEMORY_FRACTION.value
-#: Most sequences a replica runs at once (vLLM max_num_seqs default).
+#: Most sequences a replica runs at once (TensorRT-LLM max_batch_size default).
 MAX_RUNNING_SEQUENCES = defaults.MAX_RUNNING_SEQUENCES.value
-#: Megatron-LM 8-way weak model-parallel scaling efficiency (ADLR "Supercharged V1.0", Table 1).
-TENSOR_PARALLEL_EFFICIENCY_8 = 0.796
 #: Largest replica considered: 2**16 GPUs.
 MAX_REPLICA_EXPONENT = 16
-#: d_model / n_layer of the approximated architecture: Llama 3 8B 128, 70B 102, 405B 130 (arXiv
-#: 2407.21783 Table 3), GPT-3 175B 128 (Brown et al. 2020 Table 2.1).
-ASPECT_RATIO = 128
-#: Head dimension and KV heads of the approximated architecture (Llama 3, every size: Table 3).
-APPROX_HEAD_DIM = 128
-APPROX_KV_HEADS = 8
-#: Non-embedding parameters ≈ 12·L·d² (Kaplan et al. 2020 Table 1).
-PARAMS_PER_LAYER_WIDTH2 = 12.0
-
-
-@dataclass(frozen=True)
-class Architecture:
-    """What attention and the KV cache depend on (floats, or arrays when derived from a range)."""
-
-    layers: ArrayLike
-    #: H·Q, query heads × head dimension (d_model for most models)
-    attention_width: ArrayLike
-    kv_heads: ArrayLike
-    head_dim: ArrayLike
-
-
-def approximate_architecture(active_params: ArrayLike, layers: ArrayLike | None = None, d_model: ArrayLike | None = None) -> Architecture:
-    """An architecture for a model given only by its size: N ≈ 12·L·d² with d = 128·L, so
-    L = (N / (12·128²))^(1/3) (70.6B → 71 layers, d 9,088; Llama 3 70B has 80 and 8,192); a given
-    ``layers`` or ``d_model`` fixes the other through the same ratio. Head dimension 128 and 8 KV heads
-    (fewer when there are fewer heads), as in every Llama 3 size. Uses active parameters for MoE.
-    """
-    if layers is None and d_model is None:
-        layers = np.maximum(1.0, np.round(np.cbrt(np.asarray(active_params, dtype=float) / (PARAMS_PER_LAYER_WIDTH2 * ASPECT_RATIO**2))))
-    if layers is None:
-        layers = np.maximum(1.0, np.round(np.asarray(d_model, dtype=float) / ASPECT_RATIO))
-    width = ASPECT_RATIO * np.asarray(layers, dtype=float) if d_model is None else np.asarray(d_model, dtype=float)
-    heads = np.maximum(1.0, width / APPROX_HEAD_DIM)
-    return Architecture(layers=layers, attention_width=width, kv_heads=np.minimum(float(APPROX_KV_HEADS), heads), head_dim=float(APPROX_HEAD_DIM))
-
-
-def kv_cache_bytes_per_token(layers: ArrayLike, kv_heads: ArrayLike, head_dim: ArrayLike, bytes_per_element: ArrayLike) -> ArrayLike:
-    """2 (K and V) · L · kv_heads · head_dim · bytes: the cache one token of context occupies."""
-    return 2.0 * layers * kv_heads * head_dim * bytes_per_element
-
-
-def kv_cache_bytes_per_element(precision: str) -> float:
-    """KV cache element width at a serving precision (activation dtype, at least bf16)."""
-    return max(KV_CACHE_MIN_BYTES, BYTES_PER_ELEMENT[precision])
 
 
 @dataclass(frozen=True)
@@ -110,6 +62,9 @@ class ServedModel:
     architecture: Architecture
     weight_bytes_per_param: float
     kv_bytes_per_element: float
+    #: mixture-of-experts routing (experts per layer, experts per token), or None for dense / unknown
+    experts: ArrayLike | None = None
+    top_k: ArrayLike | None = None
 
     @property
     def weight_bytes(self) -> ArrayLike:
@@ -118,12 +73,20 @@ class ServedModel:
     @property
     def kv_bytes_per_token(self) -> ArrayLike:
         a = self.architecture
-        return kv_cache_bytes_per_token(a.layers, a.kv_heads, a.head_dim, self.kv_bytes_per_element)
+        return kv_cache_bytes_per_token(a.layers, a.kv_heads, a.head_dim, self.kv_bytes_per_element, a.latent_dim)
 
     def flops_per_token(self, context: ArrayLike) -> ArrayLike:
         """Forward FLOP of one token attending to ``context`` positions (``engine/test_time.py``)."""
         a = self.architecture
         return forward_flops_over(self.active_params, a.layers, a.attention_width, 1.0, context)
+
+    def read_params(self, tokens: ArrayLike) -> ArrayLike:
+        """Parameters a step over ``tokens`` tokens reads: all of a dense model; for MoE the experts
+        they touch (``parallelism.moe_read_params``), or at most min(N_total, B·N_active) when the
+        routing is not given."""
+        if self.experts is not None and self.top_k is not None:
+            return np.minimum(self.total_params, parallelism.moe_read_params(self.total_params, self.active_params, self.experts, self.top_k, tokens))
+        return np.minimum(self.total_params, tokens * self.active_params)
 
 
 @dataclass(frozen=True)
@@ -133,16 +96,23 @@ class Device:
     peak_flops: ArrayLike
     #: HBM bandwidth in bytes/s
     bandwidth: ArrayLike
+    #: HBM capacity in bytes
     memory_bytes: ArrayLike
     compute_efficiency: ArrayLike
     bandwidth_efficiency: ArrayLike
     memory_fraction: float = MEMORY_FRACTION
+    #: scale-up link bandwidth per GPU, one direction, bytes/s (tensor-parallel all-reduces)
+    link_bandwidth: ArrayLike = np.inf
+    allreduce_latency: ArrayLike = 0.0
+    #: fixed time of every forward step (scheduling, kernel launches, sampling)
+    step_overhead: ArrayLike = 0.0
+    max_sequences: ArrayLike = MAX_RUNNING_SEQUENCES
 
 
-def tensor_parallel_efficiency(gpus: ArrayLike) -> ArrayLike:
-    """Share of g GPUs' combined throughput a tensor-parallel replica achieves (1 for one GPU)."""
-    # e8^(log2 g / 3) = g^(ln e8 / (3 ln 2)): one power instead of a log and a power
-    return np.power(gpus, np.log(TENSOR_PARALLEL_EFFICIENCY_8) / (3.0 * np.log(2.0)))
+def allreduce_seconds(model: ServedModel, device: Device, gpus: ArrayLike, tokens: ArrayLike) -> ArrayLike:
+    """Tensor-parallel all-reduce time of a forward pass over ``tokens`` tokens (``engine/parallelism.py``)."""
+    a = model.architecture
+    return parallelism.allreduce_seconds(tokens, a.hidden, a.layers, gpus, device.link_bandwidth, device.allreduce_latency)
 
 
 def fits(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
@@ -150,18 +120,15 @@ def fits(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike
     return kv_capacity_bytes(model, device, gpus) >= replica_kv_bytes_per_token(model, gpus) * context
 
 
-def kv_head_replication(gpus: ArrayLike, kv_heads: ArrayLike) -> ArrayLike:
-    """Copies of each KV head across a replica: g / kv_heads once g exceeds the KV heads, else 1."""
-    return np.maximum(1.0, gpus / kv_heads)
-
-
 def kv_capacity_bytes(model: ServedModel, device: Device, gpus: ArrayLike) -> ArrayLike:
-    """Replica memory left for the KV cache after the weights (negative when they do not fit)."""
-    return gpus * device.memory_bytes * device.memory_fraction - model.weight_bytes
+    """Replica memory for the KV cache: the memory fraction of what the weights leave (negative
+    when they do not fit; TensorRT-LLM sizes its cache as ``free_gpu_memory_fraction`` of the free memory)."""
+    free = gpus * device.memory_bytes - model.weight_bytes
+    return np.where(free > 0, free * device.memory_fraction, free)
 
 
 def replica_kv_bytes_per_token(model: ServedModel, gpus: ArrayLike) -> ArrayLike:
-    return model.kv_bytes_per_token * kv_head_replication(gpus, model.architecture.kv_heads)
+    return model.kv_bytes_per_token * kv_head_replication(gpus, model.architecture.kv_heads, model.architecture.latent_dim is not None)
 
 
 def max_batch(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
@@ -183,15 +150,16 @@ def _ndim(*values: object) -> int:
 def min_replica_gpus(model: ServedModel, device: Device, context: ArrayLike) -> ArrayLike:
     """Smallest power-of-two replica holding the weights plus one sequence of ``context`` tokens.
 
-    Closed form of ``fits``: up to g = kv_heads each GPU holds its own KV heads, so g·M·f − W ≥
-    kv·C gives g ≥ (W + kv·C) / (M·f); beyond, KV heads are copied (× g / kv_heads), so
-    g·(M·f − kv·C / kv_heads) ≥ W. Rounded up to powers of two and checked against ``fits`` (one
-    step either way absorbs rounding at exact boundaries). A model too large even for 2**16 GPUs gets
-    that size (its batch then comes out below 1, which callers report).
+    Closed form of ``fits`` (f·(g·M − W) ≥ KV of one sequence): up to g = kv_heads each GPU holds
+    its own KV heads, so g ≥ (W + kv·C / f) / M; beyond, KV heads are copied (× g / kv_heads), so
+    g·(M − kv·C / (f·kv_heads)) ≥ W (a latent cache counts as one KV head). Rounded up to powers of
+    two and checked against ``fits`` (one step either way absorbs rounding at exact boundaries). A
+    model too large even for 2**16 GPUs gets that size (its batch then comes out below 1, which
+    callers report).
     """
-    kv = model.kv_bytes_per_token * context
-    capacity = device.memory_bytes * device.memory_fraction
-    kv_heads = model.architecture.kv_heads
+    kv = model.kv_bytes_per_token * context / device.memory_fraction
+    capacity = device.memory_bytes
+    kv_heads = 1.0 if model.architecture.latent_dim is not None else model.architecture.kv_heads
     largest = 2.0**MAX_REPLICA_EXPONENT
     with np.errstate(divide="ignore", invalid="ignore"):
         dense = _power_of_two_at_least((model.weight_bytes + kv) / capacity)
@@ -208,34 +176,42 @@ def _power_of_two_at_least(value: ArrayLike) -> ArrayLike:
     return 2.0 ** np.ceil(np.log2(np.maximum(value, 1.0)))
 
 
-def compute_seconds(flops: ArrayLike, device: Device, gpus: ArrayLike, parallel_efficiency: ArrayLike) -> ArrayLike:
-    """Wall time of compute-bound work on a replica of g GPUs: FLOP / (g · peak · compute efficiency ·
-    tensor-parallel efficiency) (the compute side of the roofline, module docstring). Prefill and
-    scoring pass ``tensor_parallel_efficiency(g)``; a decode step passes 1, as its tensor-parallel loss
-    divides the roofline's max."""
-    return flops / (gpus * device.peak_flops * device.compute_efficiency * parallel_efficiency)
+def compute_seconds(flops: ArrayLike, device: Device, gpus: ArrayLike) -> ArrayLike:
+    """Wall time of compute-bound work on a replica of g GPUs: FLOP / (g · peak · compute efficiency)."""
+    return flops / (gpus * device.peak_flops * device.compute_efficiency)
+
+
+def weight_read_seconds(model: ServedModel, device: Device, gpus: ArrayLike, tokens: ArrayLike) -> ArrayLike:
+    """Reading the weights a forward pass over ``tokens`` tokens touches, spread over the replica."""
+    return model.read_params(tokens) * model.weight_bytes_per_param / (gpus * device.bandwidth * device.bandwidth_efficiency)
 
 
 def decode_memory_seconds(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ArrayLike:
     """Memory side of a decode step: weights touched plus every sequence's KV cache, read once."""
-    weights = np.minimum(model.total_params, batch * model.active_params) * model.weight_bytes_per_param
     kv = batch * replica_kv_bytes_per_token(model, gpus) * context
-    return (weights + kv) / (gpus * device.bandwidth * device.bandwidth_efficiency)
+    return weight_read_seconds(model, device, gpus, batch) + kv / (gpus * device.bandwidth * device.bandwidth_efficiency)
+
+
+def prefill_seconds(model: ServedModel, device: Device, gpus: ArrayLike, flops: ArrayLike, tokens: ArrayLike) -> ArrayLike:
+    """Time to first token of one request alone: max(compute, one read of the weights) + all-reduces
+    of its ``tokens`` + the per-step overhead (the memory floor, module docstring)."""
+    floor = weight_read_seconds(model, device, gpus, np.maximum(tokens, 1.0))
+    return np.maximum(compute_seconds(flops, device, gpus), floor) + allreduce_seconds(model, device, gpus, tokens) + device.step_overhead
 
 
 @dataclass(frozen=True)
 class DecodeStep:
     """Both sides of the decode roofline for candidate replicas and batches, each computed once."""
 
-    #: compute side, before tensor-parallel losses
     compute_seconds: ArrayLike
     memory_seconds: ArrayLike
-    parallel_efficiency: ArrayLike
+    #: tensor-parallel all-reduces + per-step overhead
+    fixed_seconds: ArrayLike
 
     @property
     def seconds(self) -> ArrayLike:
-        """max(compute, memory) / tensor-parallel efficiency (the roofline, module docstring)."""
-        return np.maximum(self.compute_seconds, self.memory_seconds) / self.parallel_efficiency
+        """max(compute, memory) + all-reduces + overhead (the roofline, module docstring)."""
+        return np.maximum(self.compute_seconds, self.memory_seconds) + self.fixed_seconds
 
     @property
     def compute_bound(self) -> ArrayLike:
@@ -245,13 +221,14 @@ class DecodeStep:
 
 def decode_step(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> DecodeStep:
     """One decode step of ``batch`` sequences at mean ``context`` on replicas of ``gpus``."""
-    compute = compute_seconds(batch * model.flops_per_token(context), device, gpus, 1.0)
-    return DecodeStep(compute, decode_memory_seconds(model, device, gpus, batch, context), tensor_parallel_efficiency(gpus))
+    compute = compute_seconds(batch * model.flops_per_token(context), device, gpus)
+    fixed = allreduce_seconds(model, device, gpus, batch) + device.step_overhead
+    return DecodeStep(compute, decode_memory_seconds(model, device, gpus, batch, context), fixed)
 
 
 def default_batch(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
-    """The largest batch that fits, capped at ``MAX_RUNNING_SEQUENCES``, at least 1."""
-    return np.clip(max_batch(model, device, gpus, context), 1.0, MAX_RUNNING_SEQUENCES)
+    """The largest batch that fits, capped at the device's running-sequence limit, at least 1."""
+    return np.clip(max_batch(model, device, gpus, context), 1.0, device.max_sequences)
 
 
 def generation_gpu_seconds(tokens: ArrayLike, step_seconds: ArrayLike, gpus: ArrayLike, batch: ArrayLike, upfront_seconds: ArrayLike) -> ArrayLike:
@@ -270,7 +247,7 @@ def fleet_gpus(gpu_seconds_per_day: ArrayLike, replica_gpus: ArrayLike, load_fac
     return np.ceil(gpu_seconds_per_day * load_factor / SECONDS_PER_DAY / replica_gpus) * replica_gpus
 
 
-#: Replica sizes tried above the smallest that fits: ×1, ×2, ×4, ×8 (more KV room, more TP losses).
+#: Replica sizes tried above the smallest that fits: ×1, ×2, ×4, ×8 (more KV room, more all-reduce time).
 REPLICA_MULTIPLES = (1.0, 2.0, 4.0, 8.0)
 #: Batches tried when a latency target caps the batch: powers of two up to the running-sequence cap.
 BATCH_GRID = tuple(2.0**k for k in range(int(np.log2(MAX_RUNNING_SEQUENCES)) + 1))
@@ -288,6 +265,8 @@ class RequestShape:
     prefix_shared: bool = True
     #: compute-bound work per request on the same replica: prefill, verifier or reward-model scoring
     compute_flops: ArrayLike = 0.0
+    #: the prompt's prefill, the part of ``compute_flops`` before the first token (default: all of it)
+    prefill_flops: ArrayLike | None = None
 
     @property
     def attended_context(self) -> ArrayLike:
@@ -320,18 +299,28 @@ class ServingChoice:
     replicas_per_request: ArrayLike
     gpu_seconds_per_request: ArrayLike
     tokens_per_second_per_gpu: ArrayLike
+    #: prefill alone (memory floor, all-reduces, overhead) and the first token: the time to first token
+    ttft_seconds: ArrayLike
+    #: GPU-seconds of the request's compute-bound work (prefill, scoring), the rest being decode
+    upfront_gpu_seconds: ArrayLike
 
 
 def _request_metrics(model: ServedModel, device: Device, request: RequestShape, gpus: ArrayLike, batch: ArrayLike) -> dict[str, ArrayLike]:
     """The figures of ``serve_requests`` for given replicas and batches (each side of the decode
-    roofline and the tensor-parallel efficiency computed once: this runs over every candidate)."""
+    roofline computed once: this runs over every candidate). The prefill emits the first token, so
+    latency = TTFT + (C − 1) steps + the work after the prompt's prefill (scoring)."""
     step = decode_step(model, device, gpus, batch, request.attended_context)
     seconds = step.seconds
-    upfront = compute_seconds(request.compute_flops, device, gpus, step.parallel_efficiency)
+    prefill = request.compute_flops if request.prefill_flops is None else request.prefill_flops
+    ttft = prefill_seconds(model, device, gpus, prefill, request.prompt_tokens)
+    upfront = compute_seconds(request.compute_flops, device, gpus)
+    after = compute_seconds(request.compute_flops - prefill, device, gpus)
     return {
         "step_seconds": seconds,
-        "latency_seconds": upfront + request.chain_tokens * seconds,
+        "ttft_seconds": ttft,
+        "latency_seconds": ttft + after + np.maximum(request.chain_tokens - 1.0, 0.0) * seconds,
         "gpu_seconds_per_request": generation_gpu_seconds(request.chains * request.chain_tokens, seconds, gpus, batch, upfront),
+        "upfront_gpu_seconds": gpus * upfront,
         "tokens_per_second_per_gpu": batch / (seconds * gpus),
         "compute_bound": step.compute_bound,
     }
@@ -359,15 +348,15 @@ def serve_requests(
 ) -> ServingChoice:
     """Replica size and batch for a stream of identical requests, and their latency and GPU-seconds.
 
-    Without a latency target the batch is the largest that fits (≤ 256) and the replica, among the
+    Without a latency target the batch is the largest that fits (≤ the device's sequence cap) and the replica, among the
     smallest power of two that holds the weights plus one full-length chain and 2×, 4×, 8× that, the
-    one with the fewest GPU-seconds per request (more GPUs buy KV room for larger batches but lose
-    tensor-parallel efficiency). With a target the batch is the largest on the grid 1, 2, 4, ... (or
+    one with the fewest GPU-seconds per request (more GPUs buy KV room for larger batches but pay
+    more all-reduce time). With a target the batch is the largest on the grid 1, 2, 4, ... (or
     the memory limit) whose latency meets it, and the replica the cheapest that meets it; when none
     can, the fastest. ``gpus`` fixes the replica size; ``max_batch`` caps the batch (the sequences in flight). Vectorized over candidates: no Python loop
     over values that may be arrays.
 
-    Latency = compute-bound work (prefill, scoring) + chain tokens × step time: the chains of one
+    Latency = time to first token + (chain tokens − 1) × step time + scoring: the chains of one
     request run concurrently, spread over ceil(chains / batch) replicas when one cannot hold them all.
     """
     ndim = _ndim(model, device, request, latency_target)

@@ -13,7 +13,7 @@ from typing import Any
 from scaling_cli import defaults
 from scaling_cli.engine import serving
 from scaling_cli.engine.uncertainty import Sampler, median
-from scaling_cli.engine.units import BYTES_PER_TB
+from scaling_cli.engine.units import BYTES_PER_GB, BYTES_PER_TB
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.hardware import ResolvedHardware
 from scaling_cli.scenario.model import ModelSpec
@@ -45,7 +45,8 @@ def serving_architecture(model: ModelSpec, assumptions: Assumptions) -> serving.
     """The model's architecture for attention and KV cache, completed by a documented approximation."""
     heads, head_dim = model.heads, model.resolved_head_dim
     if model.layers is not None and model.attention_width is not None and heads is not None and head_dim is not None:
-        return serving.Architecture(model.layers, model.attention_width, heads if model.kv_heads is None else model.kv_heads, head_dim)
+        kv_heads = heads if model.kv_heads is None else model.kv_heads
+        return serving.Architecture(model.layers, model.attention_width, kv_heads, head_dim, model.latent_dim, model.d_model)
     derived = serving.approximate_architecture(model.n_active, model.layers, model.attention_width)
     if heads is not None and head_dim is not None:  # heads given, layers derived from the width
         derived = serving.Architecture(derived.layers, derived.attention_width, heads if model.kv_heads is None else model.kv_heads, head_dim)
@@ -57,21 +58,39 @@ def serving_architecture(model: ModelSpec, assumptions: Assumptions) -> serving.
     return derived
 
 
-def served_model(total_params: Any, active_params: Any, architecture: serving.Architecture, precision: str) -> serving.ServedModel:
+def served_model(
+    total_params: Any, active_params: Any, architecture: serving.Architecture, precision: str, kv_dtype: str | None = None, model: ModelSpec | None = None
+) -> serving.ServedModel:
+    """The model as the roofline sees it; ``model`` supplies mixture-of-experts routing when given."""
+    experts = None if model is None else getattr(model, "experts", None)
+    top_k = None if model is None else getattr(model, "top_k", None)
     return serving.ServedModel(
-        total_params, active_params, architecture, serving.BYTES_PER_ELEMENT[precision], serving.kv_cache_bytes_per_element(precision)
+        total_params, active_params, architecture, serving.BYTES_PER_ELEMENT[precision], serving.kv_cache_bytes_per_element(precision, kv_dtype), experts, top_k
     )
 
 
-def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidth_efficiency: Any) -> serving.Device | None:
-    """The accelerator as the roofline sees it, or ``None`` when the catalog lacks its memory or bandwidth."""
+def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidth_efficiency: Any, max_sequences: Any = None) -> serving.Device | None:
+    """The accelerator as the roofline sees it, or ``None`` when the catalog lacks its memory or bandwidth.
+    Without a published scale-up bandwidth a replica's all-reduces cost only their latency."""
     accel = hardware.accelerator
-    if accel.bandwidth_tb_s is None or accel.memory_bytes is None:
+    if accel.bandwidth_tb_s is None or accel.true_memory_bytes is None:
         return None
-    return serving.Device(hardware.peak_flops, accel.bandwidth_tb_s * BYTES_PER_TB, accel.memory_bytes, compute_efficiency, bandwidth_efficiency)
+    link = float("inf") if accel.interconnect_gb_s is None else accel.interconnect_gb_s * BYTES_PER_GB
+    return serving.Device(
+        hardware.peak_flops,
+        accel.bandwidth_tb_s * BYTES_PER_TB,
+        accel.true_memory_bytes,
+        compute_efficiency,
+        bandwidth_efficiency,
+        link_bandwidth=link,
+        allreduce_latency=defaults.ALLREDUCE_LATENCY.value,
+        step_overhead=defaults.STEP_OVERHEAD.value,
+        max_sequences=defaults.MAX_RUNNING_SEQUENCES.value if max_sequences is None else max_sequences,
+    )
 
 
 def add_fixed_assumptions(assumptions: Assumptions) -> None:
     """The roofline's fixed defaults (``scaling_cli/defaults.py``; used by ``engine.serving``)."""
-    for default in (defaults.MEMORY_FRACTION, defaults.MAX_RUNNING_SEQUENCES, defaults.TENSOR_PARALLEL_EFFICIENCY, defaults.KV_CACHE_BYTES_PER_ELEMENT):
+    fixed = (defaults.MEMORY_FRACTION, defaults.MAX_RUNNING_SEQUENCES, defaults.TENSOR_PARALLEL_EFFICIENCY, defaults.ALLREDUCE_LATENCY, defaults.STEP_OVERHEAD)
+    for default in (*fixed, defaults.KV_CACHE_BYTES_PER_ELEMENT):
         assumptions.use(default)

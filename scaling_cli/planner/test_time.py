@@ -90,10 +90,10 @@ def _served(index: int, workload: TestTimeWorkload, scenario: Scenario, hw: Reso
     """The model and accelerator as the roofline sees them; a workload's own ``hardware.mfu`` sets the compute efficiency."""
     own_mfu = workload.hardware is not None and "mfu" in workload.hardware.given
     defaults: ServingDefaults = context["serving"]
-    device = serving_device(hw, hw.mfu if own_mfu else defaults.compute_efficiency, defaults.bandwidth_efficiency)
+    device = serving_device(hw, hw.mfu if own_mfu else defaults.compute_efficiency, defaults.bandwidth_efficiency, workload.max_running_sequences)
     if device is None:
         raise PlanError(f"test_time[{index}]", f"the catalog has no memory size or bandwidth for {hw.accelerator.name}; serving cannot be planned")
-    return served_model(scenario.model.params, scenario.model.n_active, defaults.architecture, hw.precision), device
+    return served_model(scenario.model.params, scenario.model.n_active, defaults.architecture, hw.precision, workload.kv_cache_dtype, scenario.model), device
 
 
 def _fleet_and_bill(workload: TestTimeWorkload, choice: serving.ServingChoice, hw: ResolvedHardware, peak_to_average: Any, days: Any) -> dict[str, Any]:
@@ -128,7 +128,7 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
     per_query = flops.policy_flops(shape, n_active, layers, width) + scoring
     single = flops.single_pass_flops(shape.prompt_tokens, shape.answer_tokens, n_active, layers, width)
     prefill = flops.prefill_flops(shape, n_active, layers, width)
-    request = serving.RequestShape(shape.prompt_tokens, shape.chains, shape.chain_tokens, shape.prefix_caching, prefill + scoring)
+    request = serving.RequestShape(shape.prompt_tokens, shape.chains, shape.chain_tokens, shape.prefix_caching, prefill + scoring, prefill)
     choice = serving.serve_requests(model, device, request, workload.latency_target_seconds, workload.gpus_per_replica)
     if sampler.is_point and np.ndim(choice.gpus) == 0:  # a single plan; sweeps keep a clamped batch of 1
         _check_fits(index, workload, model, device, choice.gpus, request.full_context, hw.accelerator)
@@ -167,6 +167,24 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
         "latency_seconds": choice.latency_seconds,
         "latency_target_seconds": workload.latency_target_seconds,
         **_fleet_and_bill(workload, choice, hw, peak_to_average, days),
+        **_latency_and_token_prices(workload, shape, choice, hw),
+    }
+
+
+def _latency_and_token_prices(workload: TestTimeWorkload, shape: flops.QueryShape, choice: serving.ServingChoice, hw: ResolvedHardware) -> dict[str, Any]:
+    """Time to first token, time per output token, generated tokens per GPU-second (prefill
+    included), and the price of a million input and output tokens: the GPU-seconds of the prefill
+    (and scoring) priced per prompt token, the rest per generated token, at the GPU-hour price."""
+    decode_gpu_seconds = choice.gpu_seconds_per_request - choice.upfront_gpu_seconds
+    price = None if hw.price_per_hour is None else hw.price_per_hour / 3600.0 * 1e6
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_input = None if price is None else np.where(shape.prompt_tokens > 0, choice.upfront_gpu_seconds / shape.prompt_tokens * price, 0.0)
+    return {
+        "ttft_seconds": choice.ttft_seconds,
+        "tpot_seconds": choice.step_seconds,
+        "output_tokens_per_second_per_gpu": shape.generated_tokens / choice.gpu_seconds_per_request,
+        "usd_per_million_input_tokens": per_input,
+        "usd_per_million_output_tokens": None if price is None else decode_gpu_seconds / shape.generated_tokens * price,
     }
 
 
@@ -209,8 +227,9 @@ def test_time_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str
         target = out["latency_target_seconds"]
         if target is not None and out["latency_seconds"] > target * (1 + 1e-9):
             warnings.append(
-                f"{label}: latency {out['latency_seconds']:,.0f} s exceeds latency_target_seconds {target:,.0f} even at the "
-                f"fastest batch and replica; the serial chain of {out['chain_tokens']:,.0f} tokens sets a floor"
+                f"{label}: latency {_seconds(out['latency_seconds'])} exceeds latency_target_seconds {_seconds(target)} even at the "
+                f"fastest batch and replica (time to first token {_seconds(out['ttft_seconds'])}, then {_seconds(out['tpot_seconds'])} "
+                f"per token); the serial chain of {out['chain_tokens']:,.0f} tokens sets a floor"
             )
         if "aggregation" in workload.given and workload.samples == 1:
             warnings.append(f"{label}: aggregation {workload.aggregation} has no effect with samples: 1")
@@ -223,6 +242,11 @@ def test_time_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str
         if count is not None and out["gpus_needed_peak"] > count:
             warnings.append(f"{label}: the peak load needs {out['gpus_needed_peak']:,} GPUs but hardware.count is {count:,}")
     return warnings
+
+
+def _seconds(value: float) -> str:
+    """1.56 s, 0.001 s, 2,400 s: three significant figures, never rounded to 0."""
+    return f"{value:,.0f} s" if value >= 1000 else f"{value:.3g} s"
 
 
 #: Context length above which a warning is given: 128K, the window of Llama 3.1 (arXiv 2407.21783) and DeepSeek-V3.

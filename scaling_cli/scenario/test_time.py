@@ -45,6 +45,10 @@ class TestTimeWorkload(StrictModel):
     peak_to_average: uncertain(ge=1) | None = Field(None, description="Peak load ÷ average load; the fleet is sized for the peak. Default 2.")
     latency_target_seconds: PositiveQuantity | None = Field(None, description="Wanted end-to-end latency of one query; caps the batch.")
     gpus_per_replica: PositiveCount | None = Field(None, description="GPUs per tensor-parallel model replica; default: chosen automatically.")
+    kv_cache_dtype: Literal["fp32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"] | None = Field(
+        None, description="KV cache element; default fp8 when serving 8-bit or narrower weights (TensorRT-LLM), else bf16."
+    )
+    max_running_sequences: PositiveCount | None = Field(None, description="Most sequences one replica runs at once (the engine's batch cap); default 2048 (TensorRT-LLM max_batch_size).")
     hardware: HardwareSpec | None = Field(None, description="Serving hardware; default: the scenario's hardware (its count is a capacity to check).")
 
     @model_validator(mode="after")
