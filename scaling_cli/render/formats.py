@@ -46,15 +46,14 @@ def bar_lines(chart: BarChart, glyph: str, tiny: str, width: int = PIPE_WIDTH) -
     total = sum(value for _, value in items) or 1.0
     label_width = max(len(label) for label, _ in items)
     figures = [f"{format_number(value, chart.style)}{f' {chart.unit}' if chart.unit else ''}  {100 * (value / total):.1f}%" for _, value in items]
-    bar_width = min(BAR_WIDTH, width - label_width - max(len(f) for f in figures) - 2 * GAP)
+    beside = width - label_width - max(len(f) for f in figures) - 2 * GAP
+    own_line = beside < MIN_BAR  # too narrow for a bar beside its label: the label on a line of its own
+    bar_width = max(1, min(BAR_WIDTH, beside + label_width + GAP - INDENT if own_line else beside))
     lines = []
     for (label, value), shown in zip(items, figures):
-        length = int(round(max(bar_width, 1) * (value / largest)))  # the ratio first: BAR_WIDTH × 1.7e308 is inf
-        bar = glyph * length if length else (tiny if value else "")
-        if bar_width >= MIN_BAR:
-            lines.append(f"{label.ljust(label_width)}  {bar.ljust(bar_width)}  {shown}")
-        else:  # too narrow for a bar beside the label: the label on a line of its own
-            lines += [label, f"{' ' * INDENT}{bar}  {shown}"]
+        length = int(round(bar_width * (value / largest)))  # the ratio first: BAR_WIDTH × 1.7e308 is inf
+        bar = (glyph * length if length else (tiny if value else "")).ljust(bar_width)
+        lines += [label, f"{' ' * INDENT}{bar}  {shown}"] if own_line else [f"{label.ljust(label_width)}  {bar}  {shown}"]
     return lines
 
 
@@ -92,7 +91,7 @@ def to_plain_text(tables: list[Table | BarChart]) -> str:
 
 
 #: How each part of a grid looks on a terminal.
-STYLES = {"title": "bold", "header": "bold", "rule": "dim", "value": "cyan", "detail": "dim", "note": "dim", "cell": ""}
+STYLES = {"title": "bold", "header": "bold", "rule": "dim", "value": "cyan", "detail": "dim", "note": "dim", "cell": "", "bar": "green"}
 
 
 def to_rich_text(tables: list[Table | BarChart], *, width: int | None = None, color: bool = True) -> str:
@@ -114,5 +113,5 @@ def to_rich_text(tables: list[Table | BarChart], *, width: int | None = None, co
             if index or number:
                 console.print()
             for line in lines:
-                console.print(Text.assemble(*((text, STYLES.get(role, "green")) for text, role in line)), soft_wrap=True)
+                console.print(Text.assemble(*((text, STYLES[role]) for text, role in line)), soft_wrap=True)
     return console.file.getvalue()  # type: ignore[attr-defined]
