@@ -179,6 +179,25 @@ def test_concurrent_writers_without_force_get_one_winner(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
 
 
+def test_a_file_created_between_the_check_and_the_create_is_not_replaced(tmp_path, monkeypatch):
+    """The race made certain: another writer creates the file just after this one found it absent
+    (as its temporary file is made). The check and the create must be one step: this writer is
+    refused, the other's file stays."""
+    from scaling_cli import output
+
+    target = tmp_path / "plan.json"
+    make_temporary = output.tempfile.mkstemp
+
+    def competitor_first(*args, **kwargs):
+        target.write_text("the other writer's plan")
+        return make_temporary(*args, **kwargs)
+
+    monkeypatch.setattr(output.tempfile, "mkstemp", competitor_first)
+    _refused(_plan_to(target), f"{target}: file exists; use --force to overwrite it")
+    assert target.read_text() == "the other writer's plan"
+    assert _leftovers(tmp_path) == []
+
+
 # --- failures: exit 1, one line, nothing damaged -----------------------------------------------------
 
 
