@@ -9,6 +9,7 @@ locally with ``SCALING_FUZZ_EXAMPLES=2000 pytest tests/test_fuzz.py`` to search 
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -452,3 +453,117 @@ def test_bars_of_a_near_overflow_value_render():
     plan = _plan("name: t\nmodel: {params: 1e150}\npretraining: {tokens: 1B}\n" + groups)  # 9.6e306 FLOP: finite
     for fmt in FORMATS:
         assert render(plan, fmt)
+
+
+# --- property 4 (issue #17): random --set, --seed and --fit never reach a traceback ---------------
+
+COMMAND_LINE_FUZZ = settings(FUZZ, max_examples=SCALE or 80)
+#: --set values: every class of hostile value, as a user would type it.
+SET_VALUES = [
+    *TOKENS_TO_INSERT, "!!bool x", "!!binary aGk=", '"\\e]0;pwned\\a"', '"\\x1b]52;c;aGk=\\a"', '"a\\nb"', "a\x1b[31mb", "\u2028", "{low: 0.1, high: 0.3}",
+    "{low: 1, high: 1e300}", "{target_loss: 1.5}", "{deadline_days: 1e-300}", "1e-300", "1.5", "x" * 300, "h100", "fp8", "rule20", "lora", "- 1",
+]  # fmt: skip
+SET_PATHS = [
+    "name", "description", "model.params", "model.active_params", "model.layers", "model.1", "hardware.count", "hardware.deadline_days",
+    "hardware.accelerator", "hardware.precision", "hardware.mfu", "pretraining", "pretraining.tokens", "pretraining.compute",
+    "pretraining.target_loss", "pretraining.fit", "post_training", "post_training[0].count", "post_training[0].name",
+    "post_training[0].hardware.deadline_days", "post_training[9].tokens", "test_time[0].hardware.deadline_days", "test_time[0].samples",
+    "test_time[0].name", "nope", "model..params", "[0].x", "a-b", "",
+]  # fmt: skip
+SEEDS = st.one_of(st.integers(-(2**70), 2**70).map(str), st.sampled_from(["-1", "0", "1e3", "x", str(2**64), "", "1.5"]))
+FIT_NAMES = st.sampled_from([*FITS, "kaplan2020", "", "RULE20", "besiroglu2024\x1b", "hoffmann2022 "])
+
+
+@st.composite
+def hostile_command_line(draw: st.DrawFn) -> list[str]:
+    args = ["plan", str(draw(st.sampled_from(CONFIGS))), "--format", "json", "--samples", draw(st.sampled_from(["0", "50"]))]
+    for _ in range(draw(st.integers(0, 3))):
+        path = draw(st.one_of(st.sampled_from(SET_PATHS), st.text(max_size=6)))
+        value = draw(st.one_of(st.sampled_from(SET_VALUES), st.text(max_size=6)))
+        args += ["--set", f"{path}={value}"]
+    if draw(st.booleans()):
+        args += ["--seed", draw(SEEDS)]
+    if draw(st.booleans()):
+        args += ["--fit", draw(FIT_NAMES)]
+    return args
+
+
+def assert_clean_refusal(result: Any, path: str | None, args: Any) -> None:
+    """Exit 0, 1 or 2 and never a traceback; bad input (1) is one line per problem, located in the
+    file or on the --set that caused it."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), f"{result.exception!r}\n{args}"
+    assert result.exit_code in (0, 1, 2), f"exit {result.exit_code}\n{result.stderr}\n{args}"
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, f"{result.stderr}\n{args}"
+    if result.exit_code == 1:
+        first = result.stderr.splitlines()[0]
+        located = LOCATED.match(first) and (path is None or first.startswith(f"{path}:"))
+        assert located or first.startswith(("--set: ", "error: ", "scaling optimal: ")), f"unlocated: {first}\n{args}"
+        assert len(first) < 600 and "\x1b" not in result.stderr, f"{first!r}\n{args}"
+
+
+@COMMAND_LINE_FUZZ
+@given(args=hostile_command_line())
+def test_random_set_seed_and_fit_on_the_examples_never_reach_a_traceback(args, cli, tmp_path):
+    out = tmp_path / "out.json"
+    out.unlink(missing_ok=True)
+    result = cli(*args, "--output", str(out))
+    assert_clean_refusal(result, None, args)
+    if result.exit_code == 0:
+        json.loads(out.read_text(encoding="utf-8"), parse_constant=lambda name: pytest.fail(f"{name} in JSON\n{args}"))
+
+
+# --- property 5 (issue #17): an example with hostile values in its tree never reaches a traceback --
+
+PARSED_EXAMPLES = [yaml.safe_load(text) for text in EXAMPLES]
+#: Values a tree node is replaced with: every type, the magnitudes at the edges, control characters
+#: (yaml.safe_dump writes them as escapes), ranges that are not ranges.
+HOSTILE_NODES = st.one_of(
+    st.sampled_from([
+        -1, 0, 0.5, 1.5, 5e-324, 1e-300, 1e300, 1.7976931348623157e308, 2**53 + 1, 2**64, 10**400, "", " ", "7Q", "70m", "1e400", ".nan",
+        "\x1b]0;pwned\x07", "a\nb", "tab\there", "\u2028", "\u202e", True, None, [], {}, [1, 2], {"low": 0.1, "high": 0.3}, {"low": 5, "high": 1},
+        {"low": 0, "high": 1e300, "dist": "loguniform"}, {"deadline_days": 1e-300}, {"count": 1.5}, "x" * 1000,
+    ]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+)  # fmt: skip
+
+
+def tree_paths(tree: Any, path: tuple = ()) -> list[tuple]:
+    """Every node's path below the root (mappings, lists and leaves)."""
+    children = tree.items() if isinstance(tree, dict) else enumerate(tree) if isinstance(tree, list) else ()
+    return [p for key, value in children for p in [(*path, key), *tree_paths(value, (*path, key))]]
+
+
+@st.composite
+def structurally_mutated_example(draw: st.DrawFn) -> Any:
+    tree = copy.deepcopy(draw(st.sampled_from(PARSED_EXAMPLES)))
+    for _ in range(draw(st.integers(1, 3))):
+        paths = tree_paths(tree)
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = tree
+        for part in path[:-1]:
+            parent = parent[part]
+        action = draw(st.sampled_from(["replace", "replace", "delete", "add"]))
+        if action == "replace":
+            parent[path[-1]] = draw(HOSTILE_NODES)
+        elif action == "delete":
+            del parent[path[-1]]
+        elif isinstance(parent, dict):
+            parent[draw(st.sampled_from(["", "1.5", "x.y", "\x1b", "count", "deadline_days", "hardware"]))] = draw(HOSTILE_NODES)
+    return tree
+
+
+@MUTATION_FUZZ
+@given(tree=structurally_mutated_example())
+def test_examples_with_hostile_values_never_reach_a_traceback(tree, cli, tmp_path):
+    path = tmp_path / "mutated.scenario.yaml"
+    path.write_text(yaml.safe_dump(tree, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out.json"
+    out.unlink(missing_ok=True)
+    result = cli("plan", str(path), "--format", "json", "--samples", "50", "--output", str(out))
+    assert_clean_refusal(result, str(path), path.read_text(encoding="utf-8"))
+    assert result.exit_code in (0, 1)
+    if result.exit_code == 0:
+        json.loads(out.read_text(encoding="utf-8"))
