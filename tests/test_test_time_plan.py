@@ -35,7 +35,7 @@ def _plan(cli, scenario_file, text: str, *args: str) -> dict:
 
 
 def test_chat_workload_by_hand(cli, scenario_file):
-    """Llama-3-8B-class chat on one H100 (989.5 TFLOP/s, 3.35 TB/s, 80 GiB of HBM), defaults 0.5 / 0.8 / 0.9."""
+    """Llama-3-8B-class chat on one H100 (989.5 TFLOP/s, 3.35 TB/s, 80 GiB of HBM), defaults 0.4 / 0.55 / 0.9 (compute, bandwidth, KV share; the serving fit of docs/CALIBRATION.md §4)."""
     w = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
     kv_per_token = 2 * 32 * 8 * 128 * 2  # 131,072 bytes (bf16 serving: bf16 KV)
     assert w["kv_cache_bytes_per_token"] == kv_per_token
@@ -46,15 +46,15 @@ def test_chat_workload_by_hand(cli, scenario_file):
     assert batch == 383
     assert w["max_batch_in_memory"] == w["batch_size"] == 383
     # Decode step at batch 383, mean context 1,250.5, bandwidth-bound; one GPU: no all-reduce.
-    memory = (16e9 + 383 * kv_per_token * 1250.5) / (3.35e12 * 0.8)
-    compute = 383 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * 0.5)
+    memory = (16e9 + 383 * kv_per_token * 1250.5) / (3.35e12 * 0.55)
+    compute = 383 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * 0.4)
     assert memory > compute and w["decode_bound"] == "memory bandwidth"
     assert w["decode_step_seconds"] == pytest.approx(memory, rel=1e-12)
     assert w["tpot_seconds"] == w["decode_step_seconds"]
     assert w["tokens_per_second_per_gpu"] == pytest.approx(383 / memory, rel=1e-12)
     # Prefill (compute-bound, above its floor of one weight read, 16e9 / 2.68e12 = 6 ms):
-    prefill = (2 * 8e9 * 1000 + 524_288 * 500_500) / (989.5e12 * 0.5)  # 0.03287 s
-    assert prefill > 16e9 / (3.35e12 * 0.8)
+    prefill = (2 * 8e9 * 1000 + 524_288 * 500_500) / (989.5e12 * 0.4)  # 0.04109 s
+    assert prefill > 16e9 / (3.35e12 * 0.55)
     assert w["ttft_seconds"] == pytest.approx(prefill, rel=1e-12)
     # The prefill emits the first token; 499 decode steps follow.
     assert w["latency_seconds"] == pytest.approx(prefill + 499 * memory, rel=1e-12)
@@ -64,11 +64,12 @@ def test_chat_workload_by_hand(cli, scenario_file):
     # $2/GPU-h: the prefill priced per prompt token, the decode per output token.
     assert w["usd_per_million_input_tokens"] == pytest.approx(prefill / 1000 * 2 / 3600 * 1e6, rel=1e-9)
     assert w["usd_per_million_output_tokens"] == pytest.approx(500 * memory / 383 / 500 * 2 / 3600 * 1e6, rel=1e-9)
-    # Fleet: 1M × 0.0751 GPU-s / 86,400 s = 0.87 GPUs → 1; at a 2× peak 1.74 → 2; 48 GPU-hours a day.
-    assert w["gpus_needed"] == 1 and w["gpus_needed_peak"] == 2
-    assert w["gpu_hours_per_day"] == 48 and w["gpu_hours"] == 48 * 30
-    assert w["cost_per_day_usd"] == pytest.approx(96.0) and w["cost_per_query_usd"] == pytest.approx(96.0 / 1e6)
-    assert w["energy_mwh"] == pytest.approx(48 * 700 * 1.2 / 1e6 * 30)  # 700 W, PUE 1.2
+    # Fleet: 1M × 0.0969 GPU-s / 86,400 s = 1.12 GPUs → 2; at a 2× peak 2.24 → 3; 72 GPU-hours a day.
+    assert 1e6 * per_query / 86_400 == pytest.approx(1.12, abs=0.01)
+    assert w["gpus_needed"] == 2 and w["gpus_needed_peak"] == 3
+    assert w["gpu_hours_per_day"] == 72 and w["gpu_hours"] == 72 * 30
+    assert w["cost_per_day_usd"] == pytest.approx(144.0) and w["cost_per_query_usd"] == pytest.approx(144.0 / 1e6)
+    assert w["energy_mwh"] == pytest.approx(72 * 700 * 1.2 / 1e6 * 30)  # 700 W, PUE 1.2
     # Compute: a single pass is the whole query: 2 × 8e9 × 1,500 + 524,288 × (1,500 × 1,501 / 2).
     single = 2 * 8e9 * 1500 + 524_288 * 1_125_750
     assert w["flops_per_query"] == pytest.approx(single) and w["multiplier_vs_single_pass"] == 1.0
@@ -76,13 +77,13 @@ def test_chat_workload_by_hand(cli, scenario_file):
 
 
 def test_workload_mfu_sets_the_compute_efficiency(cli, scenario_file):
-    # Halving the compute efficiency (0.5 → 0.25) doubles the prefill time of the chat query by hand
-    # above, 0.03287 s → 0.06574 s; its decode steps stay bandwidth-bound and unchanged.
-    text = CHAT_8B.replace("    gpus_per_replica: 1\n", "    gpus_per_replica: 1\n    hardware: {mfu: 0.25}\n")
+    # Halving the compute efficiency (0.4 → 0.2) doubles the prefill time of the chat query by hand
+    # above, 0.04109 s → 0.08218 s; its decode steps stay bandwidth-bound and unchanged.
+    text = CHAT_8B.replace("    gpus_per_replica: 1\n", "    gpus_per_replica: 1\n    hardware: {mfu: 0.2}\n")
     slow = _plan(cli, scenario_file, text, "--samples", "0")["test_time"]["workloads"][0]
     fast = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
     prefill = (2 * 8e9 * 1000 + 524_288 * 500_500) / 989.5e12
-    assert slow["latency_seconds"] - fast["latency_seconds"] == pytest.approx(prefill / 0.25 - prefill / 0.5, rel=1e-9)
+    assert slow["latency_seconds"] - fast["latency_seconds"] == pytest.approx(prefill / 0.2 - prefill / 0.4, rel=1e-9)
     assert slow["decode_step_seconds"] == fast["decode_step_seconds"]
 
 
