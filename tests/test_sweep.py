@@ -124,3 +124,10 @@ def test_internal_errors_are_one_line_with_exit_70(monkeypatch, capsys):
         cli_module.main()
     assert info.value.code == 70
     assert capsys.readouterr().err.startswith("internal error: RuntimeError: boom")
+
+
+def test_a_log_range_of_gpu_counts_is_whole_numbers_not_float_noise():
+    # geomspace(1024, 32768, 6) gives 2048.000000000001: a GPU count must plan as 2048 exactly
+    vary = parse_vary("hardware.count=1024:32768:6:log")
+    assert list(vary.values) == [1024, 2048, 4096, 8192, 16384, 32768]
+    assert parse_vary("pretraining.tokens=1:2:3").values.tolist() == [1.0, 1.5, 2.0]  # true fractions stay

@@ -91,7 +91,14 @@ def _vary_spec(text: str) -> tuple[PathKey, int, Callable[[], np.ndarray]]:
             raise ValueError("a log range needs positive START and STOP")
     except ValueError as exc:
         raise UsageError(f"--vary {shown(text, 80)}: {exc}") from None
-    return path, count, (lambda: np.geomspace(start, stop, count)) if log else (lambda: np.linspace(start, stop, count))
+    return path, count, (lambda: _snapped(np.geomspace(start, stop, count))) if log else (lambda: _snapped(np.linspace(start, stop, count)))
+
+
+def _snapped(values: np.ndarray) -> np.ndarray:
+    """Grid values within float noise of a whole number (a log range 1024:32768 yields
+    2048.000000000001) made that whole number, so GPU counts stay integers; true fractions stay."""
+    whole = np.round(values)
+    return np.where(np.isclose(values, whole, rtol=1e-9, atol=0.0), whole, values)
 
 
 def _point_count(text: str) -> int:
