@@ -45,7 +45,9 @@ class OutputFormat(str, Enum):
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format: table (default), json, csv or markdown.")]
 OutputOption = Annotated[Optional[str], typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", metavar="FILE")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
-ScenarioArgument = Annotated[Optional[str], typer.Argument(help="Scenario YAML file; omit for the built-in default scenario.", metavar="[SCENARIO]")]
+ScenarioArgument = Annotated[
+    Optional[str], typer.Argument(help="Scenario YAML file (- reads standard input); omit for the built-in default scenario.", metavar="[SCENARIO]")
+]
 SetOption = Annotated[
     Optional[list[str]], typer.Option("--set", help="Override a scenario value: PATH=VALUE, e.g. hardware.count=1024 (repeatable).", metavar="PATH=VALUE")
 ]

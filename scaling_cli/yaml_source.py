@@ -85,9 +85,13 @@ class YamlSyntaxError(InputError):
     whose values are refused (a tag, an alias bomb, a duplicate key)."""
 
 
+#: The scenario path that means standard input, and the name its problems are reported under.
+STDIN_PATH, STDIN_NAME = "-", "<stdin>"
+
+
 def read_yaml_file(path: str | Path) -> YamlDocument:
-    """Read and parse ``path``; every failure is an ``InputError`` naming the file."""
-    name = str(path)
+    """Read and parse ``path`` (``-``: standard input); every failure is an ``InputError`` naming the file."""
+    name = STDIN_NAME if str(path) == STDIN_PATH else str(path)
     try:
         raw = _read_capped(path, name)
     except InputError:
@@ -106,7 +110,7 @@ def _read_capped(path: str | Path, name: str) -> bytes:
     whatever the file is (a device such as /dev/zero, a pipe, a /proc file reporting size 0), it is
     read with a cap rather than trusting its reported size."""
     limit = f"scenario files are limited to {MAX_FILE_BYTES // (1024 * 1024)} MB"
-    with open(path, "rb") as stream:
+    with open(0 if str(path) == STDIN_PATH else path, "rb", closefd=str(path) != STDIN_PATH) as stream:
         info = os.fstat(stream.fileno())
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(errno.EISDIR, "is a directory", name)

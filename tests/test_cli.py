@@ -6,12 +6,14 @@ import csv
 import io
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from scaling_cli import __version__
-from tests.conftest import CONFIGS, run_subprocess
+from tests.conftest import CONFIGS, REPO as REPO_ROOT, run_subprocess
 
 PRETRAINING_KEYS = {"flops", "gpu_hours", "productive_gpu_hours", "wall_clock_days", "cost_usd", "energy_mwh", "min_gpus_for_memory"}
 
@@ -302,3 +304,12 @@ def test_assumptions_list_each_default_once(cli):
         assert (key in listed) == (assumptions.get(own) != assumptions[key]), key
     assert len(listed) == len(set(listed))
     assert "hardware.mfu" in listed and "post_training[0].hardware.peak_flops" in listed
+
+
+def test_a_scenario_path_of_dash_reads_standard_input():
+    text = (REPO_ROOT / "configs" / "small-model.scenario.yaml").read_text()
+    ran = subprocess.run([sys.executable, "-m", "scaling_cli", "plan", "-", "-f", "json", "--samples", "0"], input=text, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout)["scenario"]["source"] == "<stdin>"
+    bad = subprocess.run([sys.executable, "-m", "scaling_cli", "plan", "-"], input="name: x\nmodel: {params: 7Q}\n", capture_output=True, text=True)
+    assert bad.returncode == 1 and bad.stderr.startswith("<stdin>:2:17: model.params: ")
