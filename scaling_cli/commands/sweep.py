@@ -60,8 +60,7 @@ def parse_varies(texts: Sequence[str]) -> list[Vary]:
     value is allocated."""
     specs = [_vary_spec(text) for text in texts]
     paths = [path for path, _, _ in specs]
-    twice = next((path for index, path in enumerate(paths) if path in paths[:index]), None)
-    if twice is not None:
+    if (twice := next((path for index, path in enumerate(paths) if path in paths[:index]), None)) is not None:
         raise UsageError(f"--vary {dotted(twice)} is given twice; list every value in one --vary (PATH=a,b,c)")
     total = math.prod(count for _, count, _ in specs)
     if total > MAX_POINTS:
@@ -81,8 +80,7 @@ def _vary_spec(text: str) -> tuple[PathKey, int, Callable[[], np.ndarray]]:
             return path, len(values), lambda: np.array(values, dtype=float)
         parts = spec.split(":")
         log = parts[-1].strip().lower() == "log"
-        if log:
-            parts = parts[:-1]
+        parts = parts[:-1] if log else parts
         if len(parts) not in (2, 3):
             raise ValueError("expected START:STOP[:N][:log]")
         start, stop = parse_quantity(parts[0]), parse_quantity(parts[1])
@@ -91,7 +89,7 @@ def _vary_spec(text: str) -> tuple[PathKey, int, Callable[[], np.ndarray]]:
             raise ValueError("a log range needs positive START and STOP")
     except ValueError as exc:
         raise UsageError(f"--vary {shown(text, 80)}: {exc}") from None
-    return path, count, (lambda: _snapped(np.geomspace(start, stop, count))) if log else (lambda: _snapped(np.linspace(start, stop, count)))
+    return path, count, lambda: _snapped((np.geomspace if log else np.linspace)(start, stop, count))
 
 
 def _snapped(values: np.ndarray) -> np.ndarray:
@@ -112,14 +110,7 @@ def _point_count(text: str) -> int:
     return count
 
 
-_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "<=": operator.le,
-    ">=": operator.ge,
-    "==": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    ">": operator.gt,
-}
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.ge, "==": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt}
 _WHERE = re.compile(r"^\s*([^<>=!\s]+)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$")
 
 
