@@ -147,7 +147,7 @@ def test_every_init_template_is_a_commented_starter_that_plans_its_phases(cli, t
 
 def test_init_refuses_an_unknown_template(cli, tmp_path):
     result = cli("init", str(tmp_path / "x.yaml"), "--template", "nope")
-    assert result.exit_code == 2 and "Invalid value for '--template'" in result.stderr
+    assert result.exit_code == 2 and "--template" in result.stderr  # the option named, in whatever words click uses
     assert not (tmp_path / "x.yaml").exists()
 
 
@@ -188,7 +188,7 @@ def test_schema_is_draft07_and_accepts_quantity_strings(cli):
 def test_schema_takes_format_json_and_output_like_every_data_command(cli, tmp_path):
     assert cli("schema", "--format", "json").stdout == cli("schema").stdout
     refused = cli("schema", "--format", "table")
-    assert refused.exit_code == 2 and "Invalid value for '--format'" in refused.stderr
+    assert refused.exit_code == 2 and "--format" in refused.stderr  # the option named, in whatever words click uses
     target = tmp_path / "schema.json"
     written = cli("schema", "-f", "json", "-o", str(target))
     assert written.exit_code == 0 and written.stdout == ""
