@@ -105,7 +105,7 @@ GENERATION = Default(
     "serving roofline",
     "",
     "serving roofline (engine/serving.py, the same as test-time): decode step = max(compute, weight + KV-cache reads ÷ "
-    "HBM bandwidth) at the largest batch that fits (≤ 256) on the smallest tensor-parallel replica that holds the model; "
+    "HBM bandwidth) at the largest batch that fits (up to the batch cap; RL rollouts at the batch in flight) on the smallest tensor-parallel replica that holds the model; "
     "prefill at the serving compute efficiency",
     "post_training.generation",
 )

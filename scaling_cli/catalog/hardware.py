@@ -81,14 +81,6 @@ class Accelerator:
 
     @property
     def memory_bytes(self) -> float | None:
-        """Memory capacity as the vendor labels it (GB = 1e9 bytes, GiB = 2**30 bytes); pretraining's
-        memory floor reads this. Serving reads ``true_memory_bytes``."""
-        if self.memory_capacity is None:
-            return None
-        return self.memory_capacity * (BYTES_PER_GIB if self.memory_unit == "GiB" else BYTES_PER_GB)
-
-    @property
-    def true_memory_bytes(self) -> float | None:
         """Memory capacity in true bytes. HBM is built of power-of-two stacks and its vendor label
         counts binary units: an "80 GB" H100 has 5 × 16 GiB and NVML reports 81,559 MiB = 85.5e9 bytes;
         A100 80GB 81,920 MiB = 80 GiB; H200 "141 GB" 143,771 MiB (thundergolfer.com/blog/nvidia-gpu-memory-capacity,

@@ -73,13 +73,13 @@ def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidt
     """The accelerator as the roofline sees it, or ``None`` when the catalog lacks its memory or bandwidth.
     Without a published scale-up bandwidth a replica's all-reduces cost only their latency."""
     accel = hardware.accelerator
-    if accel.bandwidth_tb_s is None or accel.true_memory_bytes is None:
+    if accel.bandwidth_tb_s is None or accel.memory_bytes is None:
         return None
     link = float("inf") if accel.interconnect_gb_s is None else accel.interconnect_gb_s * BYTES_PER_GB
     return serving.Device(
         hardware.peak_flops,
         accel.bandwidth_tb_s * BYTES_PER_TB,
-        accel.true_memory_bytes,
+        accel.memory_bytes,
         compute_efficiency,
         bandwidth_efficiency,
         link_bandwidth=link,
