@@ -362,3 +362,20 @@ def test_readme_post_training_keys_exist_in_real_output():
         walk(example(name)["post_training"], "post_training")
     real.add("post_training")
     assert sorted(documented - real) == []
+
+
+def test_a_group_whose_gpus_cannot_hold_its_training_state_is_warned():
+    """The issue's case: RL on a 671B-total / 37B-active model on 8 H800s. Its training state is
+    16 bytes × 671e9 = 1.07e13 bytes; an H800 holds 80 GiB = 8.59e10: at least 125 GPUs."""
+    text = """\
+        name: big
+        hardware: {accelerator: h800}
+        model: {params: 671B, active_params: 37B}
+        post_training:
+          - {name: rl, technique: rl, algorithm: grpo, prompts: 1K, prompt_tokens: 100, response_tokens: 100, verifiable_rewards: true, hardware: {count: 8}}
+          - {name: lora, technique: lora, tokens: 1M, hardware: {count: 16}}
+        """
+    warnings = plan(text)["warnings"]
+    assert "post_training[0] (rl): its training state needs at least 125 GPUs fully sharded, but the group has 8: it does not fit" in warnings
+    # LoRA keeps the base frozen in bf16: 2 × 671e9 / 8.59e10 = 15.6 -> 16 GPUs, which the group has
+    assert not any(w.startswith("post_training[1]") and "training state" in w for w in warnings)

@@ -22,6 +22,8 @@ TRAINING_FLOP_PER_PARAM_TOKEN = 6.0
 ATTENTION_TRAINING_FLOP_PER_LAYER_WIDTH_POSITION = 12.0
 #: bf16 weights 2 + bf16 grads 2 + fp32 master weights 4 + fp32 Adam moments 8 (ZeRO §3).
 TRAINING_STATE_BYTES_PER_PARAM = 16.0
+#: A frozen weight kept in bf16 for the forward and backward passes (LoRA's base model; Hu et al. 2021 §4.2).
+FROZEN_BYTES_PER_PARAM = 2.0
 
 
 def dense_training_flops(active_params: ArrayLike, tokens: ArrayLike) -> ArrayLike:
@@ -50,10 +52,10 @@ def attention_training_flops(layers: ArrayLike, attention_width: ArrayLike, seq_
     return ATTENTION_TRAINING_FLOP_PER_LAYER_WIDTH_POSITION * layers * attention_width * seq_len * tokens
 
 
-def min_gpus_for_training_state(total_params: ArrayLike, memory_bytes: ArrayLike) -> ArrayLike:
+def min_gpus_for_training_state(total_params: ArrayLike, memory_bytes: ArrayLike, bytes_per_param: float = TRAINING_STATE_BYTES_PER_PARAM) -> ArrayLike:
     """Fewest accelerators that hold weights, gradients and Adam state fully sharded (ZeRO-3/FSDP).
 
-    ceil(16·N_total / HBM per GPU). Activations, buffers and fragmentation are not counted, so
+    ceil(16·N_total / HBM per GPU); ``bytes_per_param`` 2 for weights that stay frozen in bf16 (LoRA's base). Activations, buffers and fragmentation are not counted, so
     this is a lower bound.
     """
-    return np.ceil(TRAINING_STATE_BYTES_PER_PARAM * np.asarray(total_params, dtype=float) / memory_bytes)
+    return np.ceil(bytes_per_param * np.asarray(total_params, dtype=float) / memory_bytes)
