@@ -16,7 +16,7 @@ from scaling_cli.commands.reference_post_training import post_training_reference
 def _line(name: str, g: dict) -> str:
     return (
         f"  {name:14s} {g['cases']:2d} cases  median |error| {g['median_abs_error']:6.1%}  median ratio {g['median_ratio']:.2f}  "
-        f"worst {g['worst_ratio']:.2f} ({g['worst_case']})  within 2x {g['within_2x']}/{g['cases']}"
+        f"worst {g['worst_ratio']:.2f} ({g['worst_case']})  within 2x {g['cases'] - g['beyond_2x']}/{g['cases']}"
     )
 
 

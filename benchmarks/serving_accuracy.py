@@ -15,7 +15,7 @@ from scaling_cli.commands.reference_serving import serving_reference
 
 
 def _line(name: str, s: dict) -> str:
-    return f"  {name:24s} {s['cases']:3d} cases  median |error| {s['median_abs_error']:6.1%}  worst {s['worst_ratio']:.3f}× ({s['worst_id']})  beyond 2×: {s['beyond_2x']}"
+    return f"  {name:24s} {s['cases']:3d} cases  median |error| {s['median_abs_error']:6.1%}  worst {s['worst_ratio']:.3f}× ({s['worst_case']})  beyond 2×: {s['beyond_2x']}"
 
 
 def main() -> None:

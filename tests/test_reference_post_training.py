@@ -9,7 +9,8 @@ import sys
 import pytest
 import yaml
 
-from scaling_cli.commands.reference_post_training import cases, fold_error, plan_case, post_training_reference
+from scaling_cli.commands.ratios import fold_error
+from scaling_cli.commands.reference_post_training import cases, plan_case, post_training_reference
 from tests.conftest import REPO
 
 SHARED = REPO.parent / "shared" / "reference" / "post_training_measurements.yaml"

@@ -10,7 +10,6 @@ would; the planner's is its reserved GPU-hours (productive ÷ goodput).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -18,10 +17,11 @@ from typing import Any
 
 import yaml
 
-from scaling_cli.engine.uncertainty import Sampler, median
+from scaling_cli.engine.uncertainty import Sampler
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.plan import evaluate, to_plain
 from scaling_cli.render.model import Num, Table
+from scaling_cli.commands.ratios import ratio_summary
 from scaling_cli.result import SCHEMA_VERSION
 from scaling_cli.scenario.inputs import freeze
 from scaling_cli.scenario.root import Scenario
@@ -77,22 +77,9 @@ def technique_label(case: dict[str, Any]) -> str:
     return group["technique"] + (f"/{group['algorithm']}" if "algorithm" in group else "")
 
 
-def fold_error(ratio: float) -> float:
-    """How far off a ratio is, as a factor ≥ 1 either way (0.5 and 2 are both 2×)."""
-    return math.exp(abs(math.log(ratio)))
-
-
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Cases, median |error| (|predicted ÷ measured − 1|), median ratio, and the worst case (largest fold error)."""
-    worst = max(rows, key=lambda r: fold_error(r["ratio"]))
-    return {
-        "cases": len(rows),
-        "median_abs_error": median([abs(r["error"]) for r in rows]),
-        "median_ratio": median([r["ratio"] for r in rows]),
-        "worst_case": worst["name"],
-        "worst_ratio": worst["ratio"],
-        "within_2x": sum(fold_error(r["ratio"]) <= 2 for r in rows),
-    }
+    """The shared ratio summary (``commands/ratios.py``), each case named by its name."""
+    return ratio_summary(rows, lambda r: r["name"])
 
 
 @dataclass
@@ -114,7 +101,7 @@ class PostTrainingReference:
             for name, g in {"all": self.summary, **self.by_technique}.items()
         ]
         s = self.summary
-        note = f"aim (#15): median |error| ≤ 25% and no case beyond 2x; {s['within_2x']} of {s['cases']} cases within 2x"
+        note = f"aim (#15): median |error| ≤ 25% and no case beyond 2x; {s['cases'] - s['beyond_2x']} of {s['cases']} cases within 2x"
         return [
             Table("Planner vs published post-training jobs (defaults only)", ["Case", "Technique", "GPUs", "Predicted GPU-h", "Measured GPU-h", "Ratio"], rows, [note], {2, 3, 4, 5}),
             Table("By technique", ["Technique", "Cases", "Median |error|", "Median ratio", "Worst case", "Worst ratio"], groups, [], {1, 2, 3, 5}),

@@ -16,16 +16,15 @@ overall and per metric. Nothing here is fitted to the measurements.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 import yaml
 
-from scaling_cli.engine.uncertainty import median
 from scaling_cli.planner.plan import build_plan
 from scaling_cli.render.model import Num, Table
+from scaling_cli.commands.ratios import ratio_summary
 from scaling_cli.result import SCHEMA_VERSION
 from scaling_cli.scenario.loading import validate_document
 from scaling_cli.scenario.model import ModelSpec
@@ -110,17 +109,8 @@ def _row(case: dict[str, Any], metric: str, measured: float, workload: dict[str,
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Median |ratio − 1| and the worst case (largest |log ratio|) of ``rows``."""
-    if not rows:
-        return {"cases": 0, "median_abs_error": None, "worst_ratio": None, "worst_id": None, "beyond_2x": 0}
-    worst = max(rows, key=lambda r: abs(math.log(r["ratio"])))
-    return {
-        "cases": len(rows),
-        "median_abs_error": median([abs(r["ratio"] - 1) for r in rows]),
-        "worst_ratio": worst["ratio"],
-        "worst_id": f"{worst['id']} ({worst['metric']})",
-        "beyond_2x": sum(1 for r in rows if not 0.5 <= r["ratio"] <= 2.0),
-    }
+    """The shared ratio summary (``commands/ratios.py``), each figure named by case and metric."""
+    return ratio_summary(rows, lambda r: f"{r['id']} ({r['metric']})")
 
 
 @dataclass
@@ -144,7 +134,7 @@ class ServingReference:
             numeric={4, 5, 6, 7},
         )
         summary = [
-            [name, Num(s["cases"], "int"), Num(s["median_abs_error"], "frac"), Num(s["worst_ratio"], "frac"), s["worst_id"], Num(s["beyond_2x"], "int")]
+            [name, Num(s["cases"], "int"), Num(s["median_abs_error"], "frac"), Num(s["worst_ratio"], "frac"), s["worst_case"], Num(s["beyond_2x"], "int")]
             for name, s in [("all", self.summary), *self.by_metric.items()]
         ]
         totals = Table(
