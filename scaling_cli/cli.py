@@ -39,10 +39,11 @@ class OutputFormat(str, Enum):
     table = "table"
     json = "json"
     csv = "csv"
+    csv_long = "csv-long"
     markdown = "markdown"
 
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format: table (default), json, csv or markdown.")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format: table (default), json, csv, csv-long (one row per figure: phase, item, metric, value, p10, p90, unit) or markdown.")]
 OutputOption = Annotated[Optional[str], typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", metavar="FILE")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
 ScenarioArgument = Annotated[

@@ -58,6 +58,10 @@ class Plan:
     def csv_table(self) -> Table:
         return views.plan_csv_table(self)
 
+    def long_figures(self) -> tuple[dict[str, Any], str]:
+        """What ``--format csv-long`` exports: every section present, units from the registry's root."""
+        return {name: section for name, section in self.sections.items() if section is not None}, ""
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,

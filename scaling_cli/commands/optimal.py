@@ -117,6 +117,9 @@ class OptimalResult:
     def csv_table(self) -> Any:
         return views.flat_csv_table(self.values, "optimal")
 
+    def long_figures(self) -> tuple[dict[str, Any], str]:
+        return {"optimal": self.values}, ""
+
     def to_dict(self) -> dict[str, Any]:
         inputs = {k: v for k, v in self.request.__dict__.items() if v is not None and k != "hardware"}
         return {

@@ -45,6 +45,9 @@ class ReferenceReport:
     def csv_table(self) -> Any:
         return views.flat_csv_table({"runs": self.runs}, "reference")
 
+    def long_figures(self) -> tuple[dict[str, Any], str]:
+        return {"reference": {"summary": self.summary, "runs": self.runs}}, ""
+
     def to_dict(self) -> dict[str, Any]:
         return {"schema_version": SCHEMA_VERSION, "leave_one_out": self.leave_one_out, "summary": self.summary, "groups": self.groups, "runs": self.runs}
 

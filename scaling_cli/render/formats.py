@@ -8,9 +8,11 @@ import json
 import shutil
 from typing import Any
 
+from scaling_cli.metrics import metric
 from scaling_cli.render.layout import GAP, INDENT, PIPE_WIDTH, fit, wrap
 from scaling_cli.render.model import BarChart, Table, cell_raw
 from scaling_cli.render.numbers import format_cell, format_number
+from scaling_cli.tree import BAND_SUFFIXES, Item, Path, is_band, label, pattern, walk
 
 #: The longest bar, and the shortest worth drawing beside its label.
 BAR_WIDTH = 40
@@ -33,6 +35,44 @@ def to_csv(table: Table) -> str:
 
 def _csv_value(value: Any) -> Any:
     return repr(value) if isinstance(value, float) else value
+
+
+#: The columns of the long CSV: one row per figure, its P10-P90 band beside it.
+LONG_COLUMNS = ("phase", "item", "metric", "value", "p10", "p90", "unit")
+
+
+def to_csv_long(figures: dict[str, Any], prefix: str = "") -> str:
+    """Every numeric figure of a result's tree as one row: ``phase`` (the section, e.g.
+    ``post_training``), ``item`` (the list items it belongs to by name, ``sft / policy_training``,
+    empty for a section's own figures), ``metric`` (the key below the last item, ``gpu_hours``),
+    ``value``, ``p10`` and ``p90`` (empty without a band) and the registry's ``unit``; units are
+    looked up under ``prefix`` (e.g. ``optimal``). Text figures and the band entries themselves get
+    no row of their own; a figure that is ``null`` keeps its row with an empty value. A spreadsheet
+    pivots it by phase, item and metric."""
+    leaves = list(walk(figures))
+    values = {label(path): value for path, value in leaves}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(LONG_COLUMNS)
+    for path, value in leaves:
+        name = path[-1] if path and isinstance(path[-1], str) else ""
+        info = metric(".".join(filter(None, (prefix, pattern(path)))))
+        if is_band(name) or isinstance(value, (str, bool)) or info.style == "text":
+            continue
+        phase, item, key = _long_parts(path)
+        bands = [values.get(label(path) + suffix) for suffix in BAND_SUFFIXES]
+        writer.writerow([phase, item, key, *("" if v is None else _csv_value(v) for v in (value, *bands)), info.unit])
+    return buffer.getvalue()
+
+
+def _long_parts(path: Path) -> tuple[str, str, str]:
+    """(phase, item, metric) of a figure's path: its first key, the names of the list items on the
+    way (their positions when unnamed), and the keys after the last item."""
+    items = [index for index, step in enumerate(path) if isinstance(step, Item)]
+    start = items[-1] + 1 if items else min(1, len(path) - 1)
+    phase = str(path[0]) if start > 0 and not isinstance(path[0], Item) else ""
+    item = " / ".join(str(step.name if step.name is not None else step.index) for step in path if isinstance(step, Item))
+    return phase, item, ".".join(str(step) for step in path[start:])
 
 
 def bar_lines(chart: BarChart, glyph: str, tiny: str, width: int = PIPE_WIDTH) -> list[str]:

@@ -107,5 +107,8 @@ class Headline:
     def csv_table(self) -> Table:
         return self.plan.csv_table()
 
+    def long_figures(self) -> tuple[dict[str, Any], str]:
+        return self.plan.long_figures()
+
     def to_dict(self) -> dict[str, Any]:
         return self.plan.to_dict()
