@@ -223,7 +223,10 @@ def optimal(
     ] = "flops",
     prompt_tokens: Annotated[Optional[float], _qty_option("With --objective cost: prompt tokens per request (default 70).", "--prompt-tokens")] = None,
     output_tokens: Annotated[Optional[float], _qty_option("With --objective cost: answer tokens per request (default 215).", "--output-tokens")] = None,
-    fit: Annotated[Optional[str], typer.Option("--fit", help="Scaling-law fit: besiroglu2024 (default), hoffmann2022, hoffmann2022-exact, sardana2023, rule20.")] = None,
+    fit: Annotated[Optional[str], typer.Option("--fit", help="Scaling-law fit: besiroglu2024 (default), hoffmann2022, hoffmann2022-exact, sardana2023, rule20, muennighoff2023.")] = None,
+    unique_tokens: Annotated[
+        Optional[float], _qty_option("Unique tokens available: the budget's best run under this data cap (Muennighoff et al. 2023), e.g. 5T.", "--unique-tokens")
+    ] = None,
     accelerator: Annotated[str, typer.Option("--accelerator", help="Catalog id or alias.")] = "h100",
     precision: Annotated[Optional[str], typer.Option("--precision", help="Precision of the dense peak (default bf16).")] = None,
     mfu: Annotated[Optional[float], _qty_option("Model FLOPs utilization (default: calibrated).", "--mfu")] = None,
@@ -242,7 +245,7 @@ def optimal(
     result = solve(
         hardware=hardware, samples=samples, seed=seed, compute=compute, gpu_hours=gpu_hours, budget_usd=budget_usd, gpus=gpus, days=days,
         params=params, tokens=tokens, target_loss=target_loss, inference_tokens=inference_tokens, objective=lifetime_objective,
-        prompt_tokens=prompt_tokens, output_tokens=output_tokens, fit=fit,
+        prompt_tokens=prompt_tokens, output_tokens=output_tokens, fit=fit, unique_tokens=unique_tokens,
     )  # fmt: skip
     _emit(result, fmt, output, force)
 

@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 from scaling_cli import defaults
 from scaling_cli.catalog.fits import LOSS_CAVEAT, UnknownFit, find_fit
-from scaling_cli.engine import costing
+from scaling_cli.engine import costing, data_constrained
+from scaling_cli.engine.data_constrained import constrained_loss, constrained_optimum
 from scaling_cli.engine.pretraining import dense_forward_flops, dense_training_factor, dense_training_flops
 from scaling_cli.engine.scaling_laws import ParametricFit, ScalingLaw, UnreachableLoss, lifetime_flops, lifetime_optimum
 from scaling_cli.planner.lifetime import OBJECTIVES, LifetimeCost
@@ -49,6 +50,7 @@ class OptimalRequest:
     prompt_tokens: float | None = None
     output_tokens: float | None = None
     fit: str | None = None
+    unique_tokens: float | None = None
     hardware: dict[str, Any] = field(default_factory=dict)
 
     def check_values(self) -> None:
@@ -91,13 +93,15 @@ class OptimalRequest:
             raise UsageError("--inference-tokens needs --target-loss (the quality the model must reach)")
         if self.objective not in OBJECTIVES:
             raise UsageError(f"--objective {self.objective!r}: choose {' or '.join(OBJECTIVES)}")
+        if self.unique_tokens is not None and (self.target_loss is not None or self.inference_tokens is not None):
+            raise UsageError("--unique-tokens caps the data of a budget's run: give a budget (--compute, --gpu-hours, --budget-usd, --gpus with --days), not --target-loss")
         if self.inference_tokens is None and (self.objective != "flops" or self.prompt_tokens is not None or self.output_tokens is not None):
             raise UsageError("--objective, --prompt-tokens and --output-tokens apply to inference-aware sizing: give --inference-tokens")
         return kinds[0] if kinds else None
 
 
 #: Options that must be above zero, and those that may be zero.
-_POSITIVE = ("compute", "gpu_hours", "budget_usd", "days", "params", "tokens", "target_loss", "output_tokens")
+_POSITIVE = ("compute", "gpu_hours", "budget_usd", "days", "params", "tokens", "target_loss", "output_tokens", "unique_tokens")
 _NON_NEGATIVE = ("inference_tokens", "prompt_tokens")
 #: The command-line option of a hardware field, where their names differ.
 _OPTION_OF = {"count": "--gpus", "price_per_hour": "--price"}
@@ -189,6 +193,8 @@ def _allocate(law: ScalingLaw, kind: str | None, request: OptimalRequest, comput
         return params, request.tokens
     if compute is None:
         raise UsageError("give a budget (--compute, --gpu-hours, --budget-usd, or --gpus with --days), --target-loss, --params or --tokens")
+    if request.unique_tokens is not None:
+        return constrained_optimum(law, compute, request.unique_tokens)
     return law.optimal_allocation(compute)
 
 
@@ -231,12 +237,14 @@ def _evaluate(request: OptimalRequest, law: ScalingLaw, sampler: Sampler, assump
     if kind == "gpus_days":
         spend["wall_clock_days"] = costing.wall_clock_days(spend["gpu_hours"], request.gpus)
     lifetime = {} if request.inference_tokens is None else _lifetime(law, request, params, tokens, flops, point_hardware, assumptions)
+    capped = {} if request.unique_tokens is None else _data_cap(law, request.unique_tokens, params, tokens, flops)
     return {
         "params": params,
         "tokens": tokens,
         "tokens_per_param": tokens / params,
         "flops": flops,
-        "loss": law.loss(params, tokens),
+        "loss": law.loss(params, tokens) if request.unique_tokens is None else constrained_loss(law, params, tokens, request.unique_tokens),
+        **capped,
         "fit": law.name,
         "fit_source": law.source,
         "loss_note": LOSS_CAVEAT,
@@ -245,6 +253,24 @@ def _evaluate(request: OptimalRequest, law: ScalingLaw, sampler: Sampler, assump
         "goodput": hardware.goodput,
         **spend,
         **lifetime,
+    }
+
+
+def _data_cap(law: ScalingLaw, unique: float, params: Any, tokens: Any, flops: Any) -> dict[str, Any]:
+    """The data-constrained figures beside the allocation (Muennighoff et al. 2023, docs/DOMAIN.md §1.9):
+    epochs and effective data, the unconstrained optimum's loss at the same compute, what 10× more
+    compute would buy under the cap, the loss unlimited compute approaches, and the budget past which
+    10× more compute buys under a tenth of what it would with unlimited unique data."""
+    bigger = constrained_optimum(law, 10 * flops, unique)
+    return {
+        "unique_tokens": unique,
+        "epochs": data_constrained.epochs(tokens, unique),
+        "effective_tokens": data_constrained.effective_tokens(tokens, unique),
+        "effective_params": data_constrained.effective_params(params, data_constrained.supported_params(law, tokens, unique)),
+        "loss_unlimited_data": law.loss(*law.optimal_allocation(flops)),
+        "gain_from_10x_compute": constrained_loss(law, params, tokens, unique) - constrained_loss(law, *bigger, unique),
+        "loss_floor": data_constrained.loss_floor(law, unique),
+        "saturation_flops": data_constrained.saturation_flops(law, unique),
     }
 
 

@@ -11,12 +11,14 @@ from scaling_cli import defaults
 from scaling_cli.catalog.fits import LOSS_CAVEAT, default_fit_name, find_fit
 from scaling_cli.engine import costing
 from scaling_cli.engine import pretraining as formulas
+from scaling_cli.engine.data_constrained import constrained_loss
 from scaling_cli.engine.scaling_laws import ParametricFit, lifetime_flops, lifetime_optimum
 from scaling_cli.engine.types import whole
 from scaling_cli.engine.uncertainty import median
 from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.costing import training_time_and_cost
+from scaling_cli.planner.data_constrained import data_constrained_figures, data_constrained_warnings
 from scaling_cli.planner.hardware import ResolvedHardware
 from scaling_cli.planner.test_time import query_shape
 from scaling_cli.scenario.model import ModelSpec
@@ -131,6 +133,8 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
         hardware = dataclasses.replace(hardware, count=whole(np.ceil(costing.gpus_for_deadline(reserved, deadline))))
     memory = hardware.accelerator.memory_bytes
     min_gpus = None if memory is None else formulas.min_gpus_for_training_state(model.params, memory)
+    repeated = data_constrained_figures(law, model.n_active, tokens, spec.unique_tokens)
+    loss = law.loss(model.n_active, tokens) if spec.unique_tokens is None else constrained_loss(law, model.n_active, tokens, spec.unique_tokens)
     return {
         "params": model.params,
         "active_params": model.n_active,
@@ -140,7 +144,8 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
         "flops_6nd": dense,
         "attention_flops": attention,
         "flops_convention": convention,
-        "loss": law.loss(model.n_active, tokens),
+        "loss": loss,
+        **repeated,
         "fit": law.name,
         "loss_note": LOSS_CAVEAT + ("; for mixture-of-experts the dense fit is evaluated at the active parameters" if model.active_params is not None else ""),
         "accelerator": hardware.accelerator.id,
@@ -189,4 +194,4 @@ def pretraining_warnings(section: dict[str, Any] | None) -> list[str]:
         warnings.append(
             f"pretraining: training state (16 bytes/param) needs at least {needed:,} GPUs fully sharded, but the plan has {gpus:,}: the model does not fit"
         )
-    return warnings
+    return warnings + data_constrained_warnings(section)

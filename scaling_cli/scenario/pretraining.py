@@ -23,9 +23,16 @@ class PretrainingSpec(StrictModel):
         None, description="Training FLOP budget, e.g. 3e24: sizes the missing side (tokens, params, or both compute-optimally)."
     )
     seq_len: PositiveCount | None = Field(None, description="Training sequence length; with the architecture it adds the attention FLOPs.")
-    fit: str | None = Field(None, description="Scaling-law fit for loss and sizing: besiroglu2024 (default), hoffmann2022, hoffmann2022-exact, sardana2023, rule20.")
+    fit: str | None = Field(
+        None, description="Scaling-law fit for loss and sizing: besiroglu2024 (default), hoffmann2022, hoffmann2022-exact, sardana2023, rule20, muennighoff2023."
+    )
     target_loss: PositiveQuantity | None = Field(
         None, description="Size the model and data to reach this predicted loss (instead of params, tokens or compute); see sizing."
+    )
+    unique_tokens: PositiveQuantity | None = Field(
+        None,
+        description="Unique tokens available; with more training tokens the data repeats and loss follows the data-constrained law "
+        "(Muennighoff et al. 2023): plans report epochs and effective_tokens.",
     )
     sizing: Literal["chinchilla", "lifetime"] = Field(
         "chinchilla",
