@@ -49,7 +49,7 @@ def _numeric_figures(tree, into: list) -> list:
 
 
 def _is_text(key: str) -> bool:
-    return key in {"flops_convention", "loss_note", "fit", "accelerator", "precision", "formula", "technique", "decode_bound", "gpu_hours_scope", "params_source", "config"}
+    return key in {"flops_convention", "loss_note", "fit", "accelerator", "precision", "formula", "technique", "decode_bound", "gpu_hours_scope", "params_source", "config", "data_law"}
 
 
 @pytest.fixture(scope="module")
