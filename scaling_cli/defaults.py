@@ -160,6 +160,19 @@ ALLREDUCE_LATENCY = Default(
     "(nccl-tests, 8 B-64 KB messages: ~10 us on NVLink 4); a planning value, not fitted",
     "serving.allreduce_latency",
 )
+SCALE_UP_DOMAIN = Default(
+    8,
+    "GPUs",
+    "GPUs per scale-up (NVLink / xGMI) domain when the catalog states none: the 8-GPU node of HGX/DGX and MI300X platforms",
+    "serving.scale_up_domain",
+)
+SCALE_OUT_BANDWIDTH = Default(
+    50e9,
+    "B/s",
+    "scale-out bandwidth per GPU, one direction, when the catalog states none: one 400 Gb/s NIC per GPU (DGX H100 / B200; "
+    "DeepSeek-V3 report arXiv 2412.19437 §3.2.2: 'IB (50 GB/s)')",
+    "serving.scale_out_bandwidth",
+)
 STEP_OVERHEAD = Default(
     0.0,
     "s",
@@ -235,7 +248,7 @@ REQUEST_TOKENS = Default(
 TABLE: tuple[Default, ...] = (
     ACCELERATOR, PRECISION, PEAK_FLOPS, MFU, GOODPUT, GOODPUT_SPREAD, PRICE, POWER, PUE, FIT, ARCHITECTURE, GENERATION,
     COMPUTE_EFFICIENCY, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, TENSOR_PARALLEL_EFFICIENCY,
-    ALLREDUCE_LATENCY, STEP_OVERHEAD, KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
+    ALLREDUCE_LATENCY, SCALE_UP_DOMAIN, SCALE_OUT_BANDWIDTH, STEP_OVERHEAD, KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
     WEIGHT_SYNC_BANDWIDTH, ROLLOUT_GPU_SHARE, TRAINING_GPU_SHARE, DAYS, PEAK_TO_AVERAGE, PREFIX_CACHING, REQUEST_TOKENS,
 )  # fmt: skip
 

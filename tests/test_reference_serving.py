@@ -37,9 +37,17 @@ def test_scenarios_state_only_what_the_source_states():
             scenario = case_scenario(case, light)
             workload = scenario["test_time"][0]
             assert set(scenario["hardware"]) == {"accelerator", "precision"}
-            assert workload["gpus_per_replica"] == case["hardware"]["tensor_parallel"]
+            if "expert_parallel" in case["hardware"]:
+                assert workload["expert_parallel"] == case["hardware"]["expert_parallel"] and "gpus_per_replica" not in workload
+            else:
+                assert workload["gpus_per_replica"] == case["hardware"]["tensor_parallel"]
             assert (workload["prompt_tokens"], workload["output_tokens"]) == (case["input_tokens"], case["output_tokens"])
-            assert set(workload) <= {"name", "queries_per_day", "prompt_tokens", "output_tokens", "gpus_per_replica", "latency_target_seconds"}
+            # engine settings a case overrides are the ones its source states (its kv_cache_dtype or notes name them)
+            stated = set(case.get("workload") or {})
+            for key in stated:
+                assert key == "kv_cache_dtype" or str(case["workload"][key]) in case["notes"] + str(case.get("quote", "")), (case["id"], key)
+            allowed = {"name", "queries_per_day", "prompt_tokens", "output_tokens", "gpus_per_replica", "expert_parallel", "latency_target_seconds"}
+            assert set(workload) <= allowed | stated
 
 
 def test_report_rows_ratios_and_summary_by_hand():

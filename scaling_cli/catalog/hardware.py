@@ -78,6 +78,11 @@ class Accelerator:
     aliases: tuple[str, ...]
     sources: tuple[str, ...]
     notes: str | None
+    #: GPUs sharing one scale-up (NVLink) domain, where the overlay states it (HGX 8, GB200 NVL72 72)
+    scale_up_domain: int | None = None
+    #: scale-out NIC bandwidth per GPU, one direction, GB/s, where the overlay states it (400 Gb/s = 50)
+    scale_out_gb_s: float | None = None
+    fabric_source: str | None = None
 
     @property
     def memory_bytes(self) -> float | None:
@@ -169,6 +174,9 @@ def _accelerator(entry: dict[str, Any]) -> Accelerator:
         aliases=tuple(entry.get("aliases") or ()),
         sources=tuple(entry.get("sources") or ()),
         notes=entry.get("compute_notes"),
+        scale_up_domain=(entry.get("fabric") or {}).get("scale_up_domain"),
+        scale_out_gb_s=(entry.get("fabric") or {}).get("scale_out_gb_s"),
+        fabric_source=(entry.get("fabric") or {}).get("source"),
     )
 
 

@@ -41,10 +41,7 @@ def compile_hardware(docs: Documents) -> dict[str, Any]:
     unknown = set(extras) - {entry["id"] for entry in catalog["accelerators"]}
     if unknown:
         raise CatalogSourceError(f"hardware_overlay.yaml names accelerators not in the catalog: {sorted(unknown)}")
-    accelerators = [
-        {**entry, "aliases": [str(a) for a in extras[entry["id"]]["aliases"]], "efficiency_class": extras[entry["id"]]["efficiency_class"]}
-        for entry in catalog["accelerators"]
-    ]
+    accelerators = [{**entry, **_overlay_fields(extras[entry["id"]])} for entry in catalog["accelerators"]]
     return {
         "catalog": catalog["catalog"],
         "compiled": catalog["compiled"],
@@ -53,6 +50,16 @@ def compile_hardware(docs: Documents) -> dict[str, Any]:
         "accelerators": accelerators,
         "run_hardware": overlay["run_hardware"],
     }
+
+
+def _overlay_fields(extra: dict[str, Any]) -> dict[str, Any]:
+    """What the overlay adds to one accelerator: aliases, efficiency class, and the serving fabric
+    (GPUs per scale-up domain, scale-out NIC bandwidth per GPU) where the overlay states it."""
+    fields = {"aliases": [str(a) for a in extra["aliases"]], "efficiency_class": extra["efficiency_class"]}
+    fabric = extra.get("fabric")
+    if fabric is not None:
+        fields["fabric"] = {"scale_up_domain": int(fabric["scale_up_domain"]), "scale_out_gb_s": float(fabric["scale_out_gb_s"]), "source": str(fabric["source"])}
+    return fields
 
 
 def compile_reference(docs: Documents) -> dict[str, Any]:

@@ -7,6 +7,9 @@ per-case constant — and compare the predicted figure with the measured one per
 
 - ``output_tokens_per_gpu_s``: offline / maximum-load output tokens per second per GPU, prefill on
   the same GPUs (the workload planned without a latency target: the largest batch that fits);
+- ``decode_output_tokens_per_gpu_s`` and ``prefill_input_tokens_per_gpu_s``: the decode pool and the
+  prefill pool of a disaggregated deployment measured apart (wide expert parallelism, DeepSeek and
+  SGLang): the plan's decode throughput per GPU and its prefill throughput per GPU at load;
 - ``itl_s`` (time per output token) and ``ttft_s`` (time to first token) at light load: the workload
   planned for its fastest configuration (a latency target below any reachable, so batch 1).
 
@@ -32,10 +35,12 @@ from scaling_cli.yaml_source import parse_yaml
 
 MEASUREMENTS_FILE = "serving_measurements.yaml"
 #: The measurements' accelerator names → catalog aliases (SXM parts with the memory the sources state).
-ACCELERATORS = {"H100": "h100", "H200": "h200", "A100": "a100", "H800": "h800", "B200": "b200", "MI300X": "mi300x", "H20": "h20"}
+ACCELERATORS = {"H100": "h100", "H200": "h200", "A100": "a100", "H800": "h800", "B200": "b200", "GB200": "gb200", "MI300X": "mi300x", "H20": "h20"}
 #: Metric names of the measurement file, their labels, and whether they are measured at light load.
 METRICS = {
     "output_tokens_per_gpu_s": ("throughput (output tokens/s/GPU)", False),
+    "decode_output_tokens_per_gpu_s": ("decode pool (output tokens/s/GPU)", False),
+    "prefill_input_tokens_per_gpu_s": ("prefill pool (input tokens/s/GPU)", False),
     "ttft_s": ("TTFT (s)", True),
     "itl_s": ("TPOT (s)", True),
 }
@@ -65,8 +70,11 @@ def case_scenario(case: dict[str, Any], light_load: bool) -> dict[str, Any]:
         "queries_per_day": 1e6,
         "prompt_tokens": case["input_tokens"],
         "output_tokens": case["output_tokens"],
-        "gpus_per_replica": case["hardware"]["tensor_parallel"],
     }
+    if "expert_parallel" in case["hardware"]:
+        workload["expert_parallel"] = case["hardware"]["expert_parallel"]
+    else:
+        workload["gpus_per_replica"] = case["hardware"]["tensor_parallel"]
     workload.update(case.get("workload") or {})
     if light_load:
         workload["latency_target_seconds"] = FASTEST
@@ -85,6 +93,10 @@ def predicted(metric: str, workload: dict[str, Any]) -> float:
         if "output_tokens_per_second_per_gpu" in workload:
             return workload["output_tokens_per_second_per_gpu"]
         return workload["output_tokens"] / workload["gpu_seconds_per_query"]
+    if metric == "decode_output_tokens_per_gpu_s":
+        return workload["tokens_per_second_per_gpu"]
+    if metric == "prefill_input_tokens_per_gpu_s":
+        return workload["prefill_tokens_per_second_per_gpu"]
     if metric == "itl_s":
         return workload.get("tpot_seconds", workload["decode_step_seconds"])
     if "ttft_seconds" in workload:

@@ -49,10 +49,26 @@ class Architecture:
     latent_dim: ArrayLike | None = None
     #: hidden size (the width of the activations tensor parallelism all-reduces); default attention_width
     d_model: ArrayLike | None = None
+    #: the width a decoded token's attention costs (``mla_decode_width``); default attention_width
+    decode_width: ArrayLike | None = None
 
     @property
     def hidden(self) -> ArrayLike:
         return self.attention_width if self.d_model is None else self.d_model
+
+    @property
+    def decode_attention_width(self) -> ArrayLike:
+        return self.attention_width if self.decode_width is None else self.decode_width
+
+
+def mla_decode_width(heads: ArrayLike, kv_lora_rank: ArrayLike, rope_head_dim: ArrayLike) -> ArrayLike:
+    """Attention width of a decoded token under multi-head latent attention with the up-projections
+    absorbed into the query and output (DeepSeek-V2, arXiv 2405.04434 §2.1.2; how FlashMLA and
+    SGLang decode): per head and attended position, scores over the cached latent and RoPE key,
+    2·(d_c + d_R) FLOP, and the weighted sum over the latent, 2·d_c; in the 4·w per position
+    convention of ``forward_flops_over``, w = H·(2·d_c + d_R) / 2 (DeepSeek-V3: 128 heads, 512 + 64 →
+    69,632, 4.25× its 128 × 128 value width)."""
+    return heads * (2.0 * kv_lora_rank + rope_head_dim) / 2.0
 
 
 def approximate_architecture(active_params: ArrayLike, layers: ArrayLike | None = None, d_model: ArrayLike | None = None) -> Architecture:

@@ -44,10 +44,14 @@ def expected_experts(experts: ArrayLike, top_k: ArrayLike, tokens: ArrayLike) ->
     return experts * (1.0 - np.power(1.0 - top_k / experts, tokens))
 
 
-def moe_read_params(total: ArrayLike, active: ArrayLike, experts: ArrayLike, top_k: ArrayLike, tokens: ArrayLike) -> ArrayLike:
-    """Parameters a step of B tokens reads: dense part + expected distinct experts × expert size.
-
-    From total = dense + E·e and active = dense + k·e: e = (total − active) / (E − k)."""
+def moe_split(total: ArrayLike, active: ArrayLike, experts: ArrayLike, top_k: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
+    """(dense part, one routed expert) in parameters, from total = dense + E·e and active = dense + k·e:
+    e = (total − active) / (E − k)."""
     per_expert = (total - active) / (experts - top_k)
-    dense = active - top_k * per_expert
+    return active - top_k * per_expert, per_expert
+
+
+def moe_read_params(total: ArrayLike, active: ArrayLike, experts: ArrayLike, top_k: ArrayLike, tokens: ArrayLike) -> ArrayLike:
+    """Parameters a step of B tokens reads: dense part + expected distinct experts × expert size (``moe_split``)."""
+    dense, per_expert = moe_split(total, active, experts, top_k)
     return dense + per_expert * expected_experts(experts, top_k, tokens)

@@ -76,9 +76,10 @@ class ServedModel:
         return kv_cache_bytes_per_token(a.layers, a.kv_heads, a.head_dim, self.kv_bytes_per_element, a.latent_dim)
 
     def flops_per_token(self, context: ArrayLike) -> ArrayLike:
-        """Forward FLOP of one token attending to ``context`` positions (``engine/test_time.py``)."""
+        """Forward FLOP of one decoded token attending to ``context`` positions (``engine/test_time.py``;
+        latent attention at its absorbed decode width, ``kv_cache.mla_decode_width``)."""
         a = self.architecture
-        return forward_flops_over(self.active_params, a.layers, a.attention_width, 1.0, context)
+        return forward_flops_over(self.active_params, a.layers, a.decode_attention_width, 1.0, context)
 
     def read_params(self, tokens: ArrayLike) -> ArrayLike:
         """Parameters a step over ``tokens`` tokens reads: all of a dense model; for MoE the experts
@@ -303,6 +304,8 @@ class ServingChoice:
     ttft_seconds: ArrayLike
     #: GPU-seconds of the request's compute-bound work (prefill, scoring), the rest being decode
     upfront_gpu_seconds: ArrayLike
+    #: GPU-seconds of the prompt's prefill alone (at load: its FLOP, plus its all-to-all under expert parallelism)
+    prefill_gpu_seconds: ArrayLike
 
 
 def _request_metrics(model: ServedModel, device: Device, request: RequestShape, gpus: ArrayLike, batch: ArrayLike) -> dict[str, ArrayLike]:
@@ -321,6 +324,7 @@ def _request_metrics(model: ServedModel, device: Device, request: RequestShape, 
         "latency_seconds": ttft + after + np.maximum(request.chain_tokens - 1.0, 0.0) * seconds,
         "gpu_seconds_per_request": generation_gpu_seconds(request.chains * request.chain_tokens, seconds, gpus, batch, upfront),
         "upfront_gpu_seconds": gpus * upfront,
+        "prefill_gpu_seconds": gpus * compute_seconds(prefill, device, gpus),
         "tokens_per_second_per_gpu": batch / (seconds * gpus),
         "compute_bound": step.compute_bound,
     }
@@ -337,6 +341,13 @@ def _choose(key: np.ndarray, feasible: np.ndarray | None, fallback: np.ndarray) 
         return np.argmin(key, axis=0)
     any_ok = np.any(feasible, axis=0)
     return np.where(any_ok, np.argmin(np.where(feasible, key, np.inf), axis=0), np.argmin(fallback, axis=0))
+
+
+def take_choice(grid: np.ndarray, latency: ArrayLike, latency_target: ArrayLike) -> np.ndarray:
+    """The largest batch on ``grid`` (axis 0) whose latency meets the target, or the fastest where none does."""
+    shape = np.broadcast_shapes(np.shape(latency), grid.shape)
+    largest_meeting = _choose(-np.broadcast_to(grid, shape), np.broadcast_to(latency, shape) <= latency_target, np.broadcast_to(latency, shape))
+    return _take(grid, largest_meeting, shape)
 
 
 def serve_requests(
@@ -371,10 +382,7 @@ def serve_requests(
     else:
         grid = np.minimum(np.reshape(BATCH_GRID, (-1,) + (1,) * (ndim + 1)), memory_batch)
         grid = np.concatenate([grid, np.broadcast_to(memory_batch, (1, *grid.shape[1:]))])
-        latency = _request_metrics(model, device, request, sizes, grid)["latency_seconds"]
-        shape = np.broadcast_shapes(np.shape(latency), grid.shape)
-        largest_meeting = _choose(-np.broadcast_to(grid, shape), np.broadcast_to(latency, shape) <= latency_target, np.broadcast_to(latency, shape))
-        batch = _take(grid, largest_meeting, shape)
+        batch = take_choice(grid, _request_metrics(model, device, request, sizes, grid)["latency_seconds"], latency_target)
     metrics = _request_metrics(model, device, request, sizes, batch)
     shape = np.broadcast_shapes(*(np.shape(v) for v in (sizes, batch, memory_batch, *metrics.values())))
     meets = None if latency_target is None else np.broadcast_to(metrics["latency_seconds"] <= latency_target, shape)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scaling_cli import defaults
-from scaling_cli.engine import serving
+from scaling_cli.engine import expert_parallel, serving
+from scaling_cli.engine.kv_cache import mla_decode_width
 from scaling_cli.engine.uncertainty import Sampler, median
 from scaling_cli.engine.units import BYTES_PER_GB, BYTES_PER_TB
 from scaling_cli.planner.assumptions import Assumptions
@@ -46,7 +47,8 @@ def serving_architecture(model: ModelSpec, assumptions: Assumptions) -> serving.
     heads, head_dim = model.heads, model.resolved_head_dim
     if model.layers is not None and model.attention_width is not None and heads is not None and head_dim is not None:
         kv_heads = heads if model.kv_heads is None else model.kv_heads
-        return serving.Architecture(model.layers, model.attention_width, kv_heads, head_dim, model.latent_dim, model.d_model)
+        decode_width = None if model.kv_lora_rank is None else mla_decode_width(heads, model.kv_lora_rank, model.rope_head_dim or 0)
+        return serving.Architecture(model.layers, model.attention_width, kv_heads, head_dim, model.latent_dim, model.d_model, decode_width)
     derived = serving.approximate_architecture(model.n_active, model.layers, model.attention_width)
     if heads is not None and head_dim is not None:  # heads given, layers derived from the width
         derived = serving.Architecture(derived.layers, derived.attention_width, heads if model.kv_heads is None else model.kv_heads, head_dim)
@@ -87,6 +89,21 @@ def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidt
         step_overhead=defaults.STEP_OVERHEAD.value,
         max_sequences=defaults.MAX_RUNNING_SEQUENCES.value if max_sequences is None else max_sequences,
     )
+
+
+def serving_fabric(hardware: ResolvedHardware, assumptions: Assumptions, scope: str) -> expert_parallel.Fabric:
+    """The links of an expert-parallel group: the catalog's fabric for the accelerator, or the
+    defaults (recorded as assumptions under ``scope``) where the catalog states none."""
+    accel = hardware.accelerator
+    domain, scale_out = accel.scale_up_domain, None if accel.scale_out_gb_s is None else accel.scale_out_gb_s * BYTES_PER_GB
+    if accel.fabric_source is not None:
+        assumptions.add(f"{scope}.fabric", f"{domain} GPUs per scale-up domain, {accel.scale_out_gb_s:g} GB/s scale-out per GPU", "", accel.fabric_source)
+    if domain is None:
+        domain = assumptions.use(defaults.SCALE_UP_DOMAIN, f"{scope}.scale_up_domain")
+    if scale_out is None:
+        scale_out = assumptions.use(defaults.SCALE_OUT_BANDWIDTH, f"{scope}.scale_out_bandwidth")
+    link = float("inf") if accel.interconnect_gb_s is None else accel.interconnect_gb_s * BYTES_PER_GB
+    return expert_parallel.Fabric(float(domain), link, float(scale_out), defaults.ALLREDUCE_LATENCY.value)
 
 
 def add_fixed_assumptions(assumptions: Assumptions) -> None:

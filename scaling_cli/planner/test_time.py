@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from scaling_cli import defaults
-from scaling_cli.engine import costing, serving
+from scaling_cli.engine import costing, expert_parallel, serving
 from scaling_cli.engine import test_time as flops
 from scaling_cli.engine.types import whole
 from scaling_cli.engine.uncertainty import Sampler
@@ -20,7 +20,7 @@ from scaling_cli.engine.units import BYTES_PER_GB
 from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, model_size, resolve_hardware
-from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device
+from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device, serving_fabric
 from scaling_cli.scenario.root import Scenario
 from scaling_cli.scenario.test_time import TestTimeWorkload
 
@@ -81,6 +81,30 @@ def _check_fits(index: int, workload: TestTimeWorkload, model: serving.ServedMod
     )
 
 
+def _serve_expert_parallel(
+    index: int, workload: TestTimeWorkload, hw: ResolvedHardware, model: serving.ServedModel, device: serving.Device,
+    request: serving.RequestShape, assumptions: Assumptions, check: bool,
+) -> serving.ServingChoice:
+    """A wide expert-parallel group (``engine/expert_parallel.py``); a dense model, or a group whose
+    GPUs cannot hold their share of the weights plus one chain, is bad input."""
+    field = f"test_time[{index}].expert_parallel"
+    if model.experts is None:
+        raise PlanError(field, "expert_parallel spreads routed experts over GPUs: give model.experts and model.top_k")
+    group = float(workload.expert_parallel)
+    if group > float(np.max(model.experts)):
+        raise PlanError(field, f"expert_parallel {group:,.0f} exceeds the model's {float(np.max(model.experts)):,.0f} routed experts per layer (each GPU holds at least one)")
+    fabric = serving_fabric(hw, assumptions, f"test_time[{index}]")
+    choice = expert_parallel.serve_expert_parallel(model, device, fabric, request, group, workload.latency_target_seconds)
+    if check and not np.all(expert_parallel.fits(model, device, group, request.full_context)):
+        share = float(np.max(expert_parallel.resident_weight_bytes(model, group))) / BYTES_PER_GB
+        raise PlanError(
+            field,
+            f"one {hw.accelerator.name} of a {group:,.0f}-GPU group cannot hold its {_figure(share)} GB of weights (the dense part and "
+            f"1/{group:,.0f} of the experts) plus the KV cache of one {_figure(float(np.max(request.full_context)))}-token chain; raise expert_parallel",
+        )
+    return choice
+
+
 def _figure(value: float) -> str:
     """1,400 or 2e+290: digits beyond a double's precision are noise."""
     return f"{value:,.0f}" if value < 1e15 else f"{value:.3g}"
@@ -129,9 +153,12 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
     single = flops.single_pass_flops(shape.prompt_tokens, shape.answer_tokens, n_active, layers, width)
     prefill = flops.prefill_flops(shape, n_active, layers, width)
     request = serving.RequestShape(shape.prompt_tokens, shape.chains, shape.chain_tokens, shape.prefix_caching, prefill + scoring, prefill)
-    choice = serving.serve_requests(model, device, request, workload.latency_target_seconds, workload.gpus_per_replica)
-    if sampler.is_point and np.ndim(choice.gpus) == 0:  # a single plan; sweeps keep a clamped batch of 1
-        _check_fits(index, workload, model, device, choice.gpus, request.full_context, hw.accelerator)
+    if workload.expert_parallel is not None:
+        choice = _serve_expert_parallel(index, workload, hw, model, device, request, assumptions, sampler.is_point)
+    else:
+        choice = serving.serve_requests(model, device, request, workload.latency_target_seconds, workload.gpus_per_replica)
+        if sampler.is_point and np.ndim(choice.gpus) == 0:  # a single plan; sweeps keep a clamped batch of 1
+            _check_fits(index, workload, model, device, choice.gpus, request.full_context, hw.accelerator)
     days = workload.days if workload.days is not None else defaults.DAYS.value
     if workload.days is None:
         assumptions.use(defaults.DAYS, f"test_time[{index}].days")
@@ -158,6 +185,7 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
         "flops": per_query * workload.queries_per_day * days,
         "kv_cache_bytes_per_token": model.kv_bytes_per_token,
         "gpus_per_replica": whole(choice.gpus),
+        "expert_parallel": workload.expert_parallel,
         "batch_size": whole(choice.batch),
         "max_batch_in_memory": whole(choice.max_batch),
         "replicas_per_query": whole(choice.replicas_per_request),
@@ -183,6 +211,7 @@ def _latency_and_token_prices(workload: TestTimeWorkload, shape: flops.QueryShap
         "ttft_seconds": choice.ttft_seconds,
         "tpot_seconds": choice.step_seconds,
         "output_tokens_per_second_per_gpu": shape.generated_tokens / choice.gpu_seconds_per_request,
+        "prefill_tokens_per_second_per_gpu": None if np.all(shape.prompt_tokens == 0) else shape.prompt_tokens / choice.prefill_gpu_seconds,
         "usd_per_million_input_tokens": per_input,
         "usd_per_million_output_tokens": None if price is None else decode_gpu_seconds / shape.generated_tokens * price,
     }

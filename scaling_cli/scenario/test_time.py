@@ -45,6 +45,11 @@ class TestTimeWorkload(StrictModel):
     peak_to_average: uncertain(ge=1) | None = Field(None, description="Peak load ÷ average load; the fleet is sized for the peak. Default 2.")
     latency_target_seconds: PositiveQuantity | None = Field(None, description="Wanted end-to-end latency of one query; caps the batch.")
     gpus_per_replica: PositiveCount | None = Field(None, description="GPUs per tensor-parallel model replica; default: chosen automatically.")
+    expert_parallel: PositiveCount | None = Field(
+        None,
+        description="Wide expert parallelism: GPUs the routed experts are spread over, each GPU running its own sequences "
+        "(data-parallel attention, as DeepSeek and SGLang serve DeepSeek-V3). Needs model.experts; replaces gpus_per_replica.",
+    )
     kv_cache_dtype: Literal["fp32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"] | None = Field(
         None, description="KV cache element; default fp8 when serving 8-bit or narrower weights (TensorRT-LLM), else bf16."
     )
@@ -63,6 +68,12 @@ class TestTimeWorkload(StrictModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> TestTimeWorkload:
+        if self.expert_parallel is not None and self.gpus_per_replica is not None:
+            raise user_error(
+                "expert_parallel_and_tp", "expert_parallel sets the group of GPUs serving the model; remove gpus_per_replica", field="gpus_per_replica"
+            )
+        if self.expert_parallel is not None and self.expert_parallel < 2:
+            raise user_error("expert_parallel_size", "expert_parallel spreads the experts over 2 or more GPUs", field="expert_parallel")
         if self.aggregation == "best_of_n" and self.verifier_params is None:
             raise user_error("verifier_missing", "best_of_n needs verifier_params (the model that scores every sample)", field="aggregation")
         if self.aggregation == "majority_vote" and self.verifier_params is not None:
