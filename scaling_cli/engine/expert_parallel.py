@@ -43,7 +43,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from scaling_cli.engine import parallelism
-from scaling_cli.engine.serving import BATCH_GRID, Device, RequestShape, ServedModel, ServingChoice, compute_seconds, generation_gpu_seconds, take_choice
+from scaling_cli.engine.selection import take_choice, target_excess
+from scaling_cli.engine.serving import BATCH_GRID, Device, RequestShape, ServedModel, ServingChoice, compute_seconds, generation_gpu_seconds
 from scaling_cli.engine.types import ArrayLike
 
 #: Bytes per element a token's activations travel in: dispatch in FP8, combine in BF16 (DeepSeek inference system overview).
@@ -178,22 +179,22 @@ def serve_expert_parallel(
     group: ArrayLike,
     latency_target: ArrayLike | None = None,
     max_batch: ArrayLike | None = None,
+    step_target: ArrayLike | None = None,
 ) -> ServingChoice:
     """Per-GPU batch of a G-GPU expert-parallel group for a stream of identical requests, and what it
     delivers. Without a latency target the batch is what one GPU's KV cache holds (≤ the sequence
     cap; ≤ ``max_batch`` / G sequences in flight); with one, the largest batch on the grid 1, 2, 4,
-    ... that meets it, or the fastest when none does. ``batch`` and ``gpus`` of the choice describe
+    ... that meets it (and the time-per-output-token ``step_target``), or the closest when none does. ``batch`` and ``gpus`` of the choice describe
     the whole group (B·G sequences on G GPUs)."""
     memory_batch = batch_per_gpu(model, device, group, request.resident_context)
     if max_batch is not None:
         memory_batch = np.clip(np.minimum(memory_batch, np.floor(max_batch / group)), 1.0, None)
     batch = memory_batch
-    if latency_target is not None:
-        ndim = max(np.ndim(memory_batch), np.ndim(latency_target), np.ndim(request.attended_context))
+    if latency_target is not None or step_target is not None:
+        ndim = max(np.ndim(memory_batch), np.ndim(latency_target), np.ndim(step_target), np.ndim(request.attended_context))
         grid = np.minimum(np.reshape(BATCH_GRID, (-1,) + (1,) * ndim), memory_batch)
         grid = np.concatenate([grid, np.broadcast_to(memory_batch, (1, *grid.shape[1:]))])
-        latency = _metrics(model, device, fabric, group, request, grid)["latency_seconds"]
-        batch = take_choice(grid, latency, latency_target)
+        batch = take_choice(grid, target_excess(_metrics(model, device, fabric, group, request, grid), latency_target, step_target))
     metrics = _metrics(model, device, fabric, group, request, batch)
     g = np.asarray(group, dtype=float)
     return ServingChoice(

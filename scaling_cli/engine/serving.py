@@ -38,6 +38,7 @@ import numpy as np
 
 from scaling_cli import defaults
 from scaling_cli.engine import parallelism
+from scaling_cli.engine.selection import choose, take, take_choice, target_excess
 from scaling_cli.engine.kv_cache import BYTES_PER_ELEMENT, Architecture, approximate_architecture, kv_cache_bytes_per_element, kv_cache_bytes_per_token, kv_head_replication
 from scaling_cli.engine.test_time import forward_flops_over
 from scaling_cli.engine.types import ArrayLike
@@ -330,32 +331,13 @@ def _request_metrics(model: ServedModel, device: Device, request: RequestShape, 
     }
 
 
-def _take(values: ArrayLike, index: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """The entry ``index`` picks along axis 0, after broadcasting ``values`` to the candidates' ``shape``."""
-    return np.take_along_axis(np.broadcast_to(values, shape), index[None], axis=0)[0]
-
-
-def _choose(key: np.ndarray, feasible: np.ndarray | None, fallback: np.ndarray) -> np.ndarray:
-    """Index along axis 0 minimizing ``key`` among feasible entries, or ``fallback`` where none is."""
-    if feasible is None:
-        return np.argmin(key, axis=0)
-    any_ok = np.any(feasible, axis=0)
-    return np.where(any_ok, np.argmin(np.where(feasible, key, np.inf), axis=0), np.argmin(fallback, axis=0))
-
-
-def take_choice(grid: np.ndarray, latency: ArrayLike, latency_target: ArrayLike) -> np.ndarray:
-    """The largest batch on ``grid`` (axis 0) whose latency meets the target, or the fastest where none does."""
-    shape = np.broadcast_shapes(np.shape(latency), grid.shape)
-    largest_meeting = _choose(-np.broadcast_to(grid, shape), np.broadcast_to(latency, shape) <= latency_target, np.broadcast_to(latency, shape))
-    return _take(grid, largest_meeting, shape)
-
-
 def serve_requests(
     model: ServedModel,
     device: Device,
     request: RequestShape,
     latency_target: ArrayLike | None = None,
     gpus: ArrayLike | None = None, max_batch: ArrayLike | None = None,
+    step_target: ArrayLike | None = None,
 ) -> ServingChoice:
     """Replica size and batch for a stream of identical requests, and their latency and GPU-seconds.
 
@@ -364,34 +346,35 @@ def serve_requests(
     one with the fewest GPU-seconds per request (more GPUs buy KV room for larger batches but pay
     more all-reduce time). With a target the batch is the largest on the grid 1, 2, 4, ... (or
     the memory limit) whose latency meets it, and the replica the cheapest that meets it; when none
-    can, the fastest. ``gpus`` fixes the replica size; ``max_batch`` caps the batch (the sequences in flight). Vectorized over candidates: no Python loop
+    can, the fastest. A ``step_target`` (time per output token) is a second target, met the same way. ``gpus`` fixes the replica size; ``max_batch`` caps the batch (the sequences in flight). Vectorized over candidates: no Python loop
     over values that may be arrays.
 
     Latency = time to first token + (chain tokens − 1) × step time + scoring: the chains of one
     request run concurrently, spread over ceil(chains / batch) replicas when one cannot hold them all.
     """
-    ndim = _ndim(model, device, request, latency_target)
+    ndim = _ndim(model, device, request, latency_target, step_target)
     if gpus is None:
         smallest = min_replica_gpus(model, device, request.full_context)
         sizes = smallest * np.reshape(REPLICA_MULTIPLES, (-1,) + (1,) * ndim)
     else:
         sizes = np.reshape(np.asarray(gpus, dtype=float), (1,) + np.shape(gpus) + (1,) * (ndim - np.ndim(gpus)))
     memory_batch = default_batch(model, device, sizes, request.resident_context) if max_batch is None else np.clip(np.minimum(default_batch(model, device, sizes, request.resident_context), max_batch), 1.0, None)
-    if latency_target is None:
+    if latency_target is None and step_target is None:
         batch = memory_batch
     else:
         grid = np.minimum(np.reshape(BATCH_GRID, (-1,) + (1,) * (ndim + 1)), memory_batch)
         grid = np.concatenate([grid, np.broadcast_to(memory_batch, (1, *grid.shape[1:]))])
-        batch = take_choice(grid, _request_metrics(model, device, request, sizes, grid)["latency_seconds"], latency_target)
+        batch = take_choice(grid, target_excess(_request_metrics(model, device, request, sizes, grid), latency_target, step_target))
     metrics = _request_metrics(model, device, request, sizes, batch)
     shape = np.broadcast_shapes(*(np.shape(v) for v in (sizes, batch, memory_batch, *metrics.values())))
-    meets = None if latency_target is None else np.broadcast_to(metrics["latency_seconds"] <= latency_target, shape)
-    pick = _choose(np.broadcast_to(metrics["gpu_seconds_per_request"], shape), meets, np.broadcast_to(metrics["latency_seconds"], shape))
-    chosen_gpus, chosen_batch = _take(sizes, pick, shape), _take(batch, pick, shape)
+    excess = target_excess(metrics, latency_target, step_target)
+    meets = None if excess is None else np.broadcast_to(excess <= 1.0, shape)
+    pick = choose(np.broadcast_to(metrics["gpu_seconds_per_request"], shape), meets, np.broadcast_to(metrics["latency_seconds"] if excess is None else excess, shape))
+    chosen_gpus, chosen_batch = take(sizes, pick, shape), take(batch, pick, shape)
     return ServingChoice(
         gpus=chosen_gpus,
         batch=chosen_batch,
-        max_batch=_take(memory_batch, pick, shape),
+        max_batch=take(memory_batch, pick, shape),
         replicas_per_request=np.ceil(request.chains / chosen_batch),
         **_request_metrics(model, device, request, chosen_gpus, chosen_batch),  # recomputed: cheaper than gathering each
     )

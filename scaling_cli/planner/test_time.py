@@ -12,12 +12,13 @@ from typing import Any
 import numpy as np
 
 from scaling_cli import defaults
-from scaling_cli.engine import costing, expert_parallel, serving
+from scaling_cli.engine import expert_parallel, serving
 from scaling_cli.engine import test_time as flops
 from scaling_cli.engine.types import whole
 from scaling_cli.engine.uncertainty import Sampler
 from scaling_cli.engine.units import BYTES_PER_GB
 from scaling_cli.errors import PlanError
+from scaling_cli.planner import fleet
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, model_size, resolve_hardware
 from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device, serving_fabric
@@ -94,7 +95,7 @@ def _serve_expert_parallel(
     if group > float(np.max(model.experts)):
         raise PlanError(field, f"expert_parallel {group:,.0f} exceeds the model's {float(np.max(model.experts)):,.0f} routed experts per layer (each GPU holds at least one)")
     fabric = serving_fabric(hw, assumptions, f"test_time[{index}]")
-    choice = expert_parallel.serve_expert_parallel(model, device, fabric, request, group, workload.latency_target_seconds)
+    choice = expert_parallel.serve_expert_parallel(model, device, fabric, request, group, workload.latency_target_seconds, step_target=workload.tpot_seconds)
     if check and not np.all(expert_parallel.fits(model, device, group, request.full_context)):
         share = float(np.max(expert_parallel.resident_weight_bytes(model, group))) / BYTES_PER_GB
         raise PlanError(
@@ -120,27 +121,15 @@ def _served(index: int, workload: TestTimeWorkload, scenario: Scenario, hw: Reso
     return served_model(scenario.model.params, scenario.model.n_active, defaults.architecture, hw.precision, workload.kv_cache_dtype, scenario.model), device
 
 
-def _fleet_and_bill(workload: TestTimeWorkload, choice: serving.ServingChoice, hw: ResolvedHardware, peak_to_average: Any, days: Any) -> dict[str, Any]:
-    """GPUs for the average and peak load, and what the peak fleet, provisioned all day, costs."""
-    gpu_seconds_per_day = workload.queries_per_day * choice.gpu_seconds_per_request
-    # Sized for the peak, and holding at least one query's chains at once (the latency assumes it).
-    gpus_peak = np.maximum(serving.fleet_gpus(gpu_seconds_per_day, choice.gpus, peak_to_average), choice.replicas_per_request * choice.gpus)
-    gpu_hours_per_day = costing.gpu_hours_in(gpus_peak, 1.0)
-    cost_per_day = None if hw.price_per_hour is None else costing.cost_usd(gpu_hours_per_day, hw.price_per_hour)
-    energy = None if hw.power_w is None else costing.energy_mwh(gpu_hours_per_day, hw.power_w, hw.pue) * days
-    return {
-        "gpu_seconds_per_query": choice.gpu_seconds_per_request,
-        "gpus_needed": whole(serving.fleet_gpus(gpu_seconds_per_day, choice.gpus)),
-        "peak_to_average": peak_to_average,
-        "gpus_needed_peak": whole(gpus_peak),
-        "gpu_hours_per_day": gpu_hours_per_day,
-        "gpu_hours": gpu_hours_per_day * days,
-        "cost_per_query_usd": None if cost_per_day is None else cost_per_day / workload.queries_per_day,
-        "cost_per_day_usd": cost_per_day,
-        "cost_usd": None if cost_per_day is None else cost_per_day * days,
-        "energy_mwh": energy,
-        "co2_tonnes": None if energy is None or hw.carbon_kg_per_kwh is None else costing.co2_tonnes(energy, hw.carbon_kg_per_kwh),
-    }
+def _kv_transfer_seconds(
+    workload: TestTimeWorkload, model: serving.ServedModel, choice: serving.ServingChoice, shape: flops.QueryShape, hw: ResolvedHardware, assumptions: Assumptions, index: int
+) -> Any:
+    """Disaggregated serving moves each prompt's KV cache from the prefill pool to the decode pool:
+    P × KV bytes per token over the replica's scale-out NICs (one per GPU; the catalog's fabric)."""
+    if not workload.disaggregated:
+        return 0.0
+    nic = serving_fabric(hw, assumptions, f"test_time[{index}]").scale_out_bandwidth
+    return shape.prompt_tokens * model.kv_bytes_per_token / (nic * choice.gpus)
 
 
 def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, context: dict[str, Any], assumptions: Assumptions, sampler: Sampler) -> dict[str, Any]:
@@ -156,7 +145,7 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
     if workload.expert_parallel is not None:
         choice = _serve_expert_parallel(index, workload, hw, model, device, request, assumptions, sampler.is_point)
     else:
-        choice = serving.serve_requests(model, device, request, workload.latency_target_seconds, workload.gpus_per_replica)
+        choice = serving.serve_requests(model, device, request, workload.latency_target_seconds, workload.gpus_per_replica, step_target=workload.tpot_seconds)
         if sampler.is_point and np.ndim(choice.gpus) == 0:  # a single plan; sweeps keep a clamped batch of 1
             _check_fits(index, workload, model, device, choice.gpus, request.full_context, hw.accelerator)
     days = workload.days if workload.days is not None else defaults.DAYS.value
@@ -194,7 +183,7 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
         "tokens_per_second_per_gpu": choice.tokens_per_second_per_gpu,
         "latency_seconds": choice.latency_seconds,
         "latency_target_seconds": workload.latency_target_seconds,
-        **_fleet_and_bill(workload, choice, hw, peak_to_average, days),
+        **fleet.fleet_and_bill(workload, choice, hw, fleet.Load(peak_to_average, days, shape.chains, _kv_transfer_seconds(workload, model, choice, shape, hw, assumptions, index))),
         **_latency_and_token_prices(workload, shape, choice, hw),
     }
 
@@ -259,6 +248,22 @@ def test_time_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str
                 f"{label}: latency {_seconds(out['latency_seconds'])} exceeds latency_target_seconds {_seconds(target)} even at the "
                 f"fastest batch and replica (time to first token {_seconds(out['ttft_seconds'])}, then {_seconds(out['tpot_seconds'])} "
                 f"per token); the serial chain of {out['chain_tokens']:,.0f} tokens sets a floor"
+            )
+        if workload.ttft_p95_seconds is not None and out["ttft_seconds"] >= workload.ttft_p95_seconds:
+            warnings.append(
+                f"{label}: ttft_p95_seconds {_seconds(workload.ttft_p95_seconds)} is below the time to first token of one request "
+                f"alone ({_seconds(out['ttft_seconds'])}); the fleet is sized for a queueing delay of a tenth of that (P95 "
+                f"{_seconds(out['ttft_p95_seconds'])}); a shorter prompt or a larger replica lowers the floor"
+            )
+        if workload.tpot_seconds is not None and out["tpot_seconds"] > workload.tpot_seconds * (1 + 1e-9):
+            warnings.append(
+                f"{label}: tpot_seconds {_seconds(workload.tpot_seconds)} is out of reach: the fastest decode step is "
+                f"{_seconds(out['tpot_seconds'])} (batch {out['batch_size']:,}, {out['gpus_per_replica']:,} GPUs per replica)"
+            )
+        elif workload.tpot_seconds is not None and out["tpot_at_peak_seconds"] > workload.tpot_seconds * (1 + 1e-9):
+            warnings.append(
+                f"{label}: at the peak load prefill stretches each decode step to {_seconds(out['tpot_at_peak_seconds'])}, beyond "
+                f"tpot_seconds {_seconds(workload.tpot_seconds)}; disaggregated: true serves prefill on GPUs of its own"
             )
         if "aggregation" in workload.given and workload.samples == 1:
             warnings.append(f"{label}: aggregation {workload.aggregation} has no effect with samples: 1")

@@ -44,6 +44,15 @@ class TestTimeWorkload(StrictModel):
     prefix_caching: bool = Field(True, description="Prefill the prompt once and share it among samples (true, vLLM's default) or once per sample.")
     peak_to_average: uncertain(ge=1) | None = Field(None, description="Peak load ÷ average load; the fleet is sized for the peak. Default 2.")
     latency_target_seconds: PositiveQuantity | None = Field(None, description="Wanted end-to-end latency of one query; caps the batch.")
+    ttft_p95_seconds: PositiveQuantity | None = Field(
+        None, description="Service level: 95th-percentile time to first token at the peak load; the fleet is sized to meet it (requests queue for batch slots, M/G/c)."
+    )
+    tpot_seconds: PositiveQuantity | None = Field(None, description="Service level: time per output token (one decode step); caps the batch.")
+    disaggregated: bool = Field(
+        False,
+        description="Prefill and decode on separate pools of GPUs (DistServe, Splitwise; DeepSeek and SGLang serve this way): decode steps no longer "
+        "stretch under prefill load, each prompt's KV cache crosses the network once.",
+    )
     gpus_per_replica: PositiveCount | None = Field(None, description="GPUs per tensor-parallel model replica; default: chosen automatically.")
     expert_parallel: PositiveCount | None = Field(
         None,
