@@ -62,7 +62,8 @@ PEAK_FLOPS = Default("catalog", "FLOP/s", "the accelerator's dense peak at the p
 GOODPUT = Default(
     0.90,
     "fraction",
-    "Llama 3 (arXiv 2407.21783) Sec 3.3.4: 'higher than 90% effective training time' on 16K H100s, with 419 unexpected interruptions in 54 days",
+    "Llama 3 (arXiv 2407.21783) Sec 3.3.4: 'higher than 90% effective training time' on 16K H100s, with 419 unexpected interruptions in 54 days; "
+    "used without a GPU count (with one, goodput follows from the count and the run's length, engine/reliability.py)",
     "hardware.goodput",
 )
 #: Spread of goodput when the scenario gives MFU but not goodput: log-normal σ, capped at 1.
@@ -73,6 +74,41 @@ GOODPUT_SPREAD = Default(
     "PaLM's whole-run 30.8% against 46.2% MFU implies 0.67; LLaMA-65B's whole-run 47.7% equals its 47.6% steady throughput",
     "hardware.goodput (when only mfu is given)",
     log_sigma=0.10,
+)
+#: Goodput from the GPU count and run length (engine/reliability.py), used when hardware.count is known
+#: and hardware.goodput is not given; GOODPUT above is the fallback without a count.
+FAILURE_RATE = Default(
+    419 / (54 * 16384),
+    "interruptions/GPU-day",
+    "Llama 3 (arXiv 2407.21783) Sec 3.3.4: 419 unexpected interruptions in a 54-day snapshot on 16,384 H100s "
+    "(~78% confirmed hardware) = 419 ÷ (54 × 16,384) = 4.74e-4; one every 3.1 h. Meta's research clusters fare worse: "
+    "Kokolis et al. 2024 (arXiv 2410.21680) project a 1.8 h MTTF at 16,384 A100s (8.1e-4)",
+    "reliability.failures_per_gpu_day",
+)
+CHECKPOINT_SECONDS = Default(
+    6.3,
+    "s",
+    "training time one checkpoint blocks with asynchronous distributed checkpointing: 'an average of 148.8 seconds to 6.3 "
+    "seconds' for a 7B model; the post puts the time lost per checkpoint under 30 s, often about 6 s (PyTorch blog, 'Reducing "
+    "Model Checkpointing Times by Over 10x with PyTorch Distributed Asynchronous Checkpointing', 2024, "
+    "https://pytorch.org/blog/reducing-checkpointing-times/)",
+    "reliability.checkpoint_seconds",
+)
+RESTART_SECONDS = Default(
+    600.0,
+    "s",
+    "restart and re-warm per interruption (detect, replace the node, relaunch, load the checkpoint): a planning value under "
+    "the bound Llama 3 Sec 3.3.4 implies - over 90% effective training time with 466 interruptions in 54 days leaves at most "
+    "10% × 54 × 24 h ÷ 466 = 16.7 min per interruption for restart and lost work together; automated recovery reaches 150 s "
+    "on 4,800 devices (FlashRecovery, arXiv 2509.03047)",
+    "reliability.restart_seconds",
+)
+SCALE_COMMUNICATION = Default(
+    2 / (39 * 8192),
+    "per GPU",
+    "k of the scale efficiency 1 ÷ (1 + k·N) at a fixed global batch: Llama 3 (arXiv 2407.21783) Table 4, 43% BF16 MFU on "
+    "8,192 H100s and 41% on 16,384 at the same 16M-token batch, (1 + 16,384k) ÷ (1 + 8,192k) = 43/41",
+    "reliability.scale_communication",
 )
 MFU = Default(
     "calibrated",
@@ -246,7 +282,7 @@ REQUEST_TOKENS = Default(
 
 #: Every default above that a plan can list, in reading order.
 TABLE: tuple[Default, ...] = (
-    ACCELERATOR, PRECISION, PEAK_FLOPS, MFU, GOODPUT, GOODPUT_SPREAD, PRICE, POWER, PUE, FIT, ARCHITECTURE, GENERATION,
+    ACCELERATOR, PRECISION, PEAK_FLOPS, MFU, GOODPUT, GOODPUT_SPREAD, FAILURE_RATE, CHECKPOINT_SECONDS, RESTART_SECONDS, SCALE_COMMUNICATION, PRICE, POWER, PUE, FIT, ARCHITECTURE, GENERATION,
     COMPUTE_EFFICIENCY, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, TENSOR_PARALLEL_EFFICIENCY,
     ALLREDUCE_LATENCY, SCALE_UP_DOMAIN, SCALE_OUT_BANDWIDTH, STEP_OVERHEAD, KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
     WEIGHT_SYNC_BANDWIDTH, ROLLOUT_GPU_SHARE, TRAINING_GPU_SHARE, DAYS, PEAK_TO_AVERAGE, PREFIX_CACHING, REQUEST_TOKENS,

@@ -307,10 +307,18 @@ def test_inference_aware_sizing_without_inference_is_the_chinchilla_optimum(cli)
     assert values["params"] == pytest.approx(values["chinchilla"]["params"])
 
 
-def test_a_deadline_of_1e_300_days_plans_with_a_warning_in_scientific_notation(cli, scenario_file):
-    """1e-300 days plans some 1e302 GPUs: finite, so planned, but never silently."""
+def test_a_deadline_of_1e_300_days_is_refused_at_the_deadline(cli, scenario_file):
+    """1e-300 days would need some 1e302 GPUs; on that many a job is interrupted every 1e-298 hours, so
+    goodput falls faster than GPUs are added and no count meets it (#13): one located line, exit 1."""
     result = cli("plan", scenario_file(PLAIN + "hardware:\n  deadline_days: 1e-300\n"), "--format", "json", "--samples", "0")
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and "hardware.deadline_days" in result.stderr
+
+
+def test_more_gpus_than_on_earth_plans_with_a_warning_in_scientific_notation(cli, scenario_file):
+    """A count of 1e12 GPUs is finite, so planned, but never silently."""
+    result = cli("plan", scenario_file(PLAIN + "hardware:\n  count: 1e12\n"), "--format", "json", "--samples", "0")
     assert result.exit_code == 0, result.stderr
     warning = next(line for line in result.stderr.splitlines() if "pretraining.gpus" in line)
-    assert re.fullmatch(r"warning: pretraining\.gpus: \d(\.\d+)?e\+302 GPUs is more than the 1e\+09 accelerators on Earth; check the scenario's magnitudes", warning)
+    assert re.fullmatch(r"warning: pretraining\.gpus: \d(\.\d+)?e\+12 GPUs is more than the 1e\+09 accelerators on Earth; check the scenario's magnitudes", warning)
     assert any("pretraining.gpus" in text for text in result.json()["warnings"])

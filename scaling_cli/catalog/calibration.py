@@ -5,6 +5,11 @@ App. B for MFU; docs/DOMAIN.md §1), computed by ``engine/costing.py:run_efficie
 bundled run whose hardware maps onto the catalog (``hardware_overlay.yaml``). The prediction for a
 new run comes from ``catalog/efficiency_model.py``: a regression on hardware generation, size and
 mixture-of-experts sparsity with shrinkage and predictive bands (docs/CALIBRATION.md).
+
+Goodput and scale efficiency fall with the GPU count (``engine/reliability.py``), so the fit sees each
+run at the flat default goodput: its efficiency × ``GOODPUT`` ÷ (goodput × scale efficiency at the
+run's own GPU count and length), ``scale_factor``; a run without a published GPU count is taken at
+the flat default (factor 1). A plan on a run's GPU count multiplies the factor back and reproduces it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from scaling_cli import defaults
 from scaling_cli.catalog.efficiency_model import ACTIVE_RANGE, EfficiencyFit, Observation, describe, fit
 from scaling_cli.catalog.hardware import find_accelerator, run_hardware
 from scaling_cli.catalog.source import REFERENCE_JSON
+from scaling_cli.engine import reliability
 from scaling_cli.engine.costing import run_efficiency
 from scaling_cli.engine.pretraining import dense_training_flops
 from scaling_cli.engine.units import FLOP_PER_TFLOP
@@ -36,6 +42,8 @@ class RunEfficiency:
     precision: str
     peak_flops: float
     efficiency: float
+    #: (goodput × scale efficiency) at the run's GPU count ÷ the flat default goodput; 1 without a count
+    scale_factor: float
     in_fit: bool
     note: str
     run: dict[str, Any]
@@ -103,6 +111,7 @@ def run_efficiencies() -> tuple[RunEfficiency, ...]:
                 precision=precision,
                 peak_flops=peak,
                 efficiency=efficiency,
+                scale_factor=scale_factor(run),
                 in_fit=not excluded,
                 note=str(excluded or ""),
                 run=run,
@@ -116,7 +125,7 @@ def observations(leave_out: str | None = None) -> list[Observation]:
     generation whose only evidence is a reported steady-state MFU (``efficiency.yaml``: MFU × the
     default goodput, at that run's size)."""
     found = [
-        Observation(r.name, r.efficiency_class, float(r.run["active_params"]), float(r.run.get("params") or r.run["active_params"]), r.efficiency, includes_more(r.run))
+        Observation(r.name, r.efficiency_class, float(r.run["active_params"]), float(r.run.get("params") or r.run["active_params"]), r.efficiency / r.scale_factor, includes_more(r.run))
         for r in run_efficiencies()
         if r.in_fit and r.name != leave_out
     ]
@@ -127,6 +136,21 @@ def observations(leave_out: str | None = None) -> list[Observation]:
             size = float(entry["active_params"])
             found.append(Observation(entry.get("run", name), name, size, size, float(entry["value"]) * goodput))
     return found
+
+
+def scale_factor(run: dict[str, Any], gpu_hours: float | None = None) -> float:
+    """Goodput × scale efficiency at the run's published GPU count (``extra.cluster_size``) and length
+    (``extra.wall_clock_days``, else GPU-hours ÷ GPUs ÷ 24, from ``gpu_hours`` when given), ÷ the flat
+    default goodput: what its whole-run efficiency is divided by before the fit, and what a
+    prediction for it is multiplied by. 1 for a run without a GPU count (the flat default holds)."""
+    extra = run.get("extra") or {}
+    gpus = extra.get("cluster_size")
+    if not gpus:
+        return 1.0
+    hours = run.get("gpu_hours") if gpu_hours is None else gpu_hours
+    days = extra.get("wall_clock_days") or hours / gpus / 24.0
+    goodput, _ = goodput_default()
+    return float(reliability.default_goodput(gpus, days).goodput * reliability.default_scale_efficiency(gpus) / goodput)
 
 
 def includes_more(run: dict[str, Any]) -> bool:

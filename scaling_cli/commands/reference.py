@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from scaling_cli.catalog.calibration import goodput_default, includes_more, prior_for, published_runs, run_peak
+from scaling_cli.catalog.calibration import goodput_default, includes_more, prior_for, published_runs, run_peak, scale_factor
 from scaling_cli.engine import costing
 from scaling_cli.engine.pretraining import dense_training_flops
 from scaling_cli.engine.uncertainty import Z90, median
@@ -82,7 +82,10 @@ def _predict(run: dict[str, Any], leave_one_out: bool) -> dict[str, Any]:
     prior = prior_for(efficiency_class, run["active_params"], total, run["name"] if leave_one_out else None, more=includes_more(run))
     goodput, _ = goodput_default()
     mfu = prior.efficiency / goodput
-    point = costing.reserved_gpu_hours(costing.productive_gpu_hours(flops, peak, mfu), goodput)
+    flat = costing.reserved_gpu_hours(costing.productive_gpu_hours(flops, peak, mfu), goodput)
+    # at the run's GPU count, goodput and scale efficiency as a plan there would have them (its length
+    # from the prediction, not from the reported hours being predicted)
+    point = flat / scale_factor(run, gpu_hours=flat)
     # GPU-hours are inversely proportional to a log-normal efficiency, so they are log-normal with
     # the same σ: the Monte Carlo band of `scaling plan` converges to exactly these quantiles.
     low, high = point * math.exp(-Z90 * prior.log_sigma), point * math.exp(Z90 * prior.log_sigma)

@@ -27,8 +27,8 @@ from scaling_cli.render import views
 from scaling_cli.result import SCHEMA_VERSION
 from scaling_cli.scenario.inputs import Inputs, freeze
 from scaling_cli.scenario.loading import LoadedScenario, apply_overrides, load_scenario, parse_path, validate_document
-from scaling_cli.metrics import is_banded
-from scaling_cli.tree import Path, index_label, label, pattern, walk
+from scaling_cli.metrics import is_banded, metric
+from scaling_cli.tree import Path, index_label, label, pattern, pattern_of, walk
 from scaling_cli.yaml_source import PathKey, dotted
 
 #: Points evaluated per pass: small enough that numpy's intermediates stay in cache and the
@@ -159,11 +159,11 @@ class SweepResult:
 
     def to_dict(self) -> dict[str, Any]:
         n = len(next(iter(self.columns.values()))) if self.columns else 0
-        points = [{path: _plain(values[i]) for path, values in self.columns.items()} for i in range(n)]
+        points = [{path: _plain(values[i], path) for path, values in self.columns.items()} for i in range(n)]
         return {
             "schema_version": SCHEMA_VERSION,
             "scenario": self.scenario,
-            "vary": [{"path": v.name, "values": [float(x) for x in v.values]} for v in self.varies],
+            "vary": [{"path": v.name, "values": [_plain(float(x), v.name) for x in v.values]} for v in self.varies],
             "objective": self.objective,
             "direction": "minimize" if self.minimize else "maximize",
             "where": [str(c) for c in self.conditions],
@@ -175,14 +175,15 @@ class SweepResult:
         }
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: Any, path: str = "") -> Any:
     """numpy scalar -> Python number; NaN (a figure that does not exist at this point, such as a
-    crossover that never happens) -> None, so JSON stays valid."""
+    crossover that never happens) -> None, so JSON stays valid; a whole count (GPUs) -> int (#13)."""
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and value != value:
         return None
-    return value
+    counts = path.endswith(".count") or metric(pattern_of(path)).style == "int"
+    return int(value) if counts and isinstance(value, float) and value.is_integer() else value
 
 
 def set_path(inputs: Inputs, path: PathKey, value: Any) -> Inputs:

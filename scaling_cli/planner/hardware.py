@@ -37,6 +37,8 @@ class ResolvedHardware:
     goodput: Any
     prior: EfficiencyPrior
     mfu_given: bool
+    #: goodput set in the scenario: it wins over the goodput a pretraining run's GPU count implies
+    goodput_given: bool
     price_per_hour: Any
     power_w: float | None
     pue: Any
@@ -87,6 +89,7 @@ def resolve_hardware(
         goodput=goodput,
         prior=prior,
         mfu_given=spec.mfu is not None,
+        goodput_given=spec.goodput is not None,
         price_per_hour=price,
         power_w=accel.power_w,
         pue=pue,
@@ -116,7 +119,8 @@ def _goodput(spec: Inputs, sampler: Sampler, assumptions: Assumptions, scope: st
 def _calibrated_mfu(accel: Accelerator, precision: str, prior: EfficiencyPrior, sampler: Sampler, assumptions: Assumptions, scope: str) -> Any:
     """The class's calibrated whole-run efficiency ÷ the default goodput (docs/CALIBRATION.md), as a
     log-normal shared by every phase on the same estimate. Efficiency is calibrated against the 16-bit
-    peak, so faster formats get no throughput credit."""
+    peak, so faster formats get no throughput credit. A pretraining run at a GPU count multiplies it
+    by the scale efficiency there (``planner/costing.py:at_scale``)."""
     format_factor = min(1.0, accel.reference_peak() / accel.peak_flops(precision))
     point_mfu = prior.efficiency * format_factor / defaults.GOODPUT.value
     low, high = point_mfu * np.exp(-Z90 * prior.log_sigma), point_mfu * np.exp(Z90 * prior.log_sigma)
@@ -131,7 +135,7 @@ def _calibrated_mfu(accel: Accelerator, precision: str, prior: EfficiencyPrior, 
         f"{scope}.mfu",
         value=round(float(median(point_mfu)), 4),
         source=f"calibrated whole-run efficiency {float(median(prior.efficiency)):.3f} for this model{fp8_note} ÷ goodput {defaults.GOODPUT.value}; "
-        f"{prior.basis}; P10-P90 {float(median(low)):.3f}-{float(median(high)):.3f} (σ {float(median(prior.log_sigma)):.2f} with the fit's own uncertainty)",
+        f"{prior.basis}; a pretraining run on a known GPU count × its scale efficiency (engine/reliability.py); P10-P90 {float(median(low)):.3f}-{float(median(high)):.3f} (σ {float(median(prior.log_sigma)):.2f} with the fit's own uncertainty)",
     )
     return sampler.lognormal(point_mfu, prior.log_sigma, TRAINING_EFFICIENCY_KEY)
 

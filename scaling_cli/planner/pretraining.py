@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
 
 from scaling_cli import defaults
 from scaling_cli.catalog.fits import LOSS_CAVEAT, default_fit_name, find_fit
-from scaling_cli.engine import costing
 from scaling_cli.engine import pretraining as formulas
 from scaling_cli.engine.data_constrained import constrained_loss
 from scaling_cli.engine.scaling_laws import ParametricFit, lifetime_flops, lifetime_optimum
@@ -17,7 +15,7 @@ from scaling_cli.engine.types import whole
 from scaling_cli.engine.uncertainty import median
 from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
-from scaling_cli.planner.costing import training_time_and_cost
+from scaling_cli.planner.costing import at_scale, training_time_and_cost
 from scaling_cli.planner.data_constrained import data_constrained_figures, data_constrained_warnings
 from scaling_cli.planner.hardware import ResolvedHardware
 from scaling_cli.planner.test_time import query_shape
@@ -128,9 +126,7 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
     if assumptions is not None and spec.fit is None:
         assumptions.use(defaults.FIT, value=law.name, source=f"default scaling-law fit ({law.source})")
     deadline = hardware.deadline_days
-    if hardware.count is None and deadline is not None:
-        reserved = costing.training_gpu_hours(timed, hardware.peak_flops, hardware.mfu, hardware.goodput)
-        hardware = dataclasses.replace(hardware, count=whole(np.ceil(costing.gpus_for_deadline(reserved, deadline))))
+    hardware, scale = at_scale(timed, hardware, assumptions)
     memory = hardware.accelerator.memory_bytes
     min_gpus = None if memory is None else formulas.min_gpus_for_training_state(model.params, memory)
     repeated = data_constrained_figures(law, model.n_active, tokens, spec.unique_tokens)
@@ -152,6 +148,7 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
         "precision": hardware.precision,
         "mfu": hardware.mfu,
         "goodput": hardware.goodput,
+        **scale,
         "deadline_days": deadline,
         **training_time_and_cost(timed, hardware),
         "gpu_hours_scope": GPU_HOURS_SCOPE,
