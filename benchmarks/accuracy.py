@@ -7,11 +7,13 @@ absolute error of the point estimate of reserved GPU-hours, the share of runs wh
 fall inside the P10-P90 band, and the band's median width (P90/P10) — leave-one-out (each run
 predicted from an efficiency model refitted without it: the honest figure), overall and per hardware
 generation, size group and architecture, then in-sample. Aims (#13): median error <= 12%, coverage
-within 70-90% in every generation.
+within 70-90% in every generation. Runs that publish their GPU count are read, and predicted, at the
+goodput and scale efficiency of that count (docs/CALIBRATION.md §1.1); the last line says how many.
 """
 
 from __future__ import annotations
 
+from scaling_cli.catalog.calibration import run_efficiencies
 from scaling_cli.commands.reference import reference_report
 
 
@@ -34,6 +36,9 @@ def main() -> None:
         print(f"{mode}: outside the band: {', '.join(misses) or 'none'}")
     s = reference_report().summary
     print(f"FLOP: {s['runs_with_flops']} runs with reported FLOP, median |6ND - reported| {s['flops_median_abs_error']:.1%}")
+    at_count = [r for r in run_efficiencies() if (r.run.get("extra") or {}).get("cluster_size")]
+    factors = sorted(r.scale_factor for r in at_count)
+    print(f"scale: {len(at_count)} runs read at their GPU count (goodput x scale efficiency / 0.90 from {factors[0]:.3f} to {factors[-1]:.3f}), the rest at the flat 0.90")
 
 
 if __name__ == "__main__":

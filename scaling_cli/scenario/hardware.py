@@ -28,7 +28,7 @@ class HardwareSpec(StrictModel):
     count: PositiveCount | None = Field(None, description="Number of accelerators (GPUs/TPU chips).")
     deadline_days: PositiveQuantity | None = Field(None, description="Finish pretraining within this many days: the plan sizes the GPU count (instead of count).")
     mfu: Fraction | None = Field(None, description="Model FLOPs utilization in (0, 1]; default: calibrated per accelerator class.")
-    goodput: Fraction | None = Field(None, description="Fraction of reserved time spent on productive training; default 0.90.")
+    goodput: Fraction | None = Field(None, description="Fraction of reserved time spent on productive training; default: from the GPU count and run length for pretraining (Young/Daly), else 0.90.")
     price_per_hour: NonNegativeQuantity | None = Field(None, description="USD per accelerator-hour; default: the catalog's indicative price.")
     pue: uncertain(ge=1, le=5) | None = Field(None, description="Data-centre power usage effectiveness (>= 1); default 1.2.")
     carbon_kg_per_kwh: NonNegativeQuantity | None = Field(None, description="Grid carbon intensity in kg CO2e per kWh; CO2 is reported only when set.")
