@@ -9,8 +9,10 @@ import sys
 import pytest
 import yaml
 
+from scaling_cli.commands.post_training_fit import FITTED, Refitted, fit, implied_figures, power_law
 from scaling_cli.commands.ratios import fold_error
 from scaling_cli.commands.reference_post_training import cases, plan_case, post_training_reference
+from scaling_cli.defaults import FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT
 from tests.conftest import REPO
 
 SHARED = REPO.parent / "shared" / "reference" / "post_training_measurements.yaml"
@@ -50,18 +52,86 @@ def test_a_case_is_planned_as_its_recipe():
     assert group["gpus"] == 8 and group["accelerator"] == "nvidia-a100-sxm-80gb"
 
 
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
 def test_summary_figures_follow_from_the_rows():
     report = post_training_reference()
     rows = report.rows
-    assert report.summary["cases"] == len(cases()) == len(rows)
+    fitted = [r for r in rows if not r["held_out"]]
+    assert report.summary["leave_one_out"]["cases"] == len(cases()) == len(rows)
+    assert report.summary["in_sample"]["cases"] == len(fitted) == len(rows) - report.summary["held_out_cases"]
     for row in rows:
         assert row["ratio"] == pytest.approx(row["predicted_gpu_hours"] / row["measured_gpu_hours"])
-    errors = sorted(abs(r["ratio"] - 1) for r in rows)
-    middle = len(errors) // 2
-    expected = errors[middle] if len(errors) % 2 else (errors[middle - 1] + errors[middle]) / 2
-    assert report.summary["median_abs_error"] == pytest.approx(expected)
-    assert fold_error(report.summary["worst_ratio"]) == max(fold_error(r["ratio"]) for r in rows)
-    assert sum(g["cases"] for g in report.by_technique.values()) == len(rows)
+        assert row["loo_ratio"] == pytest.approx(row["loo_predicted_gpu_hours"] / row["measured_gpu_hours"])
+    assert report.summary["in_sample"]["median_abs_error"] == pytest.approx(_median([abs(r["ratio"] - 1) for r in fitted]))
+    assert report.summary["leave_one_out"]["median_abs_error"] == pytest.approx(_median([abs(r["loo_ratio"] - 1) for r in rows]))
+    assert fold_error(report.summary["in_sample"]["worst_ratio"]) == max(fold_error(r["ratio"]) for r in fitted)
+    assert fold_error(report.summary["leave_one_out"]["worst_ratio"]) == max(fold_error(r["loo_ratio"]) for r in rows)
+    assert sum(g["leave_one_out"]["cases"] for g in report.by_technique.values()) == len(rows)
+
+
+def test_the_stated_defaults_are_the_fit_on_the_bundled_cases():
+    # defaults.py states each fitted constant to 2-3 significant figures: refit them when a case changes
+    figures = [implied_figures(case, plan_case(case)) for case in cases()]
+    fitted = fit(figures)
+    for default in FITTED:
+        assert fitted[default.key] == pytest.approx(default.value, rel=0.01, abs=0.005), default.key
+
+
+def test_implied_efficiency_of_a_supervised_job_by_hand():
+    # s1-32B: 6 × 32.8e9 × 4.7e6 tokens × 5 epochs = 4.6248e18 FLOP in 6.93 H100-hours at 989.5 TFLOP/s:
+    # 4.6248e18 / (6.93 × 3600 × 989.5e12) = 0.18735
+    case = _case("s1-32B")
+    figures = implied_figures(case, plan_case(case))
+    assert figures["supervised_efficiency"] == pytest.approx(6 * 32.8e9 * 4.7e6 * 5 / (6.93 * 3600 * 989.5e12), rel=1e-3)
+    assert figures["params"] == pytest.approx(32.8e9)
+
+
+def test_implied_rl_stage_figures_by_hand():
+    # OpenRLHF 7B: T = 1024 × (1024 + 1024) = 2,097,152 tokens of experience.
+    # training (policy + critic, 6·N·T each) = 12 × 6.74e9 × T = 1.6962e17 FLOP in 171.13 s on 8 A100s (312 TFLOP/s):
+    #   1.6962e17 / (171.13 × 8 × 312e12) = 0.3971
+    # scoring (reward, reference, critic values: 2·N·T each) = 6 × 6.74e9 × T = 8.481e16 FLOP in 32.7 s on 12 GPUs:
+    #   8.481e16 / (32.7 × 12 × 312e12) = 0.6927
+    # weight sync: 2 bytes × 6.74e9 / 4.32 s = 3.12 GB/s
+    case = _case("OpenRLHF PPO benchmark, LLaMA2-7B")
+    figures = implied_figures(case, plan_case(case))
+    tokens = 1024 * 2048
+    assert figures["rl_training_efficiency"] == pytest.approx(12 * 6.74e9 * tokens / (171.13 * 8 * 312e12), rel=2e-3)
+    assert figures["forward_efficiency"] == pytest.approx(6 * 6.74e9 * tokens / (32.7 * 12 * 312e12), rel=2e-3)
+    assert figures["weight_sync_bandwidth"] == pytest.approx(2 * 6.74e9 / 4.32, rel=2e-3)
+
+
+def test_power_law_by_hand():
+    # e = 0.1·(N/10B)^0.5 through 10B and 40B: e = 0.1 and 0.2
+    at_10b, exponent = power_law([1e10, 4e10], [0.1, 0.2])
+    assert at_10b == pytest.approx(0.1) and exponent == pytest.approx(0.5)
+    # one size only: no slope, the geometric mean sqrt(0.1 × 0.4) = 0.2
+    assert power_law([3e10, 3e10], [0.1, 0.4]) == pytest.approx((0.2 * (3e10 / 1e10) ** 0, 0.0))
+
+
+def test_leaving_alpaca_out_refits_a_flat_efficiency():
+    # Without Alpaca only the two 32.8B s1 jobs remain: e flat = sqrt(0.18735 × 0.14899) = 0.16707, b = 0.
+    # Alpaca: 6 × 6.74e9 × 26,624,000 × 3 = 3.2299e18 FLOP / (0.16707 × 312e12 × 3600) = 17.21 GPU-hours vs 24 measured
+    report = post_training_reference()
+    alpaca = next(r for r in report.rows if r["name"].startswith("Stanford Alpaca"))
+    flat = math.sqrt(0.18735 * 0.14899)
+    assert alpaca["loo_predicted_gpu_hours"] == pytest.approx(6 * 6.74e9 * 26_624_000 * 3 / (flat * 312e12 * 3600), rel=2e-3)
+    assert alpaca["loo_ratio"] == pytest.approx(17.21 / 24, rel=2e-3)
+
+
+def test_a_held_out_case_informs_no_constant_and_refitted_assumptions_say_so():
+    case = {**_case("s1-32B"), "held_out": True}
+    assert implied_figures(case, plan_case(case)) == {}
+    assumptions = Refitted({FINETUNE_EFFICIENCY_AT_10B.key: 0.2})
+    assert assumptions.use(FINETUNE_EFFICIENCY_AT_10B) == 0.2
+    assert assumptions.use(FINETUNE_EFFICIENCY_EXPONENT) == FINETUNE_EFFICIENCY_EXPONENT.value
+    listed = {a.key: a for a in assumptions.as_list()}
+    assert "leave-one-out" in listed[FINETUNE_EFFICIENCY_AT_10B.key].source
 
 
 def test_fold_error_is_symmetric():
@@ -73,6 +143,10 @@ def test_the_command_prints_json_and_a_table():
     import json
 
     data = json.loads(run.stdout)
-    assert data["summary"]["cases"] == len(cases()) and math.isfinite(data["summary"]["median_abs_error"])
+    for mode in ("in_sample", "leave_one_out"):
+        assert math.isfinite(data["summary"][mode]["median_abs_error"]) and data["by_technique"]["rl/ppo"][mode]["cases"] >= 4
+    assert data["summary"]["leave_one_out"]["cases"] == len(cases())
+    assert set(data["constants"]) == {d.key for d in FITTED}
+    assert all("loo_ratio" in case and "held_out" in case for case in data["cases"])
     table = subprocess.run([sys.executable, "-m", "scaling_cli", "reference", "--post-training"], capture_output=True, text=True, check=True).stdout
-    assert "By technique" in table and "rl/ppo" in table
+    assert "By technique" in table and "rl/ppo" in table and "Leave-one-out" in table
