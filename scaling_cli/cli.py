@@ -176,10 +176,7 @@ def schema(
 @error_boundary
 def init(
     path: Annotated[str, typer.Argument(help="Where to write the starter scenario.")] = "my-model.scenario.yaml",
-    template: Annotated[
-        Template,
-        typer.Option("--template", "-t", help="lifecycle (default: pretraining, post-training and serving), pretraining, or reasoning-service."),
-    ] = Template.lifecycle,
+    template: Annotated[Template, typer.Option("--template", "-t", help="lifecycle (default: all three phases), pretraining, or reasoning-service.")] = Template.lifecycle,
     force: ForceOption = False,
 ) -> None:
     """Write a commented starter scenario to PATH (never overwrites without --force)."""
@@ -279,6 +276,23 @@ def sweep(
             top=top, samples=samples, seed=seed, progress=progress,
         )  # fmt: skip
     _emit(result, fmt, output, force)
+
+
+@app.command()
+@error_boundary
+def frontier(
+    scenario: ScenarioArgument = None,
+    workload: Annotated[Optional[str], typer.Option("--workload", "-w", help="Workload by name (default: the first).", metavar="NAME")] = None,
+    accelerator: Annotated[Optional[list[str]], typer.Option("--accelerator", "-a", help="Accelerator (repeatable), or 'all' for the catalog.", metavar="NAME")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    overrides: SetOption = None,
+) -> None:
+    """Tokens/s per GPU against tokens/s per user for every replica size and batch the planner weighs: the Pareto frontier."""
+    from scaling_cli.commands.frontier import frontier as frontier_of
+
+    _emit(frontier_of(scenario, overrides or (), workload=workload, accelerator=accelerator or ()), fmt, output, force)
 
 
 @app.command()

@@ -7,6 +7,7 @@ GPU-seconds per query into fleets, GPU-hours, dollars and energy (``engine.costi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -132,16 +133,44 @@ def _kv_transfer_seconds(
     return shape.prompt_tokens * model.kv_bytes_per_token / (nic * choice.gpus)
 
 
-def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, context: dict[str, Any], assumptions: Assumptions, sampler: Sampler) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ServingSetup:
+    """A workload as the serving model sees it: its hardware, model, device and request."""
+
+    hw: ResolvedHardware
+    model: serving.ServedModel
+    device: serving.Device
+    shape: flops.QueryShape
+    request: serving.RequestShape
+    scoring: Any
+
+
+def serving_setup(index: int, workload: TestTimeWorkload, scenario: Scenario, context: dict[str, Any], assumptions: Assumptions, sampler: Sampler) -> ServingSetup:
+    """The hardware, model, device and request of workload ``index`` (shared by the plan and ``scaling frontier``)."""
     hw = _workload_hardware(index, workload, scenario, context["hardware"], assumptions, sampler)
     model, device = _served(index, workload, scenario, hw, context)
     shape = query_shape(workload)
     n_active, layers, width = scenario.model.n_active, model.architecture.layers, model.architecture.attention_width
     scoring = _scoring_flops(workload, shape)
-    per_query = flops.policy_flops(shape, n_active, layers, width) + scoring
-    single = flops.single_pass_flops(shape.prompt_tokens, shape.answer_tokens, n_active, layers, width)
     prefill = flops.prefill_flops(shape, n_active, layers, width)
     request = serving.RequestShape(shape.prompt_tokens, shape.chains, shape.chain_tokens, shape.prefix_caching, prefill + scoring, prefill)
+    return ServingSetup(hw, model, device, shape, request, scoring)
+
+
+def test_time_context(scenario: Scenario, hardware: ResolvedHardware, assumptions: Assumptions, sampler: Sampler) -> dict[str, Any]:
+    """What every workload of a plan shares: the scenario's hardware, the serving defaults, the peak-to-average draw."""
+    context: dict[str, Any] = {"hardware": hardware, "serving": serving_defaults(scenario.model, sampler, assumptions)}
+    if any(w.peak_to_average is None for w in scenario.test_time):
+        context["peak_to_average"] = assumptions.sample(defaults.PEAK_TO_AVERAGE, sampler, "test_time.peak_to_average", low=1.0)
+    return context
+
+
+def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, context: dict[str, Any], assumptions: Assumptions, sampler: Sampler) -> dict[str, Any]:
+    setup = serving_setup(index, workload, scenario, context, assumptions, sampler)
+    hw, model, device, shape, request, scoring = setup.hw, setup.model, setup.device, setup.shape, setup.request, setup.scoring
+    n_active, layers, width = scenario.model.n_active, model.architecture.layers, model.architecture.attention_width
+    per_query = flops.policy_flops(shape, n_active, layers, width) + scoring
+    single = flops.single_pass_flops(shape.prompt_tokens, shape.answer_tokens, n_active, layers, width)
     if workload.expert_parallel is not None:
         choice = _serve_expert_parallel(index, workload, hw, model, device, request, assumptions, sampler.is_point)
     else:
@@ -216,9 +245,7 @@ def plan_test_time(scenario: Scenario, hardware: ResolvedHardware, assumptions: 
     """Every workload's per-query compute, serving figures and fleet, and their totals over ``days``."""
     if not scenario.test_time:
         return None
-    context: dict[str, Any] = {"hardware": hardware, "serving": serving_defaults(scenario.model, sampler, assumptions)}
-    if any(w.peak_to_average is None for w in scenario.test_time):
-        context["peak_to_average"] = assumptions.sample(defaults.PEAK_TO_AVERAGE, sampler, "test_time.peak_to_average", low=1.0)
+    context = test_time_context(scenario, hardware, assumptions, sampler)
     if any("prefix_caching" not in w.given for w in scenario.test_time):
         assumptions.use(defaults.PREFIX_CACHING)
     workloads = [_plan_workload(i, w, scenario, context, assumptions, sampler) for i, w in enumerate(scenario.test_time)]

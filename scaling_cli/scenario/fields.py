@@ -134,6 +134,10 @@ NonNegativeQuantity = uncertain(ge=0)
 Fraction = uncertain(gt=0, le=1)
 
 
+#: Valid keys an unknown-key error lists before pointing to ``scaling schema`` (one line stays readable).
+LISTED_KEYS = 12
+
+
 class StrictModel(BaseModel):
     """Base of every scenario section: unknown keys are errors that name the closest valid key."""
 
@@ -154,5 +158,6 @@ class StrictModel(BaseModel):
 
                 close = difflib.get_close_matches(str(key), valid, n=1, cutoff=0.6)
                 hint = f"did you mean {close[0]!r}? " if close else ""
-                raise user_error("unknown_key", f"unknown key {shown(str(key))}; {hint}valid keys: {', '.join(valid)}", key=str(key))
+                listed = ", ".join(valid) if len(valid) <= LISTED_KEYS else f"{', '.join(valid[:LISTED_KEYS])}, ... (`scaling schema` lists all {len(valid)})"
+                raise user_error("unknown_key", f"unknown key {shown(str(key))}; {hint}valid keys: {listed}", key=str(key))
         return data
