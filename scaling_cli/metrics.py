@@ -52,6 +52,18 @@ def _pick(block: list[Row], *keys: str) -> list[Row]:
 
 SUMS = ("productive_gpu_hours", "gpu_hours", "cost_usd", "energy_mwh", "co2_tonnes")
 
+MODEL: list[Row] = [
+    ("params", "Parameters (total)", "params", "si", False, "total parameters every phase uses: `model.params`, else counted from the architecture, else sized by pretraining"),
+    ("active_params", "Active parameters per token", "params", "si", False, "parameters used per token: `model.active_params`, else counted from the architecture (mixture-of-experts), else `params`"),
+    ("params_source", "Parameters from", "", "text", False, "where `params` comes from, and the architecture's count by part"),
+    ("architecture_params", "Counted from the architecture", "params", "si", False, "embeddings + attention + feed-forward of the architecture (engine/architecture.py), or `null` when it is incomplete"),
+    ("architecture_active_params", "  of which used per token", "params", "si", False, "the same with the routed experts a token uses (= `architecture_params` for dense models)"),
+    ("embedding_params", "  embeddings", "params", "si", False, "vocab × d_model, twice when the output head is untied"),
+    ("attention_params", "  attention", "params", "si", False, "Q, K, V and output projections of every layer (grouped-query or latent)"),
+    ("ffn_params", "  feed-forward", "params", "si", False, "dense layers and every expert (3 matrices gated, 2 otherwise) and the routers"),
+    ("config", "config.json", "", "text", False, "`model.config` as given, or `null`"),
+]
+
 PRETRAINING: list[Row] = [
     ("params", "Parameters (total)", "params", "si", False, "total parameters"),
     ("active_params", "Active parameters per token", "params", "si", False, "parameters used per token (N_active; = params for dense models)"),
@@ -250,6 +262,7 @@ REFERENCE_SUMMARY: list[Row] = [
 ]
 
 _BLOCKS: list[tuple[str, list[Row]]] = [
+    ("model", MODEL),
     ("pretraining", PRETRAINING),
     ("post_training", POST_TRAINING),
     ("post_training.derivatives[]", DERIVATIVE),

@@ -13,7 +13,7 @@ from scaling_cli.render.doc_tables import MARKER, with_tables
 from scaling_cli.tree import Item, is_band, label, pattern, pattern_of, strip_band, walk
 from tests.conftest import CONFIGS, REPO
 
-SECTIONS = ("pretraining", "post_training", "test_time", "total")
+SECTIONS = ("model", "pretraining", "post_training", "test_time", "total")
 
 
 @pytest.fixture(scope="module")

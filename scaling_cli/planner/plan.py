@@ -16,6 +16,7 @@ from scaling_cli.errors import InputError, PlanError, Problem
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.bands import add_bands
 from scaling_cli.planner.hardware import model_size, resolve_hardware
+from scaling_cli.planner.model import model_section, model_warnings, resolve_model
 from scaling_cli.planner.post_training import plan_post_training, post_training_warnings
 from scaling_cli.planner.pretraining import plan_pretraining, pretraining_warnings, solve_pretraining
 from scaling_cli.planner.test_time import plan_test_time, test_time_warnings
@@ -30,10 +31,11 @@ from scaling_cli.tree import index_label, rebuild, walk
 def evaluate(inputs: Inputs, sampler: Sampler, assumptions: Assumptions) -> dict[str, Any]:
     """Every section of the plan from a scenario's frozen inputs (``scenario.inputs.freeze`` with the
     same ``sampler``), as floats (point sampler) or arrays of samples."""
-    realized = solve_pretraining(inputs, assumptions)
+    realized = solve_pretraining(resolve_model(inputs), assumptions)
     hardware = resolve_hardware(realized.hardware, assumptions, sampler, size=model_size(realized.model))
     pretraining = None if realized.pretraining is None else plan_pretraining(realized.model, realized.pretraining, hardware, assumptions)
     sections = {
+        "model": model_section(inputs, realized),
         "pretraining": pretraining,
         "post_training": plan_post_training(realized, hardware, assumptions, sampler, pretraining),
         "test_time": plan_test_time(realized, hardware, assumptions, sampler),
@@ -73,7 +75,7 @@ def _build_plan(loaded: LoadedScenario, samples: int, seed: int) -> Plan:
         source=loaded.source,
         sections=sections,
         assumptions=assumptions.as_list(),
-        warnings=plan_warnings(inputs, sections),
+        warnings=[*(str(locate(loaded, field, message)) for field, message in model_warnings(inputs, sections["model"])), *plan_warnings(inputs, sections)],
         uncertainty=band_settings(samples, seed),
     )
 

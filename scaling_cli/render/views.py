@@ -13,6 +13,7 @@ from scaling_cli.render.test_time_views import test_time_tables
 from scaling_cli.render.model import BarChart, Num, Table
 
 SECTION_TITLES = {
+    "model": "Model",
     "pretraining": "Pretraining",
     "post_training": "Post-training",
     "test_time": "Test-time",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import os
 import re
 from importlib import resources
 from dataclasses import dataclass, field
@@ -54,11 +55,19 @@ def validate_document(document: YamlDocument, overrides: list[str] | tuple[str, 
     data = apply_overrides(data, parsed)
     _refuse_control_characters(data, document, parsed)
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data, context={"config_base_dir": config_base_dir(document, parsed)})
     except ValidationError as exc:
         raise InputError(problems_from_validation(exc, document, data, parsed)) from None
     _refuse_unreachable_loss(scenario, document, parsed)
     return LoadedScenario(scenario=scenario, document=document, overrides=parsed)
+
+
+def config_base_dir(document: YamlDocument, overrides: dict[PathKey, Any]) -> str:
+    """Where a relative ``model.config`` path starts: the scenario file's directory, or the working
+    directory for standard input, the built-in default and a path given by ``--set``."""
+    if ("model", "config") in overrides or not os.path.isfile(document.file):
+        return os.getcwd()
+    return os.path.dirname(os.path.abspath(document.file))
 
 
 def _locate(document: YamlDocument, overrides: dict[PathKey, Any], path: PathKey, message: str, *, prefer_key: bool = False) -> Problem:

@@ -39,11 +39,20 @@ class Scenario(StrictModel):
                 seen.add(entry.name)
         return self
 
+    @property
+    def params_from_architecture(self) -> bool:
+        """True when ``model.params`` is absent and counted from a complete architecture instead:
+        unless pretraining sizes the model itself (``target_loss``, or ``compute`` with ``tokens``)."""
+        run = self.pretraining
+        sized = run is not None and (run.target_loss is not None or (run.compute is not None and run.tokens is not None))
+        return self.model.params is None and not sized and self.model.architecture_counts is not None
+
     @model_validator(mode="after")
     def _pretraining_is_determined(self) -> Scenario:
-        """Two of params, tokens and compute (or compute alone) pin down a pretraining run."""
+        """Two of params, tokens and compute (or compute alone) pin down a pretraining run; params
+        counted from the architecture count as given."""
         run = self.pretraining
-        has_params = self.model.params is not None
+        has_params = self.model.params is not None or self.params_from_architecture
         if run is None:
             if not has_params:
                 raise user_error("params_missing", "required key is missing (or give pretraining.compute or target_loss to size the model)", field="model.params")
