@@ -119,13 +119,12 @@ def plan(
 
     The table opens with the headline (per phase and in total, and the three laws' ratios); the
     breakdowns follow unless --brief."""
-    from scaling_cli.commands.plan import plan_scenario
-    from scaling_cli.render.headline import Headline
+    from scaling_cli.commands.plan import brief as brief_of, plan_scenario
 
     result = plan_scenario(scenario, overrides or (), samples=samples, seed=seed, fit=fit)
     for warning in result.warnings:
         _stderr(f"warning: {warning}")
-    _emit(Headline(result) if brief else result, fmt, output, force)
+    _emit(brief_of(result) if brief else result, fmt, output, force)
 
 
 @app.command()

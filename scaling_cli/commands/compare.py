@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scaling_cli.errors import UsageError
-from scaling_cli.planner.plan import build_plan
+from scaling_cli.errors import InputError, UsageError
+from scaling_cli.commands.plan import plan_scenario
+from scaling_cli.scenario.portfolio import is_portfolio
+from scaling_cli.yaml_source import read_yaml_file
 from scaling_cli.render import views
 from scaling_cli.result import SCHEMA_VERSION, Plan
-from scaling_cli.scenario.loading import load_scenario
 from scaling_cli.tree import is_band, label, walk
 
 def _numeric_leaves(tree: Any) -> dict[str, float]:
@@ -53,11 +54,29 @@ class Comparison:
         }
 
 
+def _portfolio(path: str | None) -> bool:
+    """True when ``path`` is a readable portfolio file (checked before planning anything)."""
+    if path is None or path == "-":
+        return False
+    try:
+        return is_portfolio(read_yaml_file(path))
+    except InputError:
+        return False
+
+
+def _plans(path: str | None) -> list[Plan]:
+    """A scenario's point plan, or every member's of a portfolio file."""
+    result = plan_scenario(path, samples=0, seed=0)
+    return [plan for _, plan in result.members] if hasattr(result, "members") else [result]
+
+
 def compare_scenarios(paths: list[str | None]) -> Comparison:
-    """Point plans of two or more scenarios, every metric side by side by its label."""
-    if len(paths) < 2:
-        raise UsageError("compare needs at least two scenario files")
-    plans = [build_plan(load_scenario(path), samples=0) for path in paths]
+    """Point plans of two or more scenarios (a portfolio file stands for its members), every metric side by side by its label."""
+    if len(paths) < 2 and not _portfolio(paths[0] if paths else None):
+        raise UsageError("compare needs at least two scenario files, or a portfolio file of two or more members")
+    plans = [plan for path in paths for plan in _plans(path)]
+    if len(plans) < 2:
+        raise UsageError("compare needs at least two scenario files, or a portfolio file of two or more members")
     leaves = [_numeric_leaves({name: section for name, section in plan.sections.items() if section is not None}) for plan in plans]
     order: dict[str, None] = {}
     for leaf in leaves:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scaling_cli.errors import InputError
-from scaling_cli.planner.plan import build_plan
+from scaling_cli.commands.plan import plan_scenario
+from scaling_cli.engine.uncertainty import DEFAULT_SAMPLES, DEFAULT_SEED
 from scaling_cli.result import FileCheck, ValidationReport
-from scaling_cli.scenario.loading import load_scenario
 
 
 def validate_files(files: Sequence[str]) -> ValidationReport:
@@ -16,7 +16,7 @@ def validate_files(files: Sequence[str]) -> ValidationReport:
     checks = []
     for name in files:
         try:
-            build_plan(load_scenario(name))
+            plan_scenario(name, samples=DEFAULT_SAMPLES, seed=DEFAULT_SEED)  # a portfolio file checks each member
             checks.append(FileCheck(name, []))
         except InputError as exc:
             checks.append(FileCheck(name, exc.problems))
