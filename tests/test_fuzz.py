@@ -547,11 +547,11 @@ def structurally_mutated_example(draw: st.DrawFn) -> Any:
             parent = parent[part]
         action = draw(st.sampled_from(["replace", "replace", "delete", "add"]))
         if action == "replace":
-            parent[path[-1]] = draw(HOSTILE_NODES)
+            parent[path[-1]] = copy.deepcopy(draw(HOSTILE_NODES))  # a copy: the sampled [] and {} are shared between examples
         elif action == "delete":
             del parent[path[-1]]
         elif isinstance(parent, dict):
-            parent[draw(st.sampled_from(["", "1.5", "x.y", "\x1b", "count", "deadline_days", "hardware"]))] = draw(HOSTILE_NODES)
+            parent[draw(st.sampled_from(["", "1.5", "x.y", "\x1b", "count", "deadline_days", "hardware"]))] = copy.deepcopy(draw(HOSTILE_NODES))
     return tree
 
 
