@@ -54,6 +54,7 @@ SetOption = Annotated[
 ]
 SamplesOption = Annotated[int, typer.Option("--samples", min=0, max=10_000_000, help="Monte Carlo samples behind the P10-P90 bands (0: no bands).")]
 SeedOption = Annotated[int, typer.Option("--seed", min=0, max=2**64 - 1, help="Random seed of the Monte Carlo bands (fixed, so bands are reproducible).")]
+FitOption = Annotated[Optional[str], typer.Option("--fit", help="Scaling-law fit for loss and sizing (overrides pretraining.fit).")]
 
 
 def _stderr(message: str) -> None:
@@ -112,7 +113,7 @@ def plan(
     overrides: SetOption = None,
     samples: SamplesOption = MONTE_CARLO_SAMPLES,
     seed: SeedOption = MONTE_CARLO_SEED,
-    fit: Annotated[Optional[str], typer.Option("--fit", help="Scaling-law fit for loss and sizing (overrides pretraining.fit).")] = None,
+    fit: FitOption = None,
     brief: Annotated[bool, typer.Option("--brief", help="Only the headline (one 80x24 screen), not the breakdowns; JSON and CSV stay whole.")] = False,
 ) -> None:
     """Plan a scenario: FLOP, GPU-hours, wall-clock, cost and energy per phase, with P10-P90 bands.
@@ -320,6 +321,19 @@ def plot(
     from scaling_cli.commands.plot import plot_scenario
 
     _stderr(plot_scenario(scenario, out, overrides or (), force=force))
+
+
+@app.command()
+@error_boundary
+def report(
+    scenario: ScenarioArgument = None, output: OutputOption = None, force: ForceOption = False, overrides: SetOption = None,
+    samples: SamplesOption = MONTE_CARLO_SAMPLES, seed: SeedOption = MONTE_CARLO_SEED, fit: FitOption = None,
+) -> None:
+    """Write the plan as one self-contained HTML page (tables with P10-P90, charts, assumptions, the scenario) to share or print to PDF."""
+    from scaling_cli.commands.report import report_scenario
+
+    for line in report_scenario(scenario, overrides or (), samples=samples, seed=seed, fit=fit, output=output, force=force).messages():
+        _stderr(line)
 
 
 @app.command()

@@ -290,21 +290,21 @@ def draw_lifecycle(axes: Any, bars: list[Bar]) -> None:
     start = axes.get_xlim()[0]
     for row, bar in zip(rows, bars):
         end = start if bar.flops is None else max(bar.flops, start)
-        axes.text(end, row, "  " + _bar_text(bar), va="center", fontsize=8, color="0.15" if bar.is_phase else "0.35")
+        axes.text(end, row, "  " + bar_text(bar), va="center", fontsize=8, color="0.15" if bar.is_phase else "0.35")
     axes.set_xlabel("FLOP" + (" (log scale)" if log else ""))
     axes.set_title(title, loc="left", fontweight="bold")
     axes.grid(axis="x", alpha=0.3)
 
 
-def _bar_text(bar: Bar) -> str:
+def bar_text(bar: Bar) -> str:
     """``7.32e24 FLOP · 3.3%`` (or why there is no bar)."""
     if bar.flops is None:
         return "not in this scenario"
-    share = "" if bar.share is None else f" · {_percent(bar.share)}"
+    share = "" if bar.share is None else f" · {share_percent(bar.share)}"
     return f"{flop_text(bar.flops)} FLOP{share}"
 
 
-def _percent(share: float) -> str:
+def share_percent(share: float) -> str:
     """A share as a percentage with enough digits to tell small shares from zero."""
     percent = 100 * share
     if percent == 0:
