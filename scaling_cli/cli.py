@@ -12,12 +12,14 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from enum import Enum
 from typing import Annotated, Any, Callable, Optional, TypeVar
 
 import typer
 
 from scaling_cli import __version__
+from scaling_cli.cli_options import (
+    FitOption, ForceOption, FormatOption, OutputFormat, OutputOption, SamplesOption, ScenarioArgument, SchemaFormat, SeedOption, SetOption, Template,
+)  # fmt: skip
 from scaling_cli.defaults import MONTE_CARLO_SAMPLES, MONTE_CARLO_SEED
 from scaling_cli.errors import ExitCode, InputError, ScalingError
 
@@ -33,28 +35,6 @@ app = typer.Typer(
 )
 hardware_app = typer.Typer(help="Browse the accelerator catalog.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(hardware_app, name="hardware")
-
-
-class OutputFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    csv_long = "csv-long"
-    markdown = "markdown"
-
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format: table (default), json, csv, csv-long (one row per figure: phase, item, metric, value, p10, p90, unit) or markdown.")]
-OutputOption = Annotated[Optional[str], typer.Option("--output", "-o", help="Write to FILE (atomically) instead of stdout.", metavar="FILE")]
-ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
-ScenarioArgument = Annotated[
-    Optional[str], typer.Argument(help="Scenario YAML file (- reads standard input); omit for the built-in default scenario.", metavar="[SCENARIO]")
-]
-SetOption = Annotated[
-    Optional[list[str]], typer.Option("--set", help="Override a scenario value: PATH=VALUE, e.g. hardware.count=1024 (repeatable).", metavar="PATH=VALUE")
-]
-SamplesOption = Annotated[int, typer.Option("--samples", min=0, max=10_000_000, help="Monte Carlo samples behind the P10-P90 bands (0: no bands).")]
-SeedOption = Annotated[int, typer.Option("--seed", min=0, max=2**64 - 1, help="Random seed of the Monte Carlo bands (fixed, so bands are reproducible).")]
-FitOption = Annotated[Optional[str], typer.Option("--fit", help="Scaling-law fit for loss and sizing (overrides pretraining.fit).")]
 
 
 def _stderr(message: str) -> None:
@@ -147,16 +127,6 @@ def validate(
         _emit(report, fmt, output, force)
     if not report.valid:
         raise typer.Exit(int(ExitCode.BAD_INPUT))
-
-
-class SchemaFormat(str, Enum):
-    json = "json"
-
-
-class Template(str, Enum):
-    pretraining = "pretraining"
-    lifecycle = "lifecycle"
-    reasoning_service = "reasoning-service"
 
 
 @app.command()
