@@ -119,13 +119,16 @@ DERIVATIVE: list[Row] = [
     ("ratio_to_pretraining", "× pretraining", "×", "frac", True, "the group's `flops` ÷ `pretraining.flops`"),
     ("mfu", "MFU", "fraction", "frac", False, "training efficiency of the group's hardware"),
     ("decode_mfu", "Decode utilization", "fraction", "frac", False, "effective decode utilization of its generation steps; `null` without generation"),
+    ("replica_gpus", "GPUs per generation replica", "GPUs", "int", False, "GPUs of one replica of its generation steps on the serving roofline; `null` without"),
+    ("rollout_gpus", "GPUs that generate (RL)", "GPUs", "int", False, "RL: the group's GPUs (colocated) or its inference engine's (split); `null` otherwise"),
+    ("longest_response_tokens", "Expected longest response per RL step", "tokens", "si", False, "E[max] of one synchronous step's prompts × samples response lengths; `null` for one fixed length"),
     *_pick(COST_BLOCK, *SUMS, "gpus"),
     ("wall_clock_days_per_model", "Days per model", "days", "frac", True, "days one derivative takes on the group's `gpus`, or `null` without a count"),
 ]
 
 STEP: list[Row] = [
     ("step", "Step", "", "text", False, "e.g. `rollout_generation`, `reward_scoring`, `policy_training`"),
-    ("kind", "Kind", "", "text", False, "`training`, `forward` or `generation`"),
+    ("kind", "Kind", "", "text", False, "`training`, `forward`, `generation`, `sync` (weight sync) or `idle` (waiting: `rollout_tail`, split placement's `idle`)"),
     ("params", "Params", "params", "si", False, "parameters of the model this step runs"),
     ("tokens", "Tokens per model", "tokens", "si", False, "tokens the step processes for one derivative"),
     ("flops_per_model", "FLOP per model", "FLOP", "sci", False, "the step's FLOP for one derivative"),

@@ -13,7 +13,7 @@ waits on another (pipeline bubbles between generation and training fold into the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -256,3 +256,35 @@ def split_pipeline_hours(generation: ArrayLike, forward: ArrayLike, training: Ar
     billed = wall * (rollout + forward_pool)
     sync = sync_seconds / 3600.0 * (rollout + forward_pool)
     return {"wall_clock_hours": wall, "billed_gpu_hours": billed, "sync_gpu_hours": sync, "idle_gpu_hours": billed - generation - forward - training - sync}
+
+
+# --- response lengths as distributions (issue #15 item 2) --------------------------------------
+
+#: Midpoints of the quantile integral of ``expected_longest``.
+ORDER_STATISTIC_POINTS = 1024
+
+
+def expected_longest(quantile: Callable[[np.ndarray], np.ndarray], samples: ArrayLike, points: int = ORDER_STATISTIC_POINTS) -> ArrayLike:
+    """Expected longest of ``samples`` independent lengths with quantile function Q (inverse CDF):
+    E[max of n] = ∫₀¹ Q(u)·n·u^(n−1) du = ∫₀¹ Q(v^(1/n)) dv (substituting v = uⁿ; David & Nagaraja,
+    "Order Statistics", 3rd ed. §2.1, the density of the largest of n), by the midpoint rule over
+    ``points`` values of v. With n = 1 it is the mean, ∫₀¹ Q(u) du."""
+    v = (np.arange(points) + 0.5) / points
+    grid = v[:, None] ** (1.0 / np.atleast_1d(np.asarray(samples, dtype=float))[None, :])
+    result = np.mean(quantile(grid), axis=0)
+    return float(result[0]) if result.shape == (1,) and np.ndim(samples) == 0 else result
+
+
+def capped_exponential_quantile(mean: ArrayLike, cap: ArrayLike) -> Callable[[np.ndarray], np.ndarray]:
+    """Q(u) = min(−μ·ln(1 − u), M): lengths exponential with mean μ (the largest-entropy distribution
+    on [0, ∞) with that mean; Jaynes 1957), cut at the maximum M, as generation stops there."""
+    return lambda u: np.minimum(-mean * np.log1p(-u), cap)
+
+
+def rollout_tail_share(mean: ArrayLike, longest: ArrayLike, batch: ArrayLike, queue: ArrayLike) -> ArrayLike:
+    """Extra decode time of a synchronous RL step for waiting on its longest sample, as a share of
+    its decode time at the mean length: a replica decodes ``queue`` sequences ``batch`` at a time,
+    busy for (queue ÷ batch)·μ iterations if every sample had the mean length μ, and the step ends
+    when the last batch's longest finishes, E[max] − μ iterations later (decode step time taken as
+    constant while the batch drains, an upper bound): (E[max] ÷ μ − 1) × min(1, batch ÷ queue)."""
+    return np.maximum(longest / mean - 1.0, 0.0) * np.minimum(batch / queue, 1.0)

@@ -27,12 +27,9 @@ from scaling_cli.defaults import (
     TRAINING_GPU_SHARE,
     WEIGHT_SYNC_BANDWIDTH,
 )
-from scaling_cli.catalog.hardware import find_accelerator
 from scaling_cli.engine import post_training as formulas
-from scaling_cli.engine import pretraining as pretraining_formulas
 from scaling_cli.engine import costing, serving
 from scaling_cli.engine.uncertainty import Sampler
-from scaling_cli.scenario.ranges import central
 from scaling_cli.engine.units import SECONDS_PER_HOUR
 from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
@@ -40,7 +37,8 @@ from scaling_cli.planner.costing import time_and_cost
 from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, model_size, resolve_hardware
 from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device
 from scaling_cli.scenario.root import Scenario
-from scaling_cli.techniques.common import ModelSize
+from scaling_cli.planner.post_training_checks import post_training_warnings
+from scaling_cli.techniques import rl as rl_technique
 from scaling_cli.techniques.registry import TECHNIQUES
 
 #: Figures that add up across steps, derivatives and groups.
@@ -105,8 +103,10 @@ def plan_group(
     timing = [
         step_hours(step, scope, scenario, hardware, decode_mfu, serving_defaults, compute_mfu(step, group, hardware, assumptions), pools) for step in steps
     ]
+    longest = None
     if pools is not None:
-        steps, timing = rl_pipeline(group, steps, timing, pools, scenario, hardware, scope, assumptions)
+        longest = expected_longest_response(group, steps, pools)
+        steps, timing = rl_pipeline(group, steps, timing, pools, scenario, hardware, scope, assumptions, longest)
     per_step = [time_and_cost(hours.productive, hardware) for hours in timing]
     per_model = add_blocks(per_step, (*ADDITIVE, "wall_clock_days"))
     flops_per_model = formulas.total_flops(steps)
@@ -122,6 +122,9 @@ def plan_group(
         "ratio_to_pretraining": None if pretraining_flops is None else flops_per_model * count / pretraining_flops,
         "mfu": hardware.mfu,
         "decode_mfu": effective_decode_mfu(steps, timing, hardware),
+        "replica_gpus": max((h.replica_gpus for h in timing if h.replica_gpus is not None), default=None),
+        "rollout_gpus": None if pools is None else pools.rollout,
+        "longest_response_tokens": longest,
         **scaled(per_model, count),
         "gpus": hardware.count,
         "wall_clock_days_per_model": per_model["wall_clock_days"],
@@ -146,6 +149,12 @@ class StepHours:
 
     productive: Any
     decode: Any = 0.0
+    #: generation on the roofline: min(1, batch ÷ sequences queued per replica), the share of a
+    #: replica's decode iterations the step's longest sample extends (``formulas.rollout_tail_share``)
+    tail_share: Any = 1.0
+    #: generation on the roofline: GPUs of the smallest replica that holds the generator's weights
+    #: and one full-length sequence (``serving.min_replica_gpus``; an RL rollout runs on it)
+    replica_gpus: Any = None
 
 
 @dataclass(frozen=True)
@@ -225,21 +234,51 @@ def step_hours(
     # shared), on the replica size and batch with the fewest GPU-seconds (as test-time serving does).
     prefill_per_request = step.prefill_flops / step.requests
     request = serving.RequestShape(step.prompt_tokens, step.samples, step.sample_tokens, True, prefill_per_request)
-    replica, cap = None, None
+    replica, cap, queue = None, None, None
     if pools is not None and (pools.rollout_batch is not None or (pools.prompts_per_step is not None and pools.rollout is not None)):
         replica = serving.min_replica_gpus(model, device, request.full_context)
-        cap = pools.rollout_batch if pools.rollout_batch is not None else formulas.in_flight_per_replica(pools.prompts_per_step, step.samples, pools.rollout, replica)
+        if pools.prompts_per_step is not None and pools.rollout is not None:
+            queue = formulas.in_flight_per_replica(pools.prompts_per_step, step.samples, pools.rollout, replica)
+        cap = pools.rollout_batch if pools.rollout_batch is not None else queue
     choice = serving.serve_requests(model, device, request, gpus=replica, max_batch=cap)
     total = step.requests * choice.gpu_seconds_per_request
     decode = step.requests * choice.gpus * step.samples * step.sample_tokens * choice.step_seconds / choice.batch
-    return StepHours(total / SECONDS_PER_HOUR, decode / SECONDS_PER_HOUR)
+    share = 1.0 if queue is None else np.minimum(choice.batch / queue, 1.0)
+    smallest = replica if replica is not None else serving.min_replica_gpus(model, device, request.full_context)
+    return StepHours(total / SECONDS_PER_HOUR, decode / SECONDS_PER_HOUR, share, smallest)
+
+
+def expected_longest_response(group: Any, steps: list[formulas.Step], pools: RlPools) -> Any:
+    """E[longest of the n = prompts per step × samples responses of one synchronous RL step]
+    (``formulas.expected_longest``), or ``None`` for one fixed length or without a schedule."""
+    quantile = rl_technique.response_quantile(group)
+    if quantile is None or pools.prompts_per_step is None:
+        return None
+    generation = next(step for step in steps if step.kind == formulas.GENERATION)
+    return formulas.expected_longest(quantile, pools.prompts_per_step * generation.samples)
+
+
+def rollout_tail(steps: list[formulas.Step], timing: list[StepHours], longest: Any) -> Any:
+    """GPU-hours a synchronous step's rollout GPUs wait for its longest sample beyond the mean:
+    decode GPU-hours × ``formulas.rollout_tail_share``."""
+    generation = [(s, h) for s, h in zip(steps, timing) if s.kind == formulas.GENERATION]
+    return sum((h.decode * formulas.rollout_tail_share(s.sample_tokens, longest, h.tail_share, 1.0) for s, h in generation), 0.0)
 
 
 def rl_pipeline(
-    group: Any, steps: list[formulas.Step], timing: list[StepHours], pools: RlPools, scenario: Scenario, hardware: ResolvedHardware, scope: str, assumptions: Assumptions
+    group: Any,
+    steps: list[formulas.Step],
+    timing: list[StepHours],
+    pools: RlPools,
+    scenario: Scenario,
+    hardware: ResolvedHardware,
+    scope: str,
+    assumptions: Assumptions,
+    longest: Any = None,
 ) -> tuple[list[formulas.Step], list[StepHours]]:
-    """An RL run's steps plus its weight syncs (one per RL step, all GPUs waiting) and, under split
-    placement, the idle GPU-hours that make the bill wall-clock × every GPU (engine.post_training)."""
+    """An RL run's steps plus the wait for each step's longest response (``rollout_tail``, when
+    lengths are a distribution), its weight syncs (one per RL step, all GPUs waiting) and, under
+    split placement, the idle GPU-hours that make the bill wall-clock × every GPU (engine.post_training)."""
     policy = getattr(scenario.model, "params", None)
     policy = scenario.model.n_active if policy is None else policy
     sync_seconds = 0.0
@@ -247,13 +286,16 @@ def rl_pipeline(
         bandwidth = assumptions.use(WEIGHT_SYNC_BANDWIDTH)
         sync_seconds = pools.steps * formulas.weight_sync_seconds(policy, 2.0, bandwidth)
     sync_gpu_hours = 0.0 if hardware.count is None else sync_seconds / SECONDS_PER_HOUR * hardware.count
+    tail = 0.0 if longest is None else rollout_tail(steps, timing, longest)
+    waits = [] if longest is None else [(formulas.Step("rollout_tail", "idle", policy, 0.0, 0.0), StepHours(tail))]
     extra = [] if pools.steps is None else [(formulas.Step("weight_sync", "sync", policy, 0.0, 0.0), StepHours(sync_gpu_hours))]
     if pools.placement == "split":
         busy = {kind: sum((h.productive for s, h in zip(steps, timing) if s.kind == kind), 0.0) for kind in (formulas.GENERATION, formulas.FORWARD, formulas.TRAINING)}
         bill = formulas.split_pipeline_hours(
-            busy[formulas.GENERATION], busy[formulas.FORWARD], busy[formulas.TRAINING], sync_seconds, (pools.rollout, pools.forward, pools.training)
+            busy[formulas.GENERATION] + tail, busy[formulas.FORWARD], busy[formulas.TRAINING], sync_seconds, (pools.rollout, pools.forward, pools.training)
         )
         extra = [(s, StepHours(bill["sync_gpu_hours"])) for s, _ in extra] + [(formulas.Step("idle", "idle", 0.0, 0.0, 0.0), StepHours(bill["idle_gpu_hours"]))]
+    extra = waits + extra
     return [*steps, *(s for s, _ in extra)], [*timing, *(h for _, h in extra)]
 
 
@@ -293,62 +335,4 @@ def scaled(block: dict[str, Any], count: Any, keys: tuple[str, ...] = ADDITIVE) 
     return {key: None if block[key] is None else block[key] * count for key in keys}
 
 
-# --- warnings ----------------------------------------------------------------------------------
-
-
-def post_training_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str]:
-    """Legal but suspicious post-training inputs, printed on stderr and listed in JSON ``warnings``."""
-    size = _model_size(scenario, sections)
-    return [
-        *(
-            f"post_training[{index}] ({group.name}): {message}"
-            for index, group in enumerate(scenario.post_training)
-            for message in TECHNIQUES[group.technique].warnings(group, scenario.model, size)
-        ),
-        *memory_warnings(sections, size),
-    ]
-
-
-def memory_warnings(sections: dict[str, Any], size: ModelSize) -> list[str]:
-    """Groups whose GPUs cannot hold their training state fully sharded: 16 bytes per trained
-    parameter (ZeRO §3), 2 per frozen one (LoRA's base), like pretraining's memory check. A step
-    that trains the scenario's model (its active parameters) holds all of its total parameters
-    (every expert of a mixture-of-experts)."""
-    found = []
-    for index, group in enumerate((sections.get("post_training") or {}).get("derivatives") or []):
-        memory = find_accelerator(group["accelerator"]).memory_bytes
-        if group.get("gpus") is None or memory is None:
-            continue
-        needed = max(
-            (
-                int(pretraining_formulas.min_gpus_for_training_state(_held(step["params"], size), memory, _state_bytes(step)))
-                for step in group.get("steps") or []
-                if step["kind"] == formulas.TRAINING
-            ),
-            default=0,
-        )
-        if needed > group["gpus"]:
-            found.append(
-                f"post_training[{index}] ({group['name']}): its training state needs at least {needed:,} GPUs fully sharded, "
-                f"but the group has {group['gpus']:,}: it does not fit"
-            )
-    return found
-
-
-def _held(params: float, size: ModelSize) -> float:
-    """Parameters in memory for a step over ``params`` active ones: the model's total when it is the scenario's."""
-    return size.total if size.active is not None and size.total is not None and params == size.active else params
-
-
-def _state_bytes(step: dict[str, Any]) -> float:
-    frozen = step["step"] == "frozen_base"
-    return pretraining_formulas.FROZEN_BYTES_PER_PARAM if frozen else pretraining_formulas.TRAINING_STATE_BYTES_PER_PARAM
-
-
-def _model_size(scenario: Scenario, sections: dict[str, Any]) -> ModelSize:
-    """(active, total) parameters of the scenario's model, from the file or the pretraining plan."""
-    model = scenario.model
-    if model.params is not None:
-        return ModelSize(central(model.n_active), central(model.params))
-    pretraining = sections.get("pretraining") or {}
-    return ModelSize(pretraining.get("active_params"), pretraining.get("params"))
+__all__ = ["plan_post_training", "post_training_warnings"]

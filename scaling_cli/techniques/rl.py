@@ -4,12 +4,14 @@ al. 2024, DeepSeekMath §4.1-4.2); DPO (Rafailov et al. 2023)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Callable, Literal
 
-from pydantic import Field, model_validator
+import numpy as np
+from pydantic import Field, field_validator, model_validator
 
 from scaling_cli.engine import post_training as formulas
-from scaling_cli.scenario.ranges import central
+from scaling_cli.scenario.ranges import Range, central
 from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveQuantity, StrictModel, user_error
 from scaling_cli.scenario.hardware import HardwareSpec
 from scaling_cli.techniques.common import AtLeastOne, Default, DerivativeGroup, Recorder, Technique, decode_mfu_field, hardware_field
@@ -34,7 +36,37 @@ _RL_ONLY = {
     "decode_mfu": (("ppo", "grpo"), "DPO trains on given preference pairs: nothing is generated"),
     "updates_per_batch": (("ppo", "grpo"), "DPO has no rollout batches; use epochs"),
     "rollout_batch": (("ppo", "grpo"), "DPO trains on given preference pairs: nothing is generated"),
+    "max_response_tokens": (("ppo", "grpo"), "DPO trains on given preference pairs: nothing is generated"),
 }
+
+
+@dataclass(frozen=True)
+class ResponseLengths:
+    """``response_tokens`` given as a range: the distribution of one sampled response's length (its
+    ``dist``), not an uncertain mean. Kept whole through ``scenario.inputs.freeze`` (it is not a
+    ``Range``), so the mean and the expected longest of a batch come from the same distribution."""
+
+    spread: Range
+
+    def quantile(self, cap: Any = None) -> Callable[[np.ndarray], np.ndarray]:
+        """The inverse CDF (``Range.draw`` on the given uniforms), cut at ``cap`` when one is given."""
+        spread = self.spread
+
+        def inverse(u: np.ndarray) -> np.ndarray:
+            lengths = np.asarray(spread.draw(_Uniforms(u), "response_tokens"), dtype=float)
+            return lengths if cap is None else np.minimum(lengths, cap)
+
+        return inverse
+
+
+class _Uniforms:
+    """The sampler interface ``Range.draw`` reads (``uniform(key)``), answering with fixed uniforms."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self._values = values
+
+    def uniform(self, key: str) -> np.ndarray:
+        return self._values
 
 
 def _given(model: StrictModel, name: str) -> bool:
@@ -53,7 +85,13 @@ class ReinforcementLearning(DerivativeGroup):
     steps: PositiveQuantity | None = Field(None, description="RL steps (with prompts_per_step).")
     samples_per_prompt: AtLeastOne | None = Field(None, description="Responses per prompt; default ppo 1, grpo 64 (DeepSeekMath), dpo 2 (a pair).")
     prompt_tokens: NonNegativeQuantity = Field(description="Average prompt length in tokens.")
-    response_tokens: PositiveQuantity = Field(description="Average response length in tokens.")
+    response_tokens: PositiveQuantity = Field(
+        description="Mean response length in tokens, or a range {low, high, dist, mode}: the distribution of one response's length "
+        "(generation GPU-hours count its mean; a synchronous step waits for the expected longest of its samples)."
+    )
+    max_response_tokens: PositiveQuantity | None = Field(
+        None, description="Longest response generation allows; with a mean response_tokens, lengths are taken as exponential cut at it (ppo, grpo)."
+    )
     reward_model_params: PositiveQuantity | None = Field(None, description="Reward model parameters (ppo, grpo).")
     verifiable_rewards: bool = Field(False, description="Rewards checked by rules or tests (no reward model), e.g. math answers.")
     reference_model: bool = Field(True, description="Run the frozen reference policy for the KL penalty (or DPO's reference log-probabilities).")
@@ -72,9 +110,16 @@ class ReinforcementLearning(DerivativeGroup):
     )
     hardware: HardwareSpec | None = hardware_field()
 
+    @field_validator("response_tokens", mode="after")
+    @classmethod
+    def _lengths(cls, value: Any) -> Any:
+        """A range is the length distribution of one response (kept whole), not an uncertain mean."""
+        return ResponseLengths(value) if isinstance(value, Range) else value
+
     @model_validator(mode="after")
     def _consistent(self) -> ReinforcementLearning:
         self._check_schedule()
+        self._check_lengths()
         self._check_placement()
         for name, (algorithms, reason) in _RL_ONLY.items():
             if _given(self, name) and self.algorithm not in algorithms:
@@ -90,6 +135,14 @@ class ReinforcementLearning(DerivativeGroup):
             what = "a group needs at least 2 samples to compare" if self.algorithm == "grpo" else "a preference pair needs 2 responses"
             raise user_error("samples_too_few", f"{self.algorithm}: {what}", field="samples_per_prompt")
         return self
+
+    def _check_lengths(self) -> None:
+        if self.max_response_tokens is None:
+            return
+        lengths = self.response_tokens
+        shortest = lengths.spread.low if isinstance(lengths, ResponseLengths) else central(lengths)
+        if central(self.max_response_tokens) < shortest:
+            raise user_error("max_below_mean", f"max_response_tokens ({central(self.max_response_tokens):g}) is below the response length ({shortest:g})", field="max_response_tokens")
 
     def _check_placement(self) -> None:
         for name in ("rollout_gpus", "training_gpus"):
@@ -128,6 +181,24 @@ def _critic(group: Any, policy: Any, scope: str, assumptions: Recorder) -> Any:
     return Default(fallback, "params", CRITIC_SOURCE).unless(group.critic_params, f"{scope}.critic_params", assumptions)
 
 
+def response_quantile(group: Any) -> Callable[[np.ndarray], np.ndarray] | None:
+    """The inverse CDF of one response's length: the given range (cut at max_response_tokens), or
+    with a mean and a maximum an exponential cut at it; ``None`` for one fixed length."""
+    lengths = group.response_tokens
+    if isinstance(lengths, ResponseLengths):
+        return lengths.quantile(group.max_response_tokens)
+    if group.max_response_tokens is not None:
+        return formulas.capped_exponential_quantile(lengths, group.max_response_tokens)
+    return None
+
+
+def mean_response_tokens(group: Any) -> Any:
+    """The mean length the generation GPU-seconds count: the distribution's mean (E[max of 1]) for
+    a range, else the stated mean."""
+    lengths = group.response_tokens
+    return formulas.expected_longest(response_quantile(group), 1) if isinstance(lengths, ResponseLengths) else lengths
+
+
 def steps(group: Any, model: Any, scope: str, assumptions: Recorder) -> list[formulas.Step]:
     policy = model.n_active
     return formulas.rl(
@@ -135,7 +206,7 @@ def steps(group: Any, model: Any, scope: str, assumptions: Recorder) -> list[for
         prompts=formulas.prompt_visits(group.prompts, group.epochs, group.prompts_per_step, group.steps),
         samples_per_prompt=SAMPLES_PER_PROMPT[group.algorithm].unless(group.samples_per_prompt, f"{scope}.samples_per_prompt", assumptions),
         prompt_tokens=group.prompt_tokens,
-        response_tokens=group.response_tokens,
+        response_tokens=mean_response_tokens(group),
         generate=generates(group),
         reward_params=group.reward_model_params,
         reference=group.reference_model,
