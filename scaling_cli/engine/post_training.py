@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from scaling_cli.engine.pretraining import TRAINING_FLOP_PER_PARAM_TOKEN, dense_forward_flops
+from scaling_cli.engine.pretraining import FORWARD_FLOP_PER_PARAM_TOKEN, TRAINING_FLOP_PER_PARAM_TOKEN, attention_training_flops, dense_forward_flops
 from scaling_cli.engine.types import ArrayLike
 
 #: LoRA: frozen-base forward (2·N) + backward through the activations (2·N); the weight-gradient
@@ -26,6 +26,12 @@ LORA_FLOP_PER_PARAM_TOKEN = 4.0
 #: Attention projections LoRA adapts by default here: W_q, W_k, W_v, W_o (Hu et al. 2021 §4.2
 #: limit themselves to attention weights; §7.1 compares subsets).
 LORA_ADAPTED_MATRICES_PER_LAYER = 4
+
+#: Activation recomputation (``recompute_activations: true``): the backward pass reruns the forward,
+#: one more 2·N per token, so training costs 8·N·D instead of 6·N·D and LoRA's frozen base 6·N·D
+#: instead of 4·N·D (Chen et al. 2016, arXiv 1604.06174, one extra forward; Korthikanti et al. 2022,
+#: arXiv 2205.05198 §5, full recomputation).
+RECOMPUTE_FLOP_PER_PARAM_TOKEN = FORWARD_FLOP_PER_PARAM_TOKEN
 
 #: Step kinds: how the planner turns a step's FLOP into time.
 TRAINING = "training"  #: forward + backward at the training MFU
@@ -57,9 +63,21 @@ class Step:
         return self.flops - self.prefill_flops
 
 
-def training_step(name: str, params: ArrayLike, tokens: ArrayLike) -> Step:
-    """6·N·D (Kaplan et al. 2020 §2.1)."""
-    return Step(name, TRAINING, params, tokens, TRAINING_FLOP_PER_PARAM_TOKEN * params * tokens)
+def training_step(name: str, params: ArrayLike, tokens: ArrayLike, recompute: bool = False, attention: ArrayLike = 0.0) -> Step:
+    """6·N·D (Kaplan et al. 2020 §2.1), 8·N·D with activation recomputation
+    (``RECOMPUTE_FLOP_PER_PARAM_TOKEN``), plus ``attention`` FLOP (``fine_tuning_attention``)."""
+    per_token = TRAINING_FLOP_PER_PARAM_TOKEN + (RECOMPUTE_FLOP_PER_PARAM_TOKEN if recompute else 0.0)
+    return Step(name, TRAINING, params, tokens, per_token * params * tokens + attention)
+
+
+def fine_tuning_attention(layers: ArrayLike | None, attention_width: ArrayLike | None, sequence_length: ArrayLike | None, tokens: ArrayLike) -> ArrayLike:
+    """Attention FLOP of training on ``tokens`` in sequences of ``sequence_length``: pretraining's
+    term, 12·L·(H·Q)·T per token (PaLM, Chowdhery et al. 2022 App. B; ``attention_training_flops``),
+    0 unless the sequence length and the architecture are known. The backward through attention is
+    needed by LoRA too (no weights, but the activations' gradients), so the same term applies."""
+    if layers is None or attention_width is None or sequence_length is None:
+        return 0.0
+    return attention_training_flops(layers, attention_width, sequence_length, tokens)
 
 
 def forward_step(name: str, params: ArrayLike, tokens: ArrayLike) -> Step:
@@ -90,9 +108,10 @@ def prompt_visits(prompts: ArrayLike | None, epochs: ArrayLike | None, prompts_p
     return prompts_per_step * steps
 
 
-def full_finetune(params: ArrayLike, tokens: ArrayLike, epochs: ArrayLike) -> list[Step]:
-    """Every weight trains: 6·N·D·epochs (docs/DOMAIN.md §2; Kaplan et al. 2020 §2.1)."""
-    return [training_step("training", params, tokens * epochs)]
+def full_finetune(params: ArrayLike, tokens: ArrayLike, epochs: ArrayLike, recompute: bool = False, attention: ArrayLike = 0.0) -> list[Step]:
+    """Every weight trains: 6·N·D·epochs (docs/DOMAIN.md §2; Kaplan et al. 2020 §2.1), 8·N·D·epochs
+    with recomputation, + attention over all epochs' tokens."""
+    return [training_step("training", params, tokens * epochs, recompute, attention)]
 
 
 def lora_adapter_params(rank: ArrayLike, layers: ArrayLike, d_model: ArrayLike) -> ArrayLike:
@@ -100,15 +119,19 @@ def lora_adapter_params(rank: ArrayLike, layers: ArrayLike, d_model: ArrayLike) 
     return LORA_ADAPTED_MATRICES_PER_LAYER * rank * 2 * d_model * layers
 
 
-def lora(params: ArrayLike, tokens: ArrayLike, epochs: ArrayLike, adapter_params: ArrayLike | None = None) -> list[Step]:
+def lora(
+    params: ArrayLike, tokens: ArrayLike, epochs: ArrayLike, adapter_params: ArrayLike | None = None, recompute: bool = False, attention: ArrayLike = 0.0
+) -> list[Step]:
     """≈ 4·N·D·epochs for the frozen base (forward, and backward through activations only).
 
     The 4·N rule neglects the adapters' own 6·N_A·D (N_A/N ≈ 0.01-0.1% at ranks 8-64); with
     ``adapter_params`` (known when the rank and architecture are) it is added as a second step. It
-    also assumes no activation recomputation (which adds a forward, 2·N). Hu et al. 2021 measure a
+    assumes no activation recomputation unless ``recompute`` (which adds a forward, 2·N: 6·N·D), and
+    adds ``attention`` (``fine_tuning_attention``) to the base's pass. Hu et al. 2021 measure a
     ~25% speed-up on GPT-3 175B against the 33% this rule implies.
     """
-    steps = [Step("frozen_base", TRAINING, params, tokens * epochs, LORA_FLOP_PER_PARAM_TOKEN * params * tokens * epochs)]
+    per_token = LORA_FLOP_PER_PARAM_TOKEN + (RECOMPUTE_FLOP_PER_PARAM_TOKEN if recompute else 0.0)
+    steps = [Step("frozen_base", TRAINING, params, tokens * epochs, per_token * params * tokens * epochs + attention)]
     if adapter_params is not None:
         steps.append(training_step("adapters", adapter_params, tokens * epochs))
     return steps
@@ -122,16 +145,22 @@ def distillation(
     generated_tokens: ArrayLike | None,
     labelled_tokens: ArrayLike | None,
     sample_tokens: ArrayLike,
+    on_the_fly: bool = False,
+    recompute: bool = False,
 ) -> list[Step]:
-    """Offline distillation (docs/DOMAIN.md §2): the teacher writes data (2·N_T per generated token,
+    """Distillation (docs/DOMAIN.md §2): the teacher writes data (2·N_T per generated token,
     decoded) and/or labels it with its output distribution (2·N_T per token, a forward pass), then the
-    student trains on ``tokens`` (6·N_S·D·epochs; Hinton et al. 2015 for soft labels)."""
+    student trains on ``tokens`` (6·N_S·D·epochs, 8·N_S with recomputation; Hinton et al. 2015 for
+    soft labels). Logits precomputed: one teacher forward over ``labelled_tokens``; ``on_the_fly``:
+    the teacher reads every token the student trains on, each epoch, 2·N_T·D·epochs."""
     steps = []
     if generated_tokens is not None:
         steps.append(written_samples("teacher_generation", teacher_params, generated_tokens, sample_tokens))
-    if labelled_tokens is not None:
+    if on_the_fly:
+        steps.append(forward_step("teacher_logits", teacher_params, tokens * epochs))
+    elif labelled_tokens is not None:
         steps.append(forward_step("teacher_labelling", teacher_params, labelled_tokens))
-    steps.append(training_step("student_training", student_params, tokens * epochs))
+    steps.append(training_step("student_training", student_params, tokens * epochs, recompute))
     return steps
 
 
@@ -153,16 +182,21 @@ def rl(
     reference: bool,
     critic_params: ArrayLike | None,
     updates_per_batch: ArrayLike,
+    reward_tokens: ArrayLike | None = None,
+    recompute: bool = False,
 ) -> list[Step]:
     """One RL run (docs/DOMAIN.md §2), ``prompts`` = prompt visits over the whole run.
 
     With T = prompts × samples × (prompt + response) tokens of experience:
     - rollout generation (``generate``: PPO, GRPO): the policy decodes the responses;
-    - reward scoring: a reward model reads every sequence, 2·N_R·T (none for verifiable rewards);
+    - reward scoring: a reward model reads every sequence, 2·N_R·T (none for verifiable rewards), or
+      with ``reward_tokens`` (a judge reading the prompt and the final answer only) 2·N_R per
+      prompt visit × samples × reward_tokens;
     - reference forward: the frozen initial policy for the KL penalty (InstructGPT §3.5; GRPO's KL
       term, Shao et al. 2024 eq. 3; DPO's reference log-probabilities, Rafailov et al. 2023 eq. 7), 2·N·T;
     - critic (PPO only): value estimates 2·N_C·T, then its training 6·N_C·T·updates;
-    - policy training: 6·N·T·updates (PPO epochs per batch; InstructGPT App. C.4 uses 1).
+    - policy training: 6·N·T·updates (PPO epochs per batch; InstructGPT App. C.4 uses 1), 8·N with
+      activation recomputation, likewise the critic's.
     Neglected: recomputing the old policy's log-probabilities (one more 2·N·T when updates > 1).
     """
     experience = prompts * samples_per_prompt * (prompt_tokens + response_tokens)
@@ -170,13 +204,14 @@ def rl(
     if generate:
         steps.append(sampled_responses(policy_params, prompts, samples_per_prompt, prompt_tokens, response_tokens))
     if reward_params is not None:
-        steps.append(forward_step("reward_scoring", reward_params, experience))
+        read = experience if reward_tokens is None else prompts * samples_per_prompt * reward_tokens
+        steps.append(forward_step("reward_scoring", reward_params, read))
     if reference:
         steps.append(forward_step("reference_forward", policy_params, experience))
     if critic_params is not None:
         steps.append(forward_step("critic_forward", critic_params, experience))
-        steps.append(training_step("critic_training", critic_params, experience * updates_per_batch))
-    steps.append(training_step("policy_training", policy_params, experience * updates_per_batch))
+        steps.append(training_step("critic_training", critic_params, experience * updates_per_batch, recompute))
+    steps.append(training_step("policy_training", policy_params, experience * updates_per_batch, recompute))
     return steps
 
 
@@ -245,14 +280,20 @@ def in_flight_per_replica(prompts_per_step: ArrayLike, samples: ArrayLike, rollo
     return np.maximum(np.ceil(prompts_per_step * samples / np.maximum(rollout_gpus / replica_gpus, 1.0)), 1.0)
 
 
-def split_pipeline_hours(generation: ArrayLike, forward: ArrayLike, training: ArrayLike, sync_seconds: ArrayLike, pools: tuple[ArrayLike, ArrayLike, ArrayLike]) -> dict[str, ArrayLike]:
+def split_pipeline_hours(
+    generation: ArrayLike, forward: ArrayLike, training: ArrayLike, sync_seconds: ArrayLike, pools: tuple[ArrayLike, ArrayLike, ArrayLike], synchronous: bool = True
+) -> dict[str, ArrayLike]:
     """A synchronous RL run on disjoint GPU pools (OpenRLHF's placement: an inference engine, the
     trained actor and critic, the scored reference and reward models; Hu et al. 2024 §3): each stage
     waits for the one before, so wall-clock = Σ stage busy GPU-hours ÷ its pool's GPUs + weight sync,
     and the bill is wall-clock × every GPU (idle = bill − busy − sync); ``pools`` = (rollout, forward, training) GPUs; the forward
-    stage runs on every GPU that does not generate (its roles side by side)."""
+    stage runs on every GPU that does not generate (its roles side by side). Asynchronous
+    (``synchronous`` false; one step off-policy, as in AReaL and verl's one-step off-policy
+    trainer): step t+1 generates while step t is scored and trained, so the stages overlap and
+    wall-clock = max(generation ÷ rollout GPUs, scoring + training) + weight sync."""
     rollout, forward_pool, training_pool = pools
-    wall = generation / rollout + forward / forward_pool + training / training_pool + sync_seconds / 3600.0
+    rollout_wall, learner_wall = generation / rollout, forward / forward_pool + training / training_pool
+    wall = (rollout_wall + learner_wall if synchronous else np.maximum(rollout_wall, learner_wall)) + sync_seconds / 3600.0
     billed = wall * (rollout + forward_pool)
     sync = sync_seconds / 3600.0 * (rollout + forward_pool)
     return {"wall_clock_hours": wall, "billed_gpu_hours": billed, "sync_gpu_hours": sync, "idle_gpu_hours": billed - generation - forward - training - sync}

@@ -168,6 +168,8 @@ class RlPools:
     prompts_per_step: Any
     steps: Any
     rollout_batch: Any
+    #: false: generation overlaps scoring and training (split placement only)
+    synchronous: bool = True
 
 
 def rl_pools(group: Any, hardware: ResolvedHardware, scope: str, assumptions: Assumptions) -> RlPools | None:
@@ -187,7 +189,7 @@ def rl_pools(group: Any, hardware: ResolvedHardware, scope: str, assumptions: As
         training = group.training_gpus if share is None else np.maximum(np.round(share * forward), 1.0)
         if np.any(training > forward):
             raise PlanError(f"{scope}.training_gpus", "training_gpus must be at most hardware.count - rollout_gpus")
-    return RlPools(group.placement, rollout, forward, training, group.prompts_per_step, group.steps, group.rollout_batch)
+    return RlPools(group.placement, rollout, forward, training, group.prompts_per_step, group.steps, group.rollout_batch, group.synchronous)
 
 
 def compute_mfu(step: formulas.Step, group: Any, hardware: ResolvedHardware, assumptions: Assumptions) -> Any:
@@ -292,7 +294,7 @@ def rl_pipeline(
     if pools.placement == "split":
         busy = {kind: sum((h.productive for s, h in zip(steps, timing) if s.kind == kind), 0.0) for kind in (formulas.GENERATION, formulas.FORWARD, formulas.TRAINING)}
         bill = formulas.split_pipeline_hours(
-            busy[formulas.GENERATION] + tail, busy[formulas.FORWARD], busy[formulas.TRAINING], sync_seconds, (pools.rollout, pools.forward, pools.training)
+            busy[formulas.GENERATION] + tail, busy[formulas.FORWARD], busy[formulas.TRAINING], sync_seconds, (pools.rollout, pools.forward, pools.training), pools.synchronous
         )
         extra = [(s, StepHours(bill["sync_gpu_hours"])) for s, _ in extra] + [(formulas.Step("idle", "idle", 0.0, 0.0, 0.0), StepHours(bill["idle_gpu_hours"]))]
     extra = waits + extra

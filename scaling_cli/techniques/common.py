@@ -19,6 +19,7 @@ from typing import Annotated, Any, Callable
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from scaling_cli.defaults import Default, Recorder
+from scaling_cli.engine import post_training as formulas
 from scaling_cli.engine.post_training import Step
 from scaling_cli.scenario.fields import StrictModel, uncertain, user_error
 from scaling_cli.scenario.ranges import Range
@@ -59,6 +60,25 @@ def sample_tokens_field() -> Any:
 
 def epochs_field() -> Any:
     return Field(1, description="Passes over the tokens.")
+
+
+def recomputes(group: Any) -> bool:
+    """``recompute_activations``, false on a record without it (builders read by attribute)."""
+    return bool(getattr(group, "recompute_activations", False))
+
+
+def recompute_field() -> Any:
+    return Field(False, description="Activation recomputation: the backward reruns the forward, +2·N per trained token (8·N·D instead of 6·N·D).")
+
+
+def sequence_length_field() -> Any:
+    return Field(None, description="Tokens per training sequence; with model.layers and the attention width it adds attention FLOPs, 12·L·(H·Q)·T per token (PaLM App. B).")
+
+
+def attention_flops(group: Any, model: Any, tokens: Any) -> Any:
+    """Attention FLOP of training the scenario's model on ``tokens`` in the group's sequences
+    (``engine.post_training.fine_tuning_attention``), 0 without the sequence length or architecture."""
+    return formulas.fine_tuning_attention(getattr(model, "layers", None), getattr(model, "attention_width", None), getattr(group, "sequence_length", None), tokens)
 
 
 class DerivativeGroup(StrictModel):

@@ -21,6 +21,8 @@ from scaling_cli.techniques.common import (
     epochs_field,
     hardware_field,
     model_default,
+    recompute_field,
+    recomputes,
     sample_tokens_field,
 )
 
@@ -36,13 +38,22 @@ class Distillation(DerivativeGroup):
     teacher_generated_tokens: NonNegativeQuantity | None = Field(None, description="Tokens the teacher generates (decoded).")
     teacher_labelled_tokens: NonNegativeQuantity | None = Field(None, description="Tokens the teacher labels with a forward pass (e.g. logits for soft targets).")
     sample_tokens: PositiveQuantity | None = sample_tokens_field()
+    teacher_logits: Literal["precomputed", "on_the_fly"] = Field(
+        "precomputed",
+        description="precomputed: the teacher labels teacher_labelled_tokens once; on_the_fly: it reads every token the student trains on, each epoch (2·N_T·D·epochs).",
+    )
+    recompute_activations: bool = recompute_field()
     decode_mfu: Fraction | None = decode_mfu_field()
     hardware: HardwareSpec | None = hardware_field()
 
     @model_validator(mode="after")
     def _teacher_does_work(self) -> Distillation:
-        if self.teacher_generated_tokens is None and self.teacher_labelled_tokens is None:
-            raise user_error("teacher_work", "give teacher_generated_tokens (the teacher writes the data) and/or teacher_labelled_tokens (it labels it)")
+        if self.teacher_logits == "on_the_fly" and self.teacher_labelled_tokens is not None:
+            raise user_error("teacher_work", "teacher_logits: on_the_fly labels every training token each epoch; teacher_labelled_tokens is for precomputed logits", field="teacher_labelled_tokens")
+        if self.teacher_generated_tokens is None and self.teacher_labelled_tokens is None and self.teacher_logits != "on_the_fly":
+            raise user_error(
+                "teacher_work", "give teacher_generated_tokens (the teacher writes the data) and/or teacher_labelled_tokens (it labels it), or teacher_logits: on_the_fly"
+            )
         if self.decode_mfu is not None and self.teacher_generated_tokens is None:
             raise user_error("decode_without_generation", "decode_mfu applies only with teacher_generated_tokens", field="decode_mfu")
         return self
@@ -57,7 +68,15 @@ def steps(group: Any, model: Any, scope: str, assumptions: Recorder) -> list[for
     teacher = model_default(group.teacher_params, model, f"{scope}.teacher_params", assumptions)
     sample = SAMPLE_TOKENS.unless(group.sample_tokens, f"{scope}.sample_tokens", assumptions) if generates(group) else 1.0
     return formulas.distillation(
-        teacher, group.student_params, group.tokens, group.epochs, group.teacher_generated_tokens, group.teacher_labelled_tokens, sample
+        teacher,
+        group.student_params,
+        group.tokens,
+        group.epochs,
+        group.teacher_generated_tokens,
+        group.teacher_labelled_tokens,
+        sample,
+        getattr(group, "teacher_logits", "precomputed") == "on_the_fly",
+        recomputes(group),
     )
 
 
@@ -73,7 +92,7 @@ TECHNIQUE = Technique(
     name="distillation",
     spec=Distillation,
     steps=steps,
-    formula="teacher 2·N_T per generated or labelled token + student 6·N_S·D·epochs (docs/DOMAIN.md §2)",
+    formula="teacher 2·N_T per generated or labelled token (on the fly: every student token, each epoch) + student 6·N_S·D·epochs, 8·N_S with recomputation (docs/DOMAIN.md §2)",
     order=30,
     generates=generates,
     warnings=warnings,

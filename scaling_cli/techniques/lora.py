@@ -10,7 +10,18 @@ from pydantic import Field
 from scaling_cli.engine import post_training as formulas
 from scaling_cli.scenario.fields import PositiveCount, PositiveQuantity
 from scaling_cli.scenario.hardware import HardwareSpec
-from scaling_cli.techniques.common import DerivativeGroup, ModelSize, Recorder, Technique, epochs_field, hardware_field
+from scaling_cli.techniques.common import (
+    DerivativeGroup,
+    ModelSize,
+    Recorder,
+    Technique,
+    attention_flops,
+    epochs_field,
+    hardware_field,
+    recompute_field,
+    recomputes,
+    sequence_length_field,
+)
 
 
 class Lora(DerivativeGroup):
@@ -20,6 +31,8 @@ class Lora(DerivativeGroup):
     tokens: PositiveQuantity = Field(description="Fine-tuning tokens per epoch.")
     epochs: PositiveQuantity = epochs_field()
     rank: PositiveCount | None = Field(None, description="Adapter rank r; with model.layers and d_model it adds the adapters' own 6·N_A·D.")
+    sequence_length: PositiveCount | None = sequence_length_field()
+    recompute_activations: bool = recompute_field()
     hardware: HardwareSpec | None = hardware_field()
 
 
@@ -30,7 +43,8 @@ def _adapters_known(group: Any, model: Any) -> bool:
 
 def steps(group: Any, model: Any, scope: str, assumptions: Recorder) -> list[formulas.Step]:
     adapters = formulas.lora_adapter_params(group.rank, model.layers, model.d_model) if _adapters_known(group, model) else None
-    return formulas.lora(model.n_active, group.tokens, group.epochs, adapters)
+    attention = attention_flops(group, model, group.tokens * group.epochs)
+    return formulas.lora(model.n_active, group.tokens, group.epochs, adapters, recomputes(group), attention)
 
 
 def warnings(group: Any, model: Any, size: ModelSize) -> list[str]:

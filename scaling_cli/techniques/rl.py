@@ -14,7 +14,7 @@ from scaling_cli.engine import post_training as formulas
 from scaling_cli.scenario.ranges import Range, central
 from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveQuantity, StrictModel, user_error
 from scaling_cli.scenario.hardware import HardwareSpec
-from scaling_cli.techniques.common import AtLeastOne, Default, DerivativeGroup, Recorder, Technique, decode_mfu_field, hardware_field
+from scaling_cli.techniques.common import AtLeastOne, Default, DerivativeGroup, Recorder, Technique, decode_mfu_field, hardware_field, recompute_field, recomputes
 
 ALGORITHMS = ("ppo", "grpo", "dpo")
 
@@ -24,6 +24,13 @@ SAMPLES_PER_PROMPT = {
     "grpo": Default(64, "responses", "GRPO group size: 64 outputs per question (DeepSeekMath, Shao et al. 2024 §4.2)", "post_training[].samples_per_prompt (grpo)"),
     "dpo": Default(2, "responses", "a chosen and a rejected response per prompt (DPO, Rafailov et al. 2023 §4)", "post_training[].samples_per_prompt (dpo)"),
 }
+#: Final-answer length a judge reads with ``reward_reads: answer``.
+ANSWER_TOKENS = Default(
+    689,
+    "tokens",
+    "DeepSeek-R1's final summaries average 689 tokens on ArenaHard (DeepSeek-AI 2025, arXiv 2501.12948): the answer after the reasoning",
+    "post_training[].answer_tokens",
+)
 CRITIC_SOURCE = "PPO's value model is initialized from the reward model (InstructGPT, Ouyang et al. 2022 §3.5), else from the policy"
 #: For the table of defaults (``_critic`` resolves it per group).
 CRITIC_PARAMS = Default("the reward model's size, else the policy's", "params", CRITIC_SOURCE, "post_training[].critic_params")
@@ -37,6 +44,9 @@ _RL_ONLY = {
     "updates_per_batch": (("ppo", "grpo"), "DPO has no rollout batches; use epochs"),
     "rollout_batch": (("ppo", "grpo"), "DPO trains on given preference pairs: nothing is generated"),
     "max_response_tokens": (("ppo", "grpo"), "DPO trains on given preference pairs: nothing is generated"),
+    "reward": (("ppo", "grpo"), "DPO trains on given preference pairs (Rafailov et al. 2023): nothing is scored"),
+    "reward_reads": (("ppo", "grpo"), "DPO trains on given preference pairs (Rafailov et al. 2023): nothing is scored"),
+    "synchronous": (("ppo", "grpo"), "DPO has no rollouts to overlap with training"),
 }
 
 
@@ -93,7 +103,14 @@ class ReinforcementLearning(DerivativeGroup):
         None, description="Longest response generation allows; with a mean response_tokens, lengths are taken as exponential cut at it (ppo, grpo)."
     )
     reward_model_params: PositiveQuantity | None = Field(None, description="Reward model parameters (ppo, grpo).")
-    verifiable_rewards: bool = Field(False, description="Rewards checked by rules or tests (no reward model), e.g. math answers.")
+    verifiable_rewards: bool = Field(False, description="Rewards checked by rules or tests (no reward model), e.g. math answers; the same as reward: verifiable.")
+    reward: Literal["model", "verifiable"] | None = Field(
+        None, description="model: a reward model or judge of reward_model_params scores each sample; verifiable: rule-based checks at ~zero GPU cost (ppo, grpo)."
+    )
+    reward_reads: Literal["full", "answer"] = Field(
+        "full", description="What the reward model reads: full (prompt + whole response) or answer (prompt + the final answer of answer_tokens only)."
+    )
+    answer_tokens: PositiveQuantity | None = Field(None, description="reward_reads: answer: tokens of the final answer the judge reads; default 689 (DeepSeek-R1's summaries).")
     reference_model: bool = Field(True, description="Run the frozen reference policy for the KL penalty (or DPO's reference log-probabilities).")
     critic_params: PositiveQuantity | None = Field(None, description="PPO critic (value model) parameters; default: the reward model's, else the policy's.")
     updates_per_batch: PositiveQuantity | None = Field(None, description="Gradient passes over each batch of experience (PPO epochs); default 1.")
@@ -108,6 +125,11 @@ class ReinforcementLearning(DerivativeGroup):
     rollout_batch: PositiveQuantity | None = Field(
         None, description="Sequences one rollout replica decodes at once (e.g. the framework's rollout micro-batch); default: prompts_per_step × samples spread over the replicas."
     )
+    synchronous: bool = Field(
+        True,
+        description="false: step t+1 generates while step t trains (one step off-policy; placement: split): a step takes max(generation, scoring + training) instead of their sum.",
+    )
+    recompute_activations: bool = recompute_field()
     hardware: HardwareSpec | None = hardware_field()
 
     @field_validator("response_tokens", mode="after")
@@ -124,17 +146,30 @@ class ReinforcementLearning(DerivativeGroup):
         for name, (algorithms, reason) in _RL_ONLY.items():
             if _given(self, name) and self.algorithm not in algorithms:
                 raise user_error("algorithm_field", f"{name} does not apply to {self.algorithm}: {reason}", field=name)
+        self._check_reward()
         if self.algorithm != "dpo":
-            if self.reward_model_params is None and not self.verifiable_rewards:
+            if self.reward_model_params is None and not self.verifiable_rewards and self.reward != "verifiable":
                 raise user_error(
                     "reward_missing", f"{self.algorithm} needs a reward: give reward_model_params, or verifiable_rewards: true for rule-checked answers", field="algorithm"
                 )
-            if self.reward_model_params is not None and self.verifiable_rewards:
+            if self.reward_model_params is not None and (self.verifiable_rewards or self.reward == "verifiable"):
                 raise user_error("reward_twice", "give reward_model_params or verifiable_rewards: true, not both", field="verifiable_rewards")
         if self.samples_per_prompt is not None and self.algorithm != "ppo" and central(self.samples_per_prompt) < 2:
             what = "a group needs at least 2 samples to compare" if self.algorithm == "grpo" else "a preference pair needs 2 responses"
             raise user_error("samples_too_few", f"{self.algorithm}: {what}", field="samples_per_prompt")
         return self
+
+    def _check_reward(self) -> None:
+        if self.reward == "model" and self.reward_model_params is None:
+            raise user_error("reward_missing", "reward: model needs reward_model_params (the judge's size)", field="reward")
+        if self.reward == "model" and self.verifiable_rewards:
+            raise user_error("reward_twice", "reward: model contradicts verifiable_rewards: true", field="reward")
+        if _given(self, "answer_tokens") and self.reward_reads != "answer":
+            raise user_error("answer_tokens", "answer_tokens applies to reward_reads: answer", field="answer_tokens")
+        if self.reward_reads == "answer" and self.reward_model_params is None and self.algorithm != "dpo":
+            raise user_error("reward_reads", "reward_reads applies to a reward model (reward_model_params); verifiable rewards read nothing on the GPU", field="reward_reads")
+        if not self.synchronous and self.placement != "split":
+            raise user_error("synchronous", "synchronous: false overlaps generation and training on disjoint GPUs: it needs placement: split", field="synchronous")
 
     def _check_lengths(self) -> None:
         if self.max_response_tokens is None:
@@ -186,8 +221,8 @@ def response_quantile(group: Any) -> Callable[[np.ndarray], np.ndarray] | None:
     with a mean and a maximum an exponential cut at it; ``None`` for one fixed length."""
     lengths = group.response_tokens
     if isinstance(lengths, ResponseLengths):
-        return lengths.quantile(group.max_response_tokens)
-    if group.max_response_tokens is not None:
+        return lengths.quantile(getattr(group, "max_response_tokens", None))
+    if getattr(group, "max_response_tokens", None) is not None:
         return formulas.capped_exponential_quantile(lengths, group.max_response_tokens)
     return None
 
@@ -212,7 +247,17 @@ def steps(group: Any, model: Any, scope: str, assumptions: Recorder) -> list[for
         reference=group.reference_model,
         critic_params=_critic(group, policy, scope, assumptions),
         updates_per_batch=1 if group.updates_per_batch is None else group.updates_per_batch,
+        reward_tokens=_reward_tokens(group, scope, assumptions),
+        recompute=recomputes(group),
     )
+
+
+def _reward_tokens(group: Any, scope: str, assumptions: Recorder) -> Any:
+    """Tokens a judge reads per sample with ``reward_reads: answer``: the prompt and the final
+    answer; ``None`` (the whole sequence) otherwise."""
+    if getattr(group, "reward_reads", "full") != "answer" or group.reward_model_params is None:
+        return None
+    return group.prompt_tokens + ANSWER_TOKENS.unless(getattr(group, "answer_tokens", None), f"{scope}.answer_tokens", assumptions)
 
 
 TECHNIQUE = Technique(
