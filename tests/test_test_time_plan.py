@@ -173,7 +173,7 @@ ERRORS = {
     "misspelt key": ("    sample: 4\n", 9, 5, "unknown key 'sample'; did you mean 'samples'?"),
     "best_of_n without verifier": ("    samples: 4\n    aggregation: best_of_n\n", 10, 18, "best_of_n needs verifier_params"),
     "verifier with majority vote": ("    samples: 4\n    verifier_params: 7B\n", 10, 22, "verifier_params applies only to aggregation: best_of_n"),
-    "unknown aggregation": ("    aggregation: vote\n", 9, 18, "must be 'majority_vote' or 'best_of_n'"),
+    "unknown aggregation": ("    aggregation: vote\n", 9, 18, "must be 'majority_vote', 'best_of_n' or 'oracle'"),
     "zero samples": ("    samples: 0\n", 9, 14, "greater than or equal to 1"),
     "fractional samples": ("    samples: 2.5\n", 9, 14, "whole number"),
     "negative reasoning": ("    reasoning_tokens: -5\n", 9, 23, "greater than or equal to 0"),

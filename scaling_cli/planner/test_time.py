@@ -23,6 +23,7 @@ from scaling_cli.planner import fleet
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, model_size, resolve_hardware
 from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device, serving_fabric
+from scaling_cli.planner.test_time_accuracy import accuracy_figures, accuracy_warnings, planned_samples
 from scaling_cli.scenario.root import Scenario
 from scaling_cli.scenario.test_time import TestTimeWorkload
 
@@ -51,7 +52,7 @@ def query_shape(workload: TestTimeWorkload) -> flops.QueryShape:
         prompt_tokens=workload.prompt_tokens,
         answer_tokens=workload.output_tokens,
         reasoning_tokens=workload.reasoning_tokens if search is None else search.steps * search.tokens_per_step,
-        samples=workload.samples,
+        samples=planned_samples(workload),
         beams=1 if search is None else search.beam_width,
         rounds=1 + workload.revisions,
         prefix_caching=workload.prefix_caching,
@@ -62,7 +63,7 @@ def _scoring_flops(workload: TestTimeWorkload, shape: flops.QueryShape) -> Any:
     """Verifier reads each sample (best-of-n); the process reward model reads every beam (search)."""
     total: Any = 0.0
     if workload.aggregation == "best_of_n" and workload.verifier_params is not None:
-        total = total + flops.scoring_flops(workload.verifier_params, shape.scored_tokens(workload.samples))
+        total = total + flops.scoring_flops(workload.verifier_params, shape.scored_tokens(shape.samples))
     if workload.search is not None:
         total = total + flops.scoring_flops(workload.search.prm_params, shape.scored_tokens(shape.chains))
     return total
@@ -181,6 +182,8 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
     if workload.days is None:
         assumptions.use(defaults.DAYS, f"test_time[{index}].days")
     peak_to_average = workload.peak_to_average if workload.peak_to_average is not None else context["peak_to_average"]
+    if shape.samples != workload.samples:
+        assumptions.add(f"test_time[{index}].samples", shape.samples, "samples", f"chosen: the fewest whose expected accuracy reaches target_accuracy {workload.target_accuracy:g} ({workload.aggregation}; docs/DOMAIN.md §3.5)")
     return {
         "name": workload.name,
         "accelerator": hw.accelerator.id,
@@ -192,6 +195,7 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
         "output_tokens": shape.answer_tokens,
         "reasoning_tokens": shape.reasoning_tokens,
         "samples": shape.samples,
+        **accuracy_figures(index, workload, shape.samples, sampler),
         "parallel_chains": shape.chains,
         "chain_tokens": shape.chain_tokens,
         "context_tokens": request.full_context,
@@ -292,8 +296,9 @@ def test_time_warnings(scenario: Scenario, sections: dict[str, Any]) -> list[str
                 f"{label}: at the peak load prefill stretches each decode step to {_seconds(out['tpot_at_peak_seconds'])}, beyond "
                 f"tpot_seconds {_seconds(workload.tpot_seconds)}; disaggregated: true serves prefill on GPUs of its own"
             )
-        if "aggregation" in workload.given and workload.samples == 1:
+        if "aggregation" in workload.given and out["samples"] == 1 and workload.target_accuracy is None:
             warnings.append(f"{label}: aggregation {workload.aggregation} has no effect with samples: 1")
+        warnings.extend(accuracy_warnings(label, workload, out))
         if out["context_tokens"] > LONG_CONTEXT:
             warnings.append(
                 f"{label}: a chain reaches {out['context_tokens']:,.0f} tokens of context, beyond the 128K window of "

@@ -42,8 +42,10 @@ class Range:
     def draw(self, sampler: Sampler, key: str) -> ArrayLike:
         """``central`` for a point sampler; else ``sampler.size`` draws keyed by ``key``."""
         uniform = sampler.uniform(key)
-        if uniform is None:
-            return self.central
+        return self.central if uniform is None else self.quantile(uniform)
+
+    def quantile(self, uniform: np.ndarray) -> np.ndarray:
+        """The inverse CDF of the range's distribution at ``uniform`` (values in [0, 1])."""
         if self.dist == "loguniform":
             return np.exp(np.log(self.low) + uniform * (np.log(self.high) - np.log(self.low)))
         if self.dist == "triangular":

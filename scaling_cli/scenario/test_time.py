@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+import numpy as np
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
-from scaling_cli.scenario.ranges import central
+from scaling_cli.scenario.ranges import Range, central
 from scaling_cli.scenario.fields import NonNegativeCount, NonNegativeQuantity, PositiveCount, PositiveQuantity, StrictModel, uncertain, user_error
 from scaling_cli.scenario.hardware import HardwareSpec
 
-Aggregation = Literal["majority_vote", "best_of_n"]
+Aggregation = Literal["majority_vote", "best_of_n", "oracle"]
+
+
+@dataclass(frozen=True)
+class PassRates:
+    """``pass_rate`` given as a range: the distribution of per-query pass rates over a workload's
+    queries (not an uncertainty), so the planner averages over it instead of drawing it."""
+
+    spread: Range
+
+    def quantile(self, uniform: Any) -> np.ndarray:
+        return self.spread.quantile(np.asarray(uniform, dtype=float))
 
 
 class SearchSpec(StrictModel):
@@ -34,9 +47,22 @@ class TestTimeWorkload(StrictModel):
     prompt_tokens: NonNegativeQuantity = Field(description="Prompt (input) tokens per query.")
     output_tokens: PositiveQuantity = Field(description="Final-answer tokens per sample.")
     reasoning_tokens: NonNegativeQuantity = Field(0.0, description="Thinking tokens per sample before its answer; 0 = a single-pass model.")
-    samples: PositiveCount = Field(1, description="Parallel samples per query (self-consistency, best-of-n).")
+    samples: PositiveCount = Field(1, description="Parallel samples per query (self-consistency, best-of-n); with target_accuracy and no samples, chosen.")
     aggregation: Aggregation = Field(
-        "majority_vote", description="How samples are combined: majority_vote (no extra model) or best_of_n (a verifier scores every sample)."
+        "majority_vote",
+        description="How samples are combined: majority_vote (no extra model), best_of_n (a verifier scores every sample) or oracle "
+        "(a check such as unit tests: right if any sample is).",
+    )
+    pass_rate: uncertain(ge=0, le=1) | None = Field(
+        None,
+        description="Chance one sample answers a query right; a range is the spread of pass rates over the queries "
+        "(e.g. {low: 0.001, high: 0.9, dist: loguniform}). Gives expected_accuracy.",
+    )
+    target_accuracy: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+        None, description="Wanted expected accuracy; without samples the plan chooses the fewest samples reaching it (needs pass_rate)."
+    )
+    verifier_accuracy: Annotated[float, Field(ge=0.5, le=1)] | None = Field(
+        None, description="best_of_n: chance the verifier judges a sample right or wrong correctly (needed with pass_rate)."
     )
     verifier_params: PositiveQuantity | None = Field(None, description="Parameters of the verifier / reward model (best_of_n).")
     search: SearchSpec | None = Field(None, description="Beam search scored by a process reward model; its steps replace reasoning_tokens.")
@@ -65,6 +91,11 @@ class TestTimeWorkload(StrictModel):
     max_running_sequences: PositiveCount | None = Field(None, description="Most sequences one replica runs at once (the engine's batch cap); default 2048 (TensorRT-LLM max_batch_size).")
     hardware: HardwareSpec | None = Field(None, description="Serving hardware; default: the scenario's hardware (its count is a capacity to check).")
 
+    @field_validator("pass_rate", mode="after")
+    @classmethod
+    def _per_query(cls, value: Any) -> Any:
+        return PassRates(value) if isinstance(value, Range) else value
+
     @model_validator(mode="after")
     def _no_deadline(self) -> TestTimeWorkload:
         if self.hardware is not None and "deadline_days" in self.hardware.model_fields_set:
@@ -85,10 +116,16 @@ class TestTimeWorkload(StrictModel):
             raise user_error("expert_parallel_size", "expert_parallel spreads the experts over 2 or more GPUs", field="expert_parallel")
         if self.aggregation == "best_of_n" and self.verifier_params is None:
             raise user_error("verifier_missing", "best_of_n needs verifier_params (the model that scores every sample)", field="aggregation")
-        if self.aggregation == "majority_vote" and self.verifier_params is not None:
+        if self.aggregation != "best_of_n" and self.verifier_params is not None:
             raise user_error(
-                "verifier_unused", "verifier_params applies only to aggregation: best_of_n (majority_vote uses no extra model)", field="verifier_params"
+                "verifier_unused", f"verifier_params applies only to aggregation: best_of_n ({self.aggregation} uses no extra model)", field="verifier_params"
             )
+        if self.aggregation != "best_of_n" and self.verifier_accuracy is not None:
+            raise user_error("verifier_unused", "verifier_accuracy applies only to aggregation: best_of_n", field="verifier_accuracy")
+        if self.aggregation == "best_of_n" and self.pass_rate is not None and self.verifier_accuracy is None:
+            raise user_error("verifier_accuracy_missing", "best_of_n with pass_rate needs verifier_accuracy (how often the verifier judges a sample correctly)", field="pass_rate")
+        if self.target_accuracy is not None and self.pass_rate is None:
+            raise user_error("pass_rate_missing", "target_accuracy needs pass_rate (the chance one sample is right)", field="target_accuracy")
         if self.search is not None and central(self.reasoning_tokens) > 0:
             raise user_error(
                 "search_and_reasoning",
