@@ -168,6 +168,19 @@ def test_best_of_n_in_the_plan(cli, scenario_file):
     assert out["accuracy_limit"] == pytest.approx(0.27 / 0.34)
 
 
+def test_samples_beyond_ten_thousand_are_an_extrapolation(cli, scenario_file):
+    out, data = _workload(cli, scenario_file, "    pass_rate: 0.001\n    aggregation: oracle\n    samples: 100000")
+    assert out["expected_accuracy"] == pytest.approx(1 - 0.999**100_000)  # the closed form at any k
+    assert any("100,000 samples is beyond the 10,000" in w for w in data["warnings"]), data["warnings"]
+
+
+def test_accuracy_at_matches_the_curves():
+    rates = np.array([0.05, 0.5, 0.8])
+    for aggregation, verifier in (("oracle", None), ("majority_vote", None), ("best_of_n", 0.8)):
+        curve = acc.accuracy_curve(aggregation, rates, 30, verifier)
+        assert np.allclose(acc.accuracy_at(aggregation, rates[:, None], np.arange(1, 31)[None, :], verifier), curve)
+
+
 def test_without_pass_rate_there_is_no_accuracy(cli, scenario_file):
     out, _ = _workload(cli, scenario_file, "    samples: 2")
     assert out["expected_accuracy"] is None and out["pass_rate"] is None

@@ -39,8 +39,7 @@ MAX_SAMPLES = 10_000
 
 def oracle_curve(pass_rates: np.ndarray, k_max: int) -> np.ndarray:
     """pass@k = 1 − (1 − p)^k for k = 1..k_max (Brown et al. 2024 §2)."""
-    k = np.arange(1, k_max + 1)
-    return -np.expm1(k[None, :] * np.log1p(-np.minimum(pass_rates, 1.0))[:, None])
+    return accuracy_at("oracle", np.asarray(pass_rates, dtype=float)[:, None], np.arange(1, k_max + 1)[None, :])
 
 
 def majority_vote_curve(pass_rates: np.ndarray, k_max: int) -> np.ndarray:
@@ -58,13 +57,7 @@ def majority_vote_curve(pass_rates: np.ndarray, k_max: int) -> np.ndarray:
 
 def best_of_n_curve(pass_rates: np.ndarray, k_max: int, verifier_accuracy: float) -> np.ndarray:
     """A verifier of accuracy v picks among k samples: (1 − r^k)·a/(a + b) + r^(k−1)·p·(1 − v), k = 1..k_max."""
-    p = np.asarray(pass_rates, dtype=float)[:, None]
-    accepted_right, accepted_wrong = p * verifier_accuracy, (1 - p) * (1 - verifier_accuracy)
-    accepted = accepted_right + accepted_wrong
-    precision = np.divide(accepted_right, accepted, out=np.zeros_like(accepted), where=accepted > 0)
-    k = np.arange(1, k_max + 1)[None, :]
-    rejected = 1 - accepted
-    return (1 - rejected**k) * precision + rejected ** (k - 1) * p * (1 - verifier_accuracy)
+    return accuracy_at("best_of_n", np.asarray(pass_rates, dtype=float)[:, None], np.arange(1, k_max + 1)[None, :], verifier_accuracy)
 
 
 def accuracy_curve(aggregation: str, pass_rates: np.ndarray, k_max: int, verifier_accuracy: float | None = None) -> np.ndarray:
@@ -77,6 +70,23 @@ def accuracy_curve(aggregation: str, pass_rates: np.ndarray, k_max: int, verifie
     if aggregation == "best_of_n" and verifier_accuracy is not None:
         return best_of_n_curve(rates, k_max, verifier_accuracy)
     raise ValueError(f"no accuracy model for aggregation {aggregation!r}")
+
+
+def accuracy_at(aggregation: str, pass_rates: np.ndarray, samples: np.ndarray, verifier_accuracy: float | None = None) -> np.ndarray:
+    """Per-query accuracy at given sample counts (``pass_rates`` and ``samples`` broadcast): closed
+    forms for oracle and best-of-n at any k; the vote's recurrence up to ``MAX_SAMPLES`` (a count
+    beyond is read at ``MAX_SAMPLES``: an extrapolation the planner warns about)."""
+    rates, counts = np.broadcast_arrays(np.clip(np.asarray(pass_rates, dtype=float), 0.0, 1.0), np.asarray(samples, dtype=float))
+    if aggregation == "oracle":
+        return -np.expm1(counts * np.log1p(-np.minimum(rates, 1.0)))
+    if aggregation == "best_of_n" and verifier_accuracy is not None:
+        right, wrong = rates * verifier_accuracy, (1 - rates) * (1 - verifier_accuracy)
+        precision = np.divide(right, right + wrong, out=np.zeros_like(rates), where=right + wrong > 0)
+        rejected = 1 - right - wrong
+        return (1 - rejected**counts) * precision + rejected ** (counts - 1) * rates * (1 - verifier_accuracy)
+    capped = np.minimum(counts, MAX_SAMPLES).astype(int)
+    curve = accuracy_curve(aggregation, rates.ravel(), int(capped.max()), verifier_accuracy)
+    return curve[np.arange(rates.size), capped.ravel() - 1].reshape(rates.shape)
 
 
 def accuracy_limit(aggregation: str, pass_rates: np.ndarray, verifier_accuracy: float | None = None) -> np.ndarray:

@@ -77,11 +77,10 @@ def accuracy_figures(index: int, workload: TestTimeWorkload, samples: Any, sampl
     if workload.pass_rate is None:
         return figures
     if np.ndim(workload.pass_rate) or np.ndim(samples):  # a sweep's grid of pass rates or sample counts
-        grid, counts = np.broadcast_arrays(np.asarray(workload.pass_rate, dtype=float), np.asarray(samples, dtype=int))
-        curve = accuracy.accuracy_curve(workload.aggregation, grid.ravel(), int(counts.max()), workload.verifier_accuracy)
+        grid = np.broadcast_to(np.asarray(workload.pass_rate, dtype=float), np.broadcast_shapes(np.shape(workload.pass_rate), np.shape(samples)))
         figures["pass_rate"] = grid
-        figures["accuracy_limit"] = accuracy.accuracy_limit(workload.aggregation, grid.ravel(), workload.verifier_accuracy).reshape(grid.shape)
-        figures["expected_accuracy"] = curve[np.arange(grid.size), counts.ravel() - 1].reshape(grid.shape)
+        figures["accuracy_limit"] = accuracy.accuracy_limit(workload.aggregation, grid, workload.verifier_accuracy)
+        figures["expected_accuracy"] = accuracy.accuracy_at(workload.aggregation, grid, samples, workload.verifier_accuracy)
         return figures
     rates, weights = _nodes(workload.pass_rate)
     figures["pass_rate"] = float(weights @ rates)
@@ -98,11 +97,21 @@ def accuracy_figures(index: int, workload: TestTimeWorkload, samples: Any, sampl
 @lru_cache(maxsize=64)
 def _at_samples(aggregation: str, pass_rate: Any, samples: int, verifier_accuracy: float | None) -> np.ndarray:
     """Each quadrature node's accuracy with ``samples`` samples."""
-    return accuracy.accuracy_curve(aggregation, _nodes(pass_rate)[0], samples, verifier_accuracy)[:, -1]
+    return accuracy.accuracy_at(aggregation, _nodes(pass_rate)[0], samples, verifier_accuracy)
 
 
 def accuracy_warnings(label: str, workload: TestTimeWorkload, out: dict[str, Any]) -> list[str]:
     """A target the plan does not reach: with the samples given, or by any count up to ``MAX_SAMPLES``."""
+    warnings = []
+    if out.get("expected_accuracy") is not None and out["samples"] > accuracy.MAX_SAMPLES:
+        warnings.append(
+            f"{label}: {out['samples']:,} samples is beyond the 10,000 over which repeated sampling has been measured "
+            "(Brown et al. 2024); expected_accuracy is an extrapolation" + (" (majority vote read at 10,000)" if workload.aggregation == "majority_vote" else "")
+        )
+    return warnings + _target_warnings(label, workload, out)
+
+
+def _target_warnings(label: str, workload: TestTimeWorkload, out: dict[str, Any]) -> list[str]:
     target, reached = out.get("target_accuracy"), out.get("expected_accuracy")
     if target is None or reached is None or reached >= target - 1e-12:
         return []
