@@ -221,10 +221,7 @@ def optimal(
 @error_boundary
 def sweep(
     scenario: ScenarioArgument = None,
-    varies: Annotated[
-        Optional[list[str]],
-        typer.Option("--vary", help="PATH=START:STOP[:N][:log] or PATH=a,b,c (repeatable; several form a grid).", metavar="PATH=SPEC"),
-    ] = None,
+    varies: Annotated[Optional[list[str]], typer.Option("--vary", help="PATH=START:STOP[:N][:log] or PATH=a,b,c (repeatable; several form a grid).", metavar="PATH=SPEC")] = None,
     objective: Annotated[Optional[str], typer.Option("--objective", help="Metric path to optimize, e.g. pretraining.cost_usd.", metavar="METRIC")] = None,
     maximize: Annotated[bool, typer.Option("--maximize/--minimize", help="Direction of the objective (default: minimize).")] = False,
     where: Annotated[Optional[list[str]], typer.Option("--where", help="Constraint METRIC<=VALUE (also <, >=, >, ==, !=); repeatable.", metavar="COND")] = None,
@@ -251,18 +248,23 @@ def sweep(
 @app.command()
 @error_boundary
 def frontier(
-    scenario: ScenarioArgument = None,
+    scenario: ScenarioArgument = None, fmt: FormatOption = OutputFormat.table, output: OutputOption = None, force: ForceOption = False, overrides: SetOption = None,
     workload: Annotated[Optional[str], typer.Option("--workload", "-w", help="Workload by name (default: the first).", metavar="NAME")] = None,
     accelerator: Annotated[Optional[list[str]], typer.Option("--accelerator", "-a", help="Accelerator (repeatable), or 'all' for the catalog.", metavar="NAME")] = None,
-    fmt: FormatOption = OutputFormat.table,
-    output: OutputOption = None,
-    force: ForceOption = False,
-    overrides: SetOption = None,
 ) -> None:
     """Tokens/s per GPU against tokens/s per user for every replica size and batch the planner weighs: the Pareto frontier."""
     from scaling_cli.commands.frontier import frontier as frontier_of
 
     _emit(frontier_of(scenario, overrides or (), workload=workload, accelerator=accelerator or ()), fmt, output, force)
+
+
+@app.command()
+@error_boundary
+def levers(scenario: ScenarioArgument = None, fmt: FormatOption = OutputFormat.table, output: OutputOption = None, force: ForceOption = False, overrides: SetOption = None) -> None:
+    """Where the next dollar goes: each lever's capability gain (loss, accuracy) per extra dollar, serving included."""
+    from scaling_cli.commands.levers import levers as levers_of
+
+    _emit(levers_of(scenario, overrides or ()), fmt, output, force)
 
 
 @app.command()
