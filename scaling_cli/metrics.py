@@ -124,6 +124,9 @@ DERIVATIVE: list[Row] = [
     ("longest_response_tokens", "Expected longest response per RL step", "tokens", "si", False, "E[max] of one synchronous step's prompts × samples response lengths; `null` for one fixed length"),
     *_pick(COST_BLOCK, *SUMS, "gpus"),
     ("wall_clock_days_per_model", "Days per model", "days", "frac", True, "days one derivative takes on the group's `gpus`, or `null` without a count"),
+    ("expected_reward", "Expected reward (RL curve)", "reward", "frac", False, "RL with `reward_curve`: the reward at the GPU-hours per model (Khatri et al. 2025 Eq. 1), else `null`"),
+    ("target_reward", "Target reward", "reward", "frac", False, "the group's `target_reward`, or `null`"),
+    ("gpu_hours_for_target_reward", "GPU-hours per model for the target reward", "GPU-h", "si", False, "the RL compute `target_reward` needs on the curve, else `null`"),
 ]
 
 STEP: list[Row] = [

@@ -6,7 +6,9 @@ differences through the planner itself, so the formulas stay in one place):
 - **larger model** (``model.params`` × (1 + step), tokens fixed) and **more data**
   (``pretraining.tokens`` × (1 + step)): the change in predicted pretraining loss;
 - **more samples** per query (``test_time[i].samples`` × 2) for every workload with a ``pass_rate``:
-  the change in its expected accuracy (``docs/DOMAIN.md`` §3.5).
+  the change in its expected accuracy (``docs/DOMAIN.md`` §3.5);
+- **more RL compute** (an RL group's ``steps``, else ``prompts``, × (1 + step)) for every group with a
+  ``reward_curve``: the change in its expected reward (``engine/rl_returns.py``).
 
 The cost of a lever is the change in the plan's whole bill (``total.cost_usd``, or GPU-hours when
 the plan has no price), so a larger model also pays for serving it at the scenario's query volume
@@ -26,6 +28,7 @@ from scaling_cli.commands.plan import plan_scenario
 from scaling_cli.errors import UsageError
 from scaling_cli.render.model import Num, Table
 from scaling_cli.result import SCHEMA_VERSION
+from scaling_cli.scenario.loading import load_scenario
 
 #: Relative step of the size levers.
 STEP = 0.10
@@ -63,6 +66,21 @@ def _sample_levers(scenario: str | None, overrides: Sequence[str], base: dict[st
         moved = _plan(scenario, [*overrides, f"test_time[{index}].samples={int(workload['samples']) * 2}", f"test_time[{index}].target_accuracy="])
         after = moved["test_time"]["workloads"][index]["expected_accuracy"]
         levers.append(_row(f"more samples ({workload['name']})", f"test_time[{index}].samples ×2", f"test_time.workloads[{workload['name']}].expected_accuracy", 1.0, workload["expected_accuracy"], after, base, moved))
+    return levers
+
+
+def _rl_levers(scenario: str | None, overrides: Sequence[str], base: dict[str, Any]) -> list[dict[str, Any]]:
+    """More RL compute for every RL group with a ``reward_curve``: its steps (or prompts) + STEP."""
+    groups = load_scenario(scenario, list(overrides)).scenario.post_training
+    levers = []
+    for index, (group, out) in enumerate(zip(groups, (base.get("post_training") or {}).get("derivatives") or [])):
+        if out.get("expected_reward") is None:
+            continue
+        key = "steps" if group.steps is not None else "prompts"
+        value = float(getattr(group, key))
+        moved = _plan(scenario, [*overrides, f"post_training[{index}].{key}={value * (1 + STEP):.6g}"])
+        after = moved["post_training"]["derivatives"][index]["expected_reward"]
+        levers.append(_row(f"more RL compute ({group.name})", f"post_training[{index}].{key} +{STEP:.0%}", f"post_training.derivatives[{group.name}].expected_reward", 1.0, out["expected_reward"], after, base, moved))
     return levers
 
 
@@ -112,13 +130,14 @@ def levers(scenario: str | None, overrides: Sequence[str] = ()) -> LeversResult:
     if not hasattr(result, "sections"):
         raise UsageError("levers plans one scenario; give a member of the portfolio")
     base = result.sections
-    found = [*_size_levers(scenario, overrides, base), *_sample_levers(scenario, overrides, base)]
+    found = [*_size_levers(scenario, overrides, base), *_sample_levers(scenario, overrides, base), *_rl_levers(scenario, overrides, base)]
     missing = []
     if not base.get("pretraining"):
         missing.append({"lever": "larger model / more data", "reason": "the scenario has no pretraining run"})
     if not any("samples" in l["change"] for l in found):
         missing.append({"lever": "more samples", "reason": "no workload states a pass_rate"})
-    missing.append({"lever": "more RL compute", "reason": "needs a reward curve per RL group (issue #18 item 3), not yet in the planner"})
+    if not any("RL compute" in l["lever"] for l in found):
+        missing.append({"lever": "more RL compute", "reason": "no RL group gives a reward_curve"})
     if not found:
         raise UsageError("no lever applies: give pretraining (model.params and pretraining.tokens) or a workload's pass_rate")
     return LeversResult(result.name, found, missing)

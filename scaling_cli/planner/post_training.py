@@ -29,6 +29,7 @@ from scaling_cli.defaults import (
 )
 from scaling_cli.engine import post_training as formulas
 from scaling_cli.engine import costing, serving
+from scaling_cli.engine import rl_returns as rewards
 from scaling_cli.engine.uncertainty import Sampler
 from scaling_cli.engine.units import SECONDS_PER_HOUR
 from scaling_cli.errors import PlanError
@@ -86,6 +87,21 @@ def plan_post_training(
     }
 
 
+def rl_returns(group: Any, gpu_hours_per_model: Any) -> dict[str, Any]:
+    """What an RL group's compute buys on its ``reward_curve`` (``engine/rl_returns.py``): the
+    expected reward at the planned GPU-hours per model, and the GPU-hours a ``target_reward`` needs."""
+    curve = getattr(group, "reward_curve", None)
+    target = getattr(group, "target_reward", None)
+    out: dict[str, Any] = {"expected_reward": None, "target_reward": target, "gpu_hours_for_target_reward": None}
+    if curve is None:
+        return out
+    shape = (curve.baseline, curve.asymptote, curve.midpoint_gpu_hours, curve.exponent)
+    out["expected_reward"] = rewards.expected_reward(gpu_hours_per_model, *shape)
+    if target is not None:
+        out["gpu_hours_for_target_reward"] = rewards.gpu_hours_for_reward(target, *shape)
+    return out
+
+
 def plan_group(
     group: Any,
     scope: str,
@@ -128,6 +144,7 @@ def plan_group(
         **scaled(per_model, count),
         "gpus": hardware.count,
         "wall_clock_days_per_model": per_model["wall_clock_days"],
+        **rl_returns(group, per_model["gpu_hours"]),
         "steps": [
             {
                 "step": step.name,

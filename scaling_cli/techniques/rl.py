@@ -84,6 +84,22 @@ def _given(model: StrictModel, name: str) -> bool:
     return name in model.model_fields_set and getattr(model, name) not in (None, False)
 
 
+class RewardCurve(StrictModel):
+    """Reward against RL compute, R(C) − R₀ = (A − R₀) / (1 + (C_mid / C)^B) (Khatri et al. 2025, arXiv
+    2510.13786 Eq. 1), fitted by the user on the first part of a run (``engine/rl_returns.py``)."""
+
+    baseline: float = Field(description="R₀: the reward (e.g. pass rate) before RL.")
+    asymptote: float = Field(description="A: the reward the recipe saturates at.")
+    midpoint_gpu_hours: PositiveQuantity = Field(description="C_mid: RL GPU-hours at which half the gain A − R₀ is reached.")
+    exponent: PositiveQuantity = Field(description="B: how sharply the reward rises around C_mid.")
+
+    @model_validator(mode="after")
+    def _rises(self) -> RewardCurve:
+        if not self.asymptote > self.baseline:
+            raise user_error("reward_curve_flat", f"asymptote ({self.asymptote:g}) must exceed baseline ({self.baseline:g})", field="asymptote")
+        return self
+
+
 class ReinforcementLearning(DerivativeGroup):
     """RLHF / RLAIF / RLVR: rollouts, scoring, reference and critic passes, policy training (docs/DOMAIN.md §2)."""
 
@@ -130,6 +146,8 @@ class ReinforcementLearning(DerivativeGroup):
         description="false: step t+1 generates while step t trains (one step off-policy; placement: split): a step takes max(generation, scoring + training) instead of their sum.",
     )
     recompute_activations: bool = recompute_field()
+    reward_curve: RewardCurve | None = Field(None, description="Reward against RL GPU-hours per model (Khatri et al. 2025): the plan reports expected_reward.")
+    target_reward: float | None = Field(None, description="With reward_curve: the reward wanted; the plan reports the GPU-hours and steps it needs.")
     hardware: HardwareSpec | None = hardware_field()
 
     @field_validator("response_tokens", mode="after")
@@ -140,6 +158,12 @@ class ReinforcementLearning(DerivativeGroup):
 
     @model_validator(mode="after")
     def _consistent(self) -> ReinforcementLearning:
+        if self.target_reward is not None and self.reward_curve is None:
+            raise user_error("target_reward_without_curve", "target_reward needs reward_curve (how reward grows with RL compute)", field="target_reward")
+        if self.target_reward is not None and self.reward_curve is not None and self.target_reward >= self.reward_curve.asymptote:
+            raise user_error(
+                "target_reward_unreachable", f"target_reward {self.target_reward:g} is at or beyond the curve's asymptote {self.reward_curve.asymptote:g}: no RL compute reaches it", field="target_reward"
+            )
         self._check_schedule()
         self._check_lengths()
         self._check_placement()
