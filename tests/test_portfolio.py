@@ -88,3 +88,35 @@ def test_a_bad_member_is_located_in_its_own_file(tmp_path):
     run = _run("plan", str(tmp_path / "p.yaml"))
     assert run.returncode == 1 and "a.yaml:2:" in run.stderr and "model.params" in run.stderr
     assert _run("validate", str(tmp_path / "p.yaml")).returncode == 1
+
+
+def test_report_of_a_portfolio_holds_the_ledger_and_every_member(tmp_path):
+    from html.parser import HTMLParser
+
+    out = tmp_path / "family.html"
+    run = _run("report", str(FAMILY / "family.portfolio.yaml"), "--samples", "0", "-o", str(out))
+    assert run.returncode == 0, run.stderr
+    page = out.read_text()
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.text: list[str] = []
+            self.external = False
+
+        def handle_starttag(self, tag, attrs):
+            self.external |= any(k in ("src", "href") and v and not v.startswith("#") for k, v in attrs)
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+    parser = Text()
+    parser.feed(page)
+    text = " ".join(parser.text)
+    assert not parser.external
+    for name in ("llama-3.1-8b", "llama-3.1-70b", "flagship-405b", "llama-3.1-family (portfolio)"):
+        assert name in text
+    ledger = _json("plan", str(FAMILY / "family.portfolio.yaml"))["ledger"]
+    from scaling_cli.render.numbers import format_number
+
+    assert format_number(ledger["total"]["total"]["gpu_hours"], "si") in text

@@ -9,7 +9,9 @@ import yaml
 
 from scaling_cli.output import write_output
 from scaling_cli.planner.plan import build_plan
-from scaling_cli.render.html import plan_html
+from scaling_cli.render.html import plan_html, portfolio_html
+from scaling_cli.scenario.portfolio import is_portfolio
+from scaling_cli.yaml_source import read_yaml_file
 from scaling_cli.scenario.loading import LoadedScenario, apply_overrides, load_scenario
 
 
@@ -29,8 +31,15 @@ def report_scenario(
     scenario: str | None, overrides: Sequence[str] = (), *, samples: int, seed: int, fit: str | None = None, output: str | None = None, force: bool = False
 ) -> Report:
     """Plan ``scenario`` as ``scaling plan`` does and write its HTML page to ``output`` (stdout when
-    ``None`` or ``-``; an existing file is replaced only with ``force``)."""
+    ``None`` or ``-``; an existing file is replaced only with ``force``). A portfolio file's page holds
+    its ledger and each member's headline."""
     items = [*overrides, *([f"pretraining.fit={fit}"] if fit else [])]
+    if scenario not in (None, "-") and is_portfolio(document := read_yaml_file(scenario)):
+        from scaling_cli.commands.portfolio import portfolio_from
+
+        portfolio = portfolio_from(document, items, samples=samples, seed=seed)
+        write_output(portfolio_html(portfolio), output, force=force)
+        return Report(portfolio.warnings, None if output in (None, "-") else output)
     loaded = load_scenario(scenario, items)
     plan = build_plan(loaded, samples=samples, seed=seed)
     write_output(plan_html(plan, planned_yaml(loaded), items), output, force=force)
