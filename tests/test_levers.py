@@ -48,6 +48,17 @@ def test_each_lever_is_the_difference_of_two_plans(tmp_path):
     assert levers["more data"]["gain"] > 0
 
 
+def test_more_samples_buy_accuracy_by_pass_at_k(tmp_path):
+    """oracle aggregation at a single pass rate p = 0.3: accuracy 1 − 0.7^k, so 4 → 8 samples gains 0.7^4 − 0.7^8."""
+    run = _levers(tmp_path, WITH_PASS_RATE)
+    assert run.returncode == 0, run.stderr
+    lever = {l["lever"]: l for l in json.loads(run.stdout)["levers"]}["more samples (math)"]
+    assert lever["before"] == pytest.approx(1 - 0.7**4)
+    assert lever["after"] == pytest.approx(1 - 0.7**8)
+    assert lever["gain"] == pytest.approx(0.7**4 - 0.7**8)
+    assert lever["extra_cost"] > 0
+
+
 def test_a_scenario_without_levers_is_a_usage_error(tmp_path):
     run = _levers(tmp_path, "name: s\nmodel: {params: 8B}\n")
     assert run.returncode == 2 and "lever" in run.stderr and "Traceback" not in run.stderr
