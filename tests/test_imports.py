@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
+
+CONFIGS = sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.yaml"))
 
 HEAVY = ("numpy", "yaml", "pydantic", "rich.console", "rich.table", "scaling_cli.planner", "scaling_cli.scenario")
 
@@ -19,19 +25,95 @@ def test_importing_the_cli_loads_nothing_heavy():
     assert not [m for m in HEAVY if m in loaded]
 
 
-def test_json_plan_does_not_load_rich():
-    loaded = _loaded_after(
+def _loaded_by_command(*args: str) -> set[str]:
+    """Modules loaded by one command run in-process with its output going to a pipe (not a terminal)."""
+    return _loaded_after(
         "import io, contextlib\n"
         "from scaling_cli.cli import app\n"
         "buf = io.StringIO()\n"
-        "with contextlib.redirect_stdout(buf):\n"
+        "with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):\n"
         "    try:\n"
-        "        app(['plan', '--format', 'json'])\n"
+        f"        app({list(args)!r})\n"
         "    except SystemExit:\n"
         "        pass\n"
     )
+
+
+def test_json_plan_does_not_load_rich():
+    loaded = _loaded_by_command("plan", "--format", "json")
     assert "numpy" in loaded  # the command really ran
     assert "rich.console" not in loaded and "rich.table" not in loaded
+
+
+@pytest.mark.parametrize("args", [["plan"], ["plan", "--brief"], ["validate", str(CONFIGS[0])], ["sweep", "--vary", "model.params=10B:70B:3", "--top", "2"], ["compare", str(CONFIGS[0]), str(CONFIGS[1])], ["hardware", "list"]])
+def test_plain_output_into_a_pipe_never_loads_rich(args):
+    """Off a terminal the table is plain text: rich (~150 ms of start-up) is for terminals only."""
+    loaded = _loaded_by_command(*args)
+    assert [m for m in loaded if m.startswith("scaling_cli.commands.")]  # the command really ran
+    assert not [m for m in loaded if m == "rich" or m.startswith("rich.")]
+
+
+@pytest.mark.parametrize("args", [["hardware", "list", "-f", "json"], ["hardware", "show", "h100"], ["init", "-", "--force"], ["--version"]])
+def test_commands_without_a_scenario_build_no_scenario_models_and_load_no_numpy(args):
+    loaded = _loaded_by_command(*args)
+    assert not [m for m in loaded if m == "numpy" or m.startswith(("scaling_cli.scenario", "scaling_cli.techniques", "scaling_cli.planner"))]
+
+
+def test_scenario_models_are_built_when_first_used_not_at_import():
+    """Importing the scenario format defines its models without building their validators (pydantic's
+    ``defer_build``): a command builds the one tree it validates, once, and nothing else."""
+    probe = (
+        "import scaling_cli.scenario.loading\n"
+        "from scaling_cli.scenario.fields import StrictModel\n"
+        "def every(cls):\n"
+        "    for sub in cls.__subclasses__():\n"
+        "        yield sub\n"
+        "        yield from every(sub)\n"
+        "models = set(every(StrictModel))\n"
+        "print(len(models), sum(bool(m.__pydantic_complete__) for m in models))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert int(out[0]) >= 10, "the probe found too few models"
+    assert out[1] == "0", f"{out[1]} of {out[0]} scenario models were built at import"
+
+
+def test_validate_draws_no_monte_carlo_samples(cli, monkeypatch):
+    """``validate`` plans each file at its point values: no sampler with draws is ever made."""
+    from scaling_cli.engine import uncertainty
+
+    sizes = []
+    original = uncertainty.Sampler.__init__
+
+    def record(self, size=None, seed=uncertainty.DEFAULT_SEED):
+        sizes.append(size)
+        original(self, size, seed)
+
+    monkeypatch.setattr(uncertainty.Sampler, "__init__", record)
+    result = cli("validate", *map(str, CONFIGS))
+    assert result.exit_code == 0, result.stderr
+    assert sizes and all(size is None for size in sizes)  # point samplers only
+    assert cli("plan", str(CONFIGS[0]), "-f", "json").exit_code == 0
+    assert any(size for size in sizes)  # the probe sees plan's Monte Carlo sampler
+
+
+def test_the_entry_point_sets_thread_and_plugin_defaults_only_where_the_user_has_not():
+    """``main`` asks OpenBLAS for one thread and pydantic for no plugin discovery before numpy or a
+    model loads, and leaves a value the user set alone."""
+    probe = (
+        "import os, sys\n"
+        "sys.argv = ['scaling', '--version']\n"
+        "from scaling_cli.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'], os.environ['PYDANTIC_DISABLE_PLUGINS'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "PYDANTIC_DISABLE_PLUGINS")}
+    unset = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env).stdout.split()
+    assert unset[-3:] == ["1", "1", "__all__"]
+    mine = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env={**env, "OPENBLAS_NUM_THREADS": "4", "PYDANTIC_DISABLE_PLUGINS": "logfire"}).stdout.split()
+    assert mine[-3:] == ["4", "1", "logfire"]
 
 
 def test_every_module_imports_first_so_there_is_no_import_cycle():

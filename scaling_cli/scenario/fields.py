@@ -141,7 +141,7 @@ LISTED_KEYS = 12
 class StrictModel(BaseModel):
     """Base of every scenario section: unknown keys are errors that name the closest valid key."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False, defer_build=True)
 
     #: Keys accepted besides the fields (none by default).
     extra_keys: ClassVar[tuple[str, ...]] = ()
