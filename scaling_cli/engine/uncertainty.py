@@ -92,6 +92,59 @@ def quantiles(samples: ArrayLike | Sequence[float], probabilities: tuple[float, 
     return [float(q) for q in result] if every else result
 
 
+class SharedQuantiles:
+    """``quantiles`` of many 1-D sample arrays of one Monte Carlo run, sorting once per order.
+
+    Most figures of a plan are positive multiples of a few sampled arrays (GPU-hours, cost and
+    energy of a group all scale one efficiency draw), and a positive multiple has the same sorted
+    order. Arrays are grouped by (size, position of their minimum, position of their maximum); the
+    second array of a group is sorted (``argsort``), and each later one is taken in that order and
+    checked to be non-decreasing, in which case its quantiles are read off directly. The check makes
+    the result exact: the order statistics, and so the quantiles, are those ``quantiles`` computes,
+    bit for bit; an array that fails it is partially sorted on its own. The same array object seen
+    twice is answered from memory.
+    """
+
+    def __init__(self, probabilities: tuple[float, ...] = (0.1, 0.9)) -> None:
+        self.probabilities = probabilities
+        self._orders: dict[tuple[int, int, int], np.ndarray | None] = {}
+        self._known: dict[int, tuple[np.ndarray, list[float] | None]] = {}
+
+    def __call__(self, samples: np.ndarray) -> list[float] | None:
+        """The quantiles of ``samples`` (floats), or ``None`` when every sample is the same."""
+        known = self._known.get(id(samples))
+        if known is not None and known[0] is samples:
+            return known[1]
+        result = self._compute(samples)
+        self._known[id(samples)] = (samples, result)  # the array is kept, so its id is not reused
+        return result
+
+    def _compute(self, samples: np.ndarray) -> list[float] | None:
+        data = np.asarray(samples, dtype=float).ravel()
+        low, high = int(data.argmin()), int(data.argmax())
+        if not data[high] > data[low]:
+            return None
+        key = (data.size, low, high)
+        if key not in self._orders:
+            self._orders[key] = None  # first of its kind: most figures are alone, sort only a second
+            return quantiles(data, self.probabilities)
+        order = self._orders[key]
+        if order is None:
+            order = self._orders[key] = np.argsort(data, kind="stable")
+        ordered = data[order]
+        if not bool((ordered[1:] >= ordered[:-1]).all()):
+            return quantiles(data, self.probabilities)
+        return [_from_sorted(ordered, p) for p in self.probabilities]
+
+
+def _from_sorted(ordered: np.ndarray, probability: float) -> float:
+    """``quantiles``' interpolation, on samples already in order (the same arithmetic, bit for bit)."""
+    h = (ordered.size - 1) * probability
+    lo, hi = int(math.floor(h)), int(math.ceil(h))
+    low, high = ordered[lo], ordered[hi]
+    return float(low + (h - lo) * (high - low))
+
+
 def median(samples: ArrayLike | Sequence[float], axis: int | None = None) -> Any:
     """The middle sample, or the mean of the two middle ones, as ``np.median`` (NaN if any sample is
     NaN), via partial sorting; ``axis=None`` takes every sample and returns a float. ``np.median``

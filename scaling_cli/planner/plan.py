@@ -7,6 +7,7 @@ scenario ranges), whose P10 and P90 become the bands. The planner never prints.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from scaling_cli.result import Plan
 from scaling_cli.scenario.loading import OVERRIDE_SOURCE, LoadedScenario, parse_path
 from scaling_cli.scenario.inputs import Inputs, freeze
 from scaling_cli.scenario.root import Scenario
-from scaling_cli.tree import index_label, rebuild, walk
+from scaling_cli.tree import Item, Path, index_label, walk
 
 
 def evaluate(inputs: Inputs, sampler: Sampler, assumptions: Assumptions) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def _build_plan(loaded: LoadedScenario, samples: int, seed: int) -> Plan:
         sampler = Sampler(samples, seed)
         sampled = evaluate(freeze(scenario, sampler), sampler, Assumptions())
         check_plannable(sampled)
-        sections = to_plain(add_bands(point, sampled))
+        sections = add_bands(point, sampled)  # plain already: the point tree's numbers and float bands
     return Plan(
         name=scenario.name,
         description=scenario.description,
@@ -80,9 +81,17 @@ def _build_plan(loaded: LoadedScenario, samples: int, seed: int) -> Plan:
     )
 
 
+#: Leaves that are already plain (the common case, tested first).
+_PLAIN = frozenset({float, int, str, bool, type(None)})
+
+
 def to_plain(tree: Any) -> Any:
     """numpy scalars and 0-d arrays -> Python numbers, throughout a tree (sample arrays are kept)."""
-    return rebuild(tree, lambda path, value: (("", plain_number(value)),))
+    if isinstance(tree, dict):
+        return {key: value if type(value) in _PLAIN else to_plain(value) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [value if type(value) in _PLAIN else to_plain(value) for value in tree]
+    return plain_number(tree)
 
 
 def plain_number(value: Any) -> Any:
@@ -124,7 +133,12 @@ def check_finite(tree: Any, source: str, path: str = "") -> None:
 
 def check_plannable(tree: Any, path: str = "") -> None:
     """Raise ``PlanError`` naming the first metric that is NaN, infinite or negative (nested entries
-    first, so the message names the workload or group rather than the sum)."""
+    first, so the message names the workload or group rather than the sum).
+
+    A plain walk over the tree decides whether any figure is bad (most plans have none); only then
+    is the tree walked again with paths, to name the first one."""
+    if all_plannable(tree):
+        return
     for steps, value in walk(tree, containers_first=True):
         if not isinstance(value, (float, np.ndarray)) or isinstance(value, bool):
             continue
@@ -137,6 +151,28 @@ def check_plannable(tree: Any, path: str = "") -> None:
             continue
         where = index_label(steps)
         raise PlanError(f"{path}.{where}" if path and where else path or where, f"the planned value {what}; the scenario's magnitudes are out of range")
+
+
+def all_plannable(tree: Any, seen: set[int] | None = None) -> bool:
+    """Every float and array in ``tree`` finite and non-negative: plain Python for floats (numpy on
+    a scalar costs ~30x more), two reductions per array (a NaN fails both comparisons), once per
+    array however many figures share it."""
+    seen = set() if seen is None else seen
+    for value in tree.values() if isinstance(tree, dict) else tree if isinstance(tree, list) else (tree,):
+        if type(value) is float:
+            if not 0.0 <= value < math.inf:
+                return False
+        elif isinstance(value, (dict, list)):
+            if not all_plannable(value, seen):
+                return False
+        elif isinstance(value, float):
+            if not 0.0 <= value < math.inf:
+                return False
+        elif isinstance(value, np.ndarray) and value.size and id(value) not in seen:
+            if not (bool(value.min() >= 0) and bool(value.max() < math.inf)):
+                return False
+            seen.add(id(value))  # the tree holds the array, so its id is not reused meanwhile
+    return True
 
 
 def plan_warnings(scenario: Inputs, sections: dict[str, Any]) -> list[str]:
@@ -157,10 +193,25 @@ MAX_SANE_GPUS = 1e9
 def magnitude_warnings(sections: dict[str, Any]) -> list[str]:
     """Figures beyond sane bounds, whatever produced them (a deadline of 1e-300 days, a model of 1e60
     parameters): one warning per figure, the figure in scientific notation."""
-    warnings = []
-    for steps, value in walk({key: sections.get(key) for key in ("pretraining", "post_training", "test_time")}):
-        name = steps[-1] if steps and isinstance(steps[-1], str) else ""
-        is_count = name in ("gpus", "gpus_needed", "gpus_needed_peak", "min_gpus_for_memory")  # not their _p10/_p90 bands
-        if is_count and isinstance(value, (int, float)) and not isinstance(value, bool) and value > MAX_SANE_GPUS:
-            warnings.append(f"{index_label(steps)}: {float(value):.3g} GPUs is more than the {MAX_SANE_GPUS:.0e} accelerators on Earth; check the scenario's magnitudes")
-    return warnings
+    found: list[tuple[Path, Any]] = []
+    _gpu_counts_beyond({key: sections.get(key) for key in ("pretraining", "post_training", "test_time")}, (), found)
+    return [f"{index_label(steps)}: {float(value):.3g} GPUs is more than the {MAX_SANE_GPUS:.0e} accelerators on Earth; check the scenario's magnitudes" for steps, value in found]
+
+
+#: The figures that count GPUs (not their _p10/_p90 bands).
+GPU_COUNTS = frozenset({"gpus", "gpus_needed", "gpus_needed_peak", "min_gpus_for_memory"})
+
+
+def _gpu_counts_beyond(tree: Any, steps: Path, found: list[tuple[Path, Any]]) -> None:
+    """GPU counts over ``MAX_SANE_GPUS`` in ``tree``, with their paths, in walk order (a plain walk:
+    a path is made for each dict and list, not for each figure)."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            if isinstance(value, (dict, list)):
+                _gpu_counts_beyond(value, (*steps, key), found)
+            elif key in GPU_COUNTS and isinstance(value, (int, float)) and not isinstance(value, bool) and value > MAX_SANE_GPUS:
+                found.append(((*steps, key), value))
+    elif isinstance(tree, list):
+        for index, value in enumerate(tree):
+            if isinstance(value, (dict, list)):
+                _gpu_counts_beyond(value, (*steps, Item(index)), found)
