@@ -1,70 +1,68 @@
-"""Sweep throughput, peak memory, and the vectorized engine against a Python loop (issue #7).
+"""Sweeps end to end, as a user runs them: throughput, JSON size and peak memory of ``scaling sweep``.
 
-    python benchmarks/sweep.py
+    python benchmarks/sweep.py [--runs N] [--before DIR]
 
-Each figure is measured in a fresh interpreter (so peak memory, ru_maxrss, is the sweep's own):
-  1. a 1,000 × 1,000 = 1M-point pretraining-only grid (configs/frontier-dense.scenario.yaml: tokens ×
-     params) - target >= 10M points/s;
-  2. the same 1M-point grid over the built-in default scenario, which plans all three laws
-     (pretraining, 3 derivative groups, 2 serving workloads, the ledger) - target >= 1M points/s;
-  3. peak memory of each - target <= 1 GB;
-  4. the scalar path in a Python loop (one `build_plan` per point, no bands) on 200 points of the
-     full-lifecycle grid, against the sweep on the same points: the per-point speed-up.
-Prints one line per figure. Plain Python and the project; run by hand, not in CI.
+Each command runs in a fresh interpreter (cold: start-up, loading, every pass, JSON output),
+interleaved with the others, N times (default 5), medians (benchmarks/_timing.py):
+
+  pretraining-only   scaling sweep configs/frontier-dense.scenario.yaml --vary pretraining.tokens=1T:100T:P --top 1 --format json
+  full lifecycle     scaling sweep --vary pretraining.tokens=1T:100T:P --top 1 --format json
+                     (the built-in scenario: pretraining, 3 derivative groups, 2 served workloads, the ledger)
+  model size         scaling sweep --vary model.params=10B:100B:P ... (moves nearly every figure of the lifecycle)
+
+for P = 1M and 10M points. It prints points per second end to end (P ÷ the wall time, start-up
+included), the marginal rate between the 1M and 10M runs (9M ÷ the difference: what a pass costs
+once the interpreter is up), the JSON's size and the peak memory (the child's own ``ru_maxrss``).
+Targets (#16), end to end with JSON output: >= 10M points/s pretraining-only, >= 3M points/s full
+lifecycle; <= 1 GB. ``--before DIR`` also runs the 1M-point commands in another checkout.
+Plain Python and the standard library only; run by hand, not in CI.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+import argparse
+from dataclasses import replace
+from pathlib import Path
 
-CHILD = r"""
-import json, resource, sys, time
-from scaling_cli.planner.plan import build_plan
-from scaling_cli.commands.sweep import parse_vary, run_sweep
-from scaling_cli.scenario.loading import load_scenario
+from _timing import FLOOR, SCALING, Command, measure, table
 
-config, n, mode = sys.argv[1] or None, int(sys.argv[2]), sys.argv[3]
-loaded = load_scenario(config)
-tokens, params = f"pretraining.tokens=1T:30T:{n}:log", f"model.params=10B:500B:{n}:log"
-varies = [parse_vary(tokens), parse_vary(params)]
-objective = "total.cost_usd"
-run_sweep(load_scenario(config), [parse_vary(tokens.replace(f":{n}:", ":4:")), parse_vary(params.replace(f":{n}:", ":4:"))],
-          objective=objective, minimize=True, conditions=[], top=5, samples=0, seed=0)  # warm-up: lazy imports
-if mode == "sweep":
-    start = time.perf_counter()
-    result = run_sweep(loaded, varies, objective=objective, minimize=True, conditions=[], top=10, samples=0, seed=0)
-    seconds = time.perf_counter() - start
-    points = result.evaluated
-else:  # the scalar path, one plan per point
-    start = time.perf_counter()
-    points = 0
-    for t in varies[0].values:
-        for p in varies[1].values:
-            build_plan(load_scenario(config, [f"pretraining.tokens={float(t)!r}", f"model.params={float(p)!r}"]), samples=0)
-            points += 1
-    seconds = time.perf_counter() - start
-print(json.dumps({"points": points, "seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
+CASES = {
+    "pretraining-only": (["configs/frontier-dense.scenario.yaml"], "pretraining.tokens=1T:100T:{n}"),
+    "full lifecycle": ([], "pretraining.tokens=1T:100T:{n}"),
+    "model size (lifecycle)": ([], "model.params=10B:100B:{n}"),
+}
+SIZES = (1_000_000, 10_000_000)
 
 
-def run(config: str, n: int, mode: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, config, str(n), mode], capture_output=True, text=True, check=True).stdout
-    return json.loads(out)
+def commands() -> list[Command]:
+    found = [Command("floor", FLOOR)]
+    for name, (scenario, vary) in CASES.items():
+        for n in SIZES:
+            found.append(Command(f"{name}, {n // 1_000_000}M", [*SCALING, "sweep", *scenario, "--vary", vary.format(n=n), "--top", "1", "--format", "json"]))
+    return found
 
 
 def main() -> None:
-    for label, config, target in (("pretraining-only", "configs/frontier-dense.scenario.yaml", 10e6), ("full-lifecycle", "", 1e6)):
-        r = run(config, 1000, "sweep")
-        rate = r["points"] / r["seconds"]
-        print(f"{label} sweep: {r['points']:,} points in {r['seconds']:.2f} s = {rate / 1e6:.2f}M points/s (target >= {target / 1e6:.0f}M); peak memory {r['peak_mb']:.0f} MB (target <= 1024)")
-    loop = run("", 14, "loop")  # 196 points through the scalar path
-    vector = run("", 14, "sweep")
-    per_loop, per_vector = loop["seconds"] / loop["points"], vector["seconds"] / vector["points"]
-    print(f"python loop over build_plan: {1 / per_loop:,.0f} points/s; sweep on the same {vector['points']} points: {1 / per_vector:,.0f} points/s")
-    big = run("", 1000, "sweep")
-    print(f"vectorized sweep vs python loop, full lifecycle: {per_loop / (big['seconds'] / big['points']):,.0f}x faster per point (1M-point sweep vs 196-point loop)")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--before", type=Path, default=None, metavar="DIR", help="another checkout to compare with (1M-point runs)")
+    args = parser.parse_args()
+    todo = commands()
+    if args.before:
+        todo += [replace(c, name=f"{c.name}, before", cwd=args.before.resolve()) for c in todo if c.name.endswith(", 1M")]
+    results = measure(todo, args.runs)
+    rows = [["sweep", "points", "median", "points/s end to end", "marginal points/s", "JSON", "peak memory"]]
+    for name in CASES:
+        for suffix in ("", ", before"):
+            small, big = results.get(f"{name}, 1M{suffix}"), results.get(f"{name}, 10M{suffix}")
+            for n, r in ((SIZES[0], small), (SIZES[1], big)):
+                if r is None:
+                    continue
+                marginal = f"{(SIZES[1] - SIZES[0]) / (big.median - small.median) / 1e6:.1f}M" if n == SIZES[1] else ""
+                rows.append([name + (" (before)" if suffix else ""), f"{n // 1_000_000}M", f"{r.median:.2f} s", f"{n / r.median / 1e6:.2f}M", marginal, f"{r.stdout_bytes / 1e3:,.0f} kB", f"{r.peak:.0f} MB"])
+    print(table(rows))
+    print(f"\nfloor (python -c \"import typer, pydantic, rich.table, numpy, yaml\"): {results['floor'].median * 1000:.0f} ms; medians of {args.runs} cold runs each")
+    print("targets (#16), end to end with JSON: >= 10M points/s pretraining-only, >= 3M points/s full lifecycle, <= 1 GB")
 
 
 if __name__ == "__main__":

@@ -67,9 +67,15 @@ def test_csv_streams_every_point(cli):
 
 
 def test_monte_carlo_bands_per_point(cli):
-    data = cli("sweep", SCENARIO, "--vary", "hardware.count=8,64", "--samples", "2000", "-f", "json").json()
+    data = cli("sweep", SCENARIO, "--vary", "hardware.price_per_hour=1,3", "--samples", "2000", "-f", "json").json()
     for point in data["points"]:
-        assert point["pretraining.gpu_hours_p10"] < point["pretraining.gpu_hours"] < point["pretraining.gpu_hours_p90"]
+        assert point["pretraining.cost_usd_p10"] < point["pretraining.cost_usd"] < point["pretraining.cost_usd_p90"]
+    low, high = sorted(p["pretraining.cost_usd_p90"] for p in data["points"])
+    assert high == pytest.approx(3 * low, rel=1e-9)  # the price scales the cost's samples: a band per point
+    # GPU-hours do not depend on the price: one figure and one band, not one per point
+    constants = data["constants"]
+    assert constants["pretraining.gpu_hours_p10"] < constants["pretraining.gpu_hours"] < constants["pretraining.gpu_hours_p90"]
+    assert "pretraining.gpu_hours" not in data["points"][0]
 
 
 @pytest.mark.parametrize(
@@ -131,3 +137,43 @@ def test_a_log_range_of_gpu_counts_is_whole_numbers_not_float_noise():
     vary = parse_vary("hardware.count=1024:32768:6:log")
     assert list(vary.values) == [1024, 2048, 4096, 8192, 16384, 32768]
     assert parse_vary("pretraining.tokens=1:2:3").values.tolist() == [1.0, 1.5, 2.0]  # true fractions stay
+
+
+def test_sweep_json_does_not_grow_with_the_grid(cli):
+    """An axis is described by its spec, not its values: 10 points or 300,000, the same document
+    (up to the digits of the counts and of the best point)."""
+    small, big = (cli("sweep", "--vary", f"pretraining.tokens=1T:100T:{n}", "--top", "1", "-f", "json") for n in (10, 300_000))
+    assert small.exit_code == 0 and big.exit_code == 0, small.stderr + big.stderr
+    assert abs(len(big.stdout) - len(small.stdout)) < 200
+    axis = big.json()["vary"][0]
+    assert axis == {"path": "pretraining.tokens", "start": 1e12, "stop": 1e14, "count": 300_000, "scale": "linear"}
+    assert big.json()["points_evaluated"] == 300_000
+
+
+def test_a_list_axis_keeps_its_values_and_counts_stay_integers(cli):
+    data = cli("sweep", SCENARIO, "--vary", "hardware.count=8,16", "-f", "json").json()
+    assert data["schema_version"] == "2.0"
+    assert data["vary"] == [{"path": "hardware.count", "count": 2, "values": [8, 16]}]
+
+
+def test_figures_the_grid_does_not_move_are_reported_once(cli):
+    """Varying the serving demand of one workload moves test-time and total figures; the pretraining
+    run (6·N·D for the built-in scenario's N and D) is the same at every point, so it is a constant."""
+    data = cli("sweep", "--vary", "test_time[0].queries_per_day=1M:10M:5", "-f", "json").json()
+    plan = cli("plan", "-f", "json", "--samples", "0").json()
+    assert data["constants"]["pretraining.flops"] == plan["pretraining"]["flops"]
+    assert all("pretraining.flops" not in p and "test_time.workloads[chat].flops" in p for p in data["points"])
+
+
+@pytest.mark.parametrize("varied, expected", [("pretraining.tokens=1T:100T:400000", 1), ("test_time[0].queries_per_day=1M:10M:400000", None)])
+def test_a_section_the_grid_does_not_touch_is_planned_once(monkeypatch, varied, expected):
+    """Several passes over a 400,000-point grid: the serving section is planned on the first pass only
+    when no varied input reaches it, and on every pass when one does."""
+    import scaling_cli.planner.plan as planner
+
+    calls = []
+    original = planner.plan_test_time
+    monkeypatch.setattr(planner, "plan_test_time", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
+    result = run_sweep(load_scenario(None), [parse_vary(varied)], objective=None, minimize=True, conditions=[], top=1, samples=0, seed=0)
+    assert result.evaluated == 400_000
+    assert len(calls) == expected if expected else len(calls) > 2

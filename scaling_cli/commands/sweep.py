@@ -1,138 +1,51 @@
 """``scaling sweep``: evaluate the whole plan over a grid of inputs in vectorized passes.
 
 Each ``--vary`` sets one scenario number to an array; several form a grid (their outer product,
-flattened to P points). The planner then runs once per chunk of points with those arrays in place
-of floats — the very code ``scaling plan`` runs — so there is no Python loop over points. With
-Monte Carlo samples the grid axis is (P, 1) against (S,) samples, and P10/P90 are taken along the
-sample axis. Chunks bound memory and keep intermediates in cache.
+flattened to P points; ``commands.sweep_spec``). The planner then runs once per chunk of points with
+those arrays in place of floats — the very code ``scaling plan`` runs — so there is no Python loop
+over points. With Monte Carlo samples the grid axis is (P, 1) against (S,) samples, and P10/P90 are
+taken along the sample axis.
+
+The first pass finds what the grid moves: a figure that comes out a single number (not an array
+over the points) does not depend on the varied inputs, so it is kept once, as a scalar, and a part
+of the plan with no such array at all (the resolved hardware, a section) is reused by later passes
+instead of being computed again. Later passes carry only the figures that vary, in chunks sized so
+that points × varying figures stays near what fits in cache.
 """
 
 from __future__ import annotations
 
-import math
-import operator
-import re
-from dataclasses import dataclass
+import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from scaling_cli.commands.sweep_spec import MAX_POINTS, Condition, Vary, check_values, parse_vary, parse_varies, parse_where, set_path  # noqa: F401 (parse_vary: the API)
 from scaling_cli.engine.uncertainty import Sampler, band_settings, quantiles
-from scaling_cli.errors import InputError, UsageError, shown
+from scaling_cli.errors import UsageError
+from scaling_cli.metrics import is_banded, metric
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.plan import evaluate
-from scaling_cli.quantity import parse_count, parse_quantity
 from scaling_cli.render import views
-from scaling_cli.result import SCHEMA_VERSION
 from scaling_cli.scenario.inputs import Inputs, freeze
-from scaling_cli.scenario.loading import LoadedScenario, apply_overrides, load_scenario, parse_path, validate_document
-from scaling_cli.metrics import is_banded, metric
-from scaling_cli.tree import Path, index_label, label, pattern, pattern_of, walk
-from scaling_cli.yaml_source import PathKey, dotted
+from scaling_cli.scenario.loading import LoadedScenario, load_scenario
+from scaling_cli.tree import Item, Path, index_label, label, pattern, pattern_of, walk
 
-#: Points evaluated per pass: small enough that numpy's intermediates stay in cache and the
-#: allocator reuses their memory (measured on a 1M-point grid: 16K points per pass 17M points/s
-#: pretraining-only and 1.06M full-lifecycle; 4M per pass: 4M points/s).
+#: Points of the first pass (and every pass's floor): small enough that numpy's intermediates stay
+#: in cache (measured on a 1M-point grid when every figure was carried: 16K points per pass 17M
+#: points/s pretraining-only, 4M points per pass 4M points/s).
 CHUNK_POINTS = 16_384
+#: Later passes: points × figures that vary, at most this many (16K points × ~190 figures, the cache
+#: footprint of a full-lifecycle pass when every figure was carried), and at most MAX_CHUNK points.
+CHUNK_CELLS = 3_145_728
+MAX_CHUNK = 262_144
 #: With Monte Carlo, cap points × samples per pass (1M float64 = 8 MB per intermediate).
 MAX_CELLS = 1_048_576
-MAX_POINTS = 50_000_000
-
-
-@dataclass(frozen=True)
-class Vary:
-    path: PathKey
-    values: np.ndarray
-
-    @property
-    def name(self) -> str:
-        return dotted(self.path)
-
-
-def parse_vary(text: str) -> Vary:
-    """``PATH=START:STOP[:N][:log]`` (N defaults to 10) or ``PATH=a,b,c``; quantities allowed."""
-    return parse_varies([text])[0]
-
-
-def parse_varies(texts: Sequence[str]) -> list[Vary]:
-    """Every ``--vary``, checked whole (syntax, one per path, the grid's size) before any grid
-    value is allocated."""
-    specs = [_vary_spec(text) for text in texts]
-    paths = [path for path, _, _ in specs]
-    if (twice := next((path for index, path in enumerate(paths) if path in paths[:index]), None)) is not None:
-        raise UsageError(f"--vary {dotted(twice)} is given twice; list every value in one --vary (PATH=a,b,c)")
-    total = math.prod(count for _, count, _ in specs)
-    if total > MAX_POINTS:
-        raise UsageError(f"the grid has {total:,} points; the limit is {MAX_POINTS:,}")
-    return [Vary(path, make()) for path, _, make in specs]
-
-
-def _vary_spec(text: str) -> tuple[PathKey, int, Callable[[], np.ndarray]]:
-    """The path of a ``--vary``, how many values it has, and how to make them (not yet made)."""
-    path_text, sep, spec = text.partition("=")
-    if not sep or not spec.strip():
-        raise UsageError(f"--vary {shown(text, 80)}: expected PATH=START:STOP[:N][:log] or PATH=a,b,c")
-    try:
-        path = parse_path(path_text)
-        if "," in spec or ":" not in spec:
-            values = [parse_quantity(v) for v in spec.split(",")]
-            return path, len(values), lambda: np.array(values, dtype=float)
-        parts = spec.split(":")
-        log = parts[-1].strip().lower() == "log"
-        parts = parts[:-1] if log else parts
-        if len(parts) not in (2, 3):
-            raise ValueError("expected START:STOP[:N][:log]")
-        start, stop = parse_quantity(parts[0]), parse_quantity(parts[1])
-        count = _point_count(parts[2]) if len(parts) == 3 else 10
-        if log and (start <= 0 or stop <= 0):
-            raise ValueError("a log range needs positive START and STOP")
-    except ValueError as exc:
-        raise UsageError(f"--vary {shown(text, 80)}: {exc}") from None
-    return path, count, lambda: _snapped((np.geomspace if log else np.linspace)(start, stop, count))
-
-
-def _snapped(values: np.ndarray) -> np.ndarray:
-    """Grid values within float noise of a whole number (a log range 1024:32768 yields
-    2048.000000000001) made that whole number, so GPU counts stay integers; true fractions stay."""
-    whole = np.round(values)
-    return np.where(np.isclose(values, whole, rtol=1e-9, atol=0.0), whole, values)
-
-
-def _point_count(text: str) -> int:
-    """N of ``START:STOP:N``: a whole number of points, at least 1."""
-    try:
-        count = parse_count(text)  # a fraction (2.5) is refused, not truncated
-    except ValueError:
-        raise ValueError(f"N (the number of points) must be a whole number, got {shown(text.strip())}") from None
-    if count < 1:
-        raise ValueError(f"N (the number of points) must be at least 1 (got {count})")
-    return count
-
-
-_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.ge, "==": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt}
-_WHERE = re.compile(r"^\s*([^<>=!\s]+)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$")
-
-
-@dataclass(frozen=True)
-class Condition:
-    metric: str
-    op: str
-    value: float
-
-    def __str__(self) -> str:
-        return f"{self.metric}{self.op}{self.value:g}"
-
-
-def parse_where(text: str) -> Condition:
-    match = _WHERE.match(text)
-    if match is None:
-        raise UsageError(f"--where {text!r}: expected METRIC<=VALUE (operators: {', '.join(_OPERATORS)})")
-    metric, op, value = match.groups()
-    try:
-        return Condition(metric, op, parse_quantity(value))
-    except ValueError as exc:
-        raise UsageError(f"--where {text!r}: {exc}") from None
+#: JSON document version of a sweep: 2.0 describes each axis by its spec and gives the figures that
+#: do not vary once, in ``constants`` (1.0 listed every grid value, and every figure in every point).
+SWEEP_SCHEMA_VERSION = "2.0"
 
 
 @dataclass
@@ -146,10 +59,13 @@ class SweepResult:
     feasible: int
     #: points dropped because a figure overflowed (inf or NaN)
     not_finite: int
-    #: metric path -> values of the selected points (best first), inputs first
+    #: metric path -> values of the selected points (best first), inputs first; a figure that does
+    #: not vary over the grid is a read-only broadcast of its one value
     columns: dict[str, np.ndarray]
     uncertainty: dict[str, Any] | None = None
     all_points: bool = False
+    #: metric path -> value, for the figures that do not depend on the varied inputs
+    constants: dict[str, Any] = field(default_factory=dict)
 
     def tables(self) -> list[Any]:
         return views.sweep_tables(self)
@@ -158,12 +74,13 @@ class SweepResult:
         return views.sweep_csv_table(self)
 
     def to_dict(self) -> dict[str, Any]:
+        per_point = {path: values for path, values in self.columns.items() if path not in self.constants or path == self.objective}
         n = len(next(iter(self.columns.values()))) if self.columns else 0
-        points = [{path: _plain(values[i], path) for path, values in self.columns.items()} for i in range(n)]
+        points = [{path: _plain(values[i], path) for path, values in per_point.items()} for i in range(n)]
         return {
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": SWEEP_SCHEMA_VERSION,
             "scenario": self.scenario,
-            "vary": [{"path": v.name, "values": [_plain(float(x), v.name) for x in v.values]} for v in self.varies],
+            "vary": [v.spec() for v in self.varies],
             "objective": self.objective,
             "direction": "minimize" if self.minimize else "maximize",
             "where": [str(c) for c in self.conditions],
@@ -171,6 +88,7 @@ class SweepResult:
             "points_feasible": self.feasible,
             "points_not_finite": self.not_finite,
             "uncertainty": self.uncertainty,
+            "constants": {path: _plain(value, path) for path, value in self.constants.items()},
             "points": points,
         }
 
@@ -186,37 +104,17 @@ def _plain(value: Any, path: str = "") -> Any:
     return int(value) if counts and isinstance(value, float) and value.is_integer() else value
 
 
-def set_path(inputs: Inputs, path: PathKey, value: Any) -> Inputs:
-    """The frozen scenario with the field at ``path`` set to ``value`` (no re-validation: the
-    endpoints were validated by ``_check_values``)."""
-    try:
-        return inputs.replace_path(path, value)
-    except KeyError:
-        raise UsageError(f"--vary {dotted(path)}: no such scenario field") from None
-    except AttributeError as exc:
-        raise UsageError(f"--vary {dotted(path)}: {exc}; it is not set in the scenario, so it cannot be varied below it") from None
-
-
-def _check_values(loaded: LoadedScenario, vary: Vary) -> None:
-    """Validate a --vary with the scenario's own rules (bounds, types): its extreme values, and its
-    first fractional value, if any, so that a whole-number field (a GPU count) varied to fractions
-    is refused rather than planned with 1.5 GPUs. A path that is not in the scenario is a --vary error."""
-    apply_overrides(apply_overrides(loaded.document.data, loaded.overrides), {vary.path: 0}, option="--vary")
-    values = vary.values
-    fractional = values[values != np.floor(values)]
-    for point in sorted({float(values.min()), float(values.max()), *(float(f) for f in fractional[:1])}):
-        value: Any = int(point) if point.is_integer() else point
-        try:
-            validate_document(loaded.document, [f"{dotted(p)}={v}" for p, v in loaded.overrides.items()] + [f"{vary.name}={value!r}"])
-        except InputError as exc:
-            raise UsageError(f"--vary {vary.name}: {exc.problems[0].message} (at {value:g})") from None
-
-
 def _numeric_leaves(tree: Any) -> Iterator[tuple[Path, Any]]:
     """Every numeric figure of a plan tree (text, flags and missing figures left out)."""
     for path, value in walk(tree):
         if value is not None and not isinstance(value, (str, bool)):
             yield path, value
+
+
+def _at(tree: Any, path: Path) -> Any:
+    for step in path:
+        tree = tree[step.index] if isinstance(step, Item) else tree[step]
+    return tree
 
 
 def _with_grid(loaded: LoadedScenario, varies: list[Vary], grid: list[np.ndarray], sampler: Sampler) -> Inputs:
@@ -228,35 +126,112 @@ def _with_grid(loaded: LoadedScenario, varies: list[Vary], grid: list[np.ndarray
     return inputs
 
 
-def _evaluate_chunk(loaded: LoadedScenario, varies: list[Vary], grid: list[np.ndarray], samples: int, seed: int) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """Every numeric metric of the plan for a chunk of points, arrays of shape (points,), keyed by
-    label (list items by name); with ``samples``, also ``<metric>_p10``/``_p90`` over the sample axis
-    for banded or varying metrics. Also the label of each figure's index spelling
-    (``test_time.workloads[0].flops`` -> ``test_time.workloads[chat].flops``), so either names it."""
+def _depends_on_grid(part: Any, grid_ndim: int) -> bool:
+    """True when ``part`` (a section, or a dataclass such as the resolved hardware) holds an array
+    with the grid's axis: ``grid_ndim`` dimensions or more (1 for point values, 2 against samples)."""
+    if isinstance(part, np.ndarray):
+        return part.ndim >= grid_ndim
+    if isinstance(part, dict):
+        return any(_depends_on_grid(v, grid_ndim) for v in part.values())
+    if isinstance(part, (list, tuple)):
+        return any(_depends_on_grid(v, grid_ndim) for v in part)
+    if dataclasses.is_dataclass(part) and not isinstance(part, type):
+        return any(_depends_on_grid(getattr(part, f.name), grid_ndim) for f in dataclasses.fields(part))
+    return False
+
+
+@dataclass
+class _Pass:
+    """One kind of evaluation over the grid (point values, or Monte Carlo samples) and what its
+    first pass found: parts to reuse, and the paths of the figures that vary."""
+
+    sampler: Sampler
+    reuse: dict[str, Any] | None = None
+    varying: list[tuple[str, Path]] = field(default_factory=list)
+
+    def evaluate(self, loaded: LoadedScenario, varies: list[Vary], grid: list[np.ndarray]) -> dict[str, Any]:
+        record: dict[str, Any] | None = {} if self.reuse is None else None
+        tree = evaluate(_with_grid(loaded, varies, grid, self.sampler), self.sampler, Assumptions(), reuse=self.reuse, record=record)
+        if record is not None:
+            grid_ndim = 1 if self.sampler.is_point else 2
+            self.reuse = {name: part for name, part in record.items() if not _depends_on_grid(part, grid_ndim)}
+        return tree
+
+
+@dataclass
+class _Layout:
+    """The grid's figures as the first pass found them: every name in order (inputs, figures, then
+    bands), the ones that do not vary (one value each), and each figure's index spelling."""
+
+    names: list[str] = field(default_factory=list)
+    constants: dict[str, Any] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    point: _Pass = field(default_factory=lambda: _Pass(Sampler.point()))
+    sampled: _Pass | None = None
+    banded: list[tuple[str, Path]] = field(default_factory=list)
+
+
+def _first_chunk(loaded: LoadedScenario, varies: list[Vary], grid: list[np.ndarray], samples: int, seed: int) -> tuple[_Layout, dict[str, np.ndarray]]:
+    """The first chunk's varying figures, and the layout every later chunk follows."""
+    layout = _Layout()
     points = grid[0].shape[0]
-    point = Sampler.point()
-    point_tree = evaluate(_with_grid(loaded, varies, grid, point), point, Assumptions())
-    leaves = list(_numeric_leaves(point_tree))
-    metrics = {label(path): np.broadcast_to(np.asarray(value, dtype=float), (points,)) for path, value in leaves}
-    aliases = {index_label(path): label(path) for path, _ in leaves}
-    if not samples:
-        return metrics, aliases
-    sampler = Sampler(samples, seed)
-    sampled_tree = evaluate(_with_grid(loaded, varies, grid, sampler), sampler, Assumptions())
-    for path, value in _numeric_leaves(sampled_tree):
-        full = np.broadcast_to(np.asarray(value, dtype=float), (points, samples))
-        if is_banded(pattern(path)) or bool(np.any(full != full[:, :1])):
-            metrics[f"{label(path)}_p10"], metrics[f"{label(path)}_p90"] = quantiles(full, (0.1, 0.9), axis=1)
-    return metrics, aliases
+    metrics: dict[str, np.ndarray] = {}
+    for path, value in _numeric_leaves(layout.point.evaluate(loaded, varies, grid)):
+        name = label(path)
+        layout.names.append(name)
+        layout.aliases[index_label(path)] = name
+        if np.ndim(value) == 0:
+            layout.constants[name] = float(value)
+        else:
+            layout.point.varying.append((name, path))
+            metrics[name] = np.broadcast_to(np.asarray(value, dtype=float), (points,))
+    if samples:
+        layout.sampled = _Pass(Sampler(samples, seed))
+        for path, value in _numeric_leaves(layout.sampled.evaluate(loaded, varies, grid)):
+            _first_band(layout, metrics, label(path), path, value, points, samples)
+    return layout, metrics
 
 
-def _grid_chunks(varies: list[Vary], chunk: int) -> Iterator[list[np.ndarray]]:
-    """The outer product of all --vary values, flattened, in chunks of at most ``chunk`` points."""
-    shape = tuple(len(v.values) for v in varies)
-    total = int(np.prod(shape))
-    for start in range(0, total, chunk):
-        index = np.unravel_index(np.arange(start, min(start + chunk, total)), shape)
-        yield [v.values[i] for v, i in zip(varies, index)]
+def _first_band(layout: _Layout, metrics: dict[str, np.ndarray], name: str, path: Path, value: Any, points: int, samples: int) -> None:
+    """A figure's P10/P90 when it is banded or its samples vary: once, as constants, when its
+    samples do not depend on the grid (no point axis), else per point on every chunk."""
+    if np.ndim(value) <= 1:
+        row = np.broadcast_to(np.asarray(value, dtype=float), (samples,))
+        if is_banded(pattern(path)) or bool(np.any(row != row[:1])):
+            low, high = quantiles(row, (0.1, 0.9))
+            layout.names += [f"{name}_p10", f"{name}_p90"]
+            layout.constants.update({f"{name}_p10": low, f"{name}_p90": high})
+        return
+    full = np.broadcast_to(np.asarray(value, dtype=float), (points, samples))
+    if is_banded(pattern(path)) or bool(np.any(full != full[:, :1])):
+        layout.names += [f"{name}_p10", f"{name}_p90"]
+        layout.banded.append((name, path))
+        metrics[f"{name}_p10"], metrics[f"{name}_p90"] = quantiles(full, (0.1, 0.9), axis=1)
+
+
+def _next_chunk(layout: _Layout, loaded: LoadedScenario, varies: list[Vary], grid: list[np.ndarray], samples: int) -> dict[str, np.ndarray]:
+    """A later chunk's varying figures (and their bands), reusing what does not depend on the grid."""
+    points = grid[0].shape[0]
+    tree = layout.point.evaluate(loaded, varies, grid)
+    metrics = {name: np.broadcast_to(np.asarray(_at(tree, path), dtype=float), (points,)) for name, path in layout.point.varying}
+    if layout.sampled is not None:
+        sampled = layout.sampled.evaluate(loaded, varies, grid)
+        for name, path in layout.banded:
+            full = np.broadcast_to(np.asarray(_at(sampled, path), dtype=float), (points, samples))
+            metrics[f"{name}_p10"], metrics[f"{name}_p90"] = quantiles(full, (0.1, 0.9), axis=1)
+    return metrics
+
+
+def _chunk_size(layout: _Layout, samples: int) -> int:
+    if samples:
+        return max(1, MAX_CELLS // samples)
+    return max(CHUNK_POINTS, min(MAX_CHUNK, CHUNK_CELLS // max(1, len(layout.point.varying))))
+
+
+def _grid(varies: list[Vary], start: int, stop: int) -> list[np.ndarray]:
+    """Points ``start`` to ``stop`` of the outer product of all --vary values, flattened."""
+    index = np.unravel_index(np.arange(start, stop), tuple(len(v.values) for v in varies))
+    return [v.values[i] for v, i in zip(varies, index)]
 
 
 def run_sweep(
@@ -278,46 +253,57 @@ def run_sweep(
     if total > MAX_POINTS:
         raise UsageError(f"the grid has {total:,} points; the limit is {MAX_POINTS:,}")
     for vary in varies:
-        _check_values(loaded, vary)
-    chunk = CHUNK_POINTS if not samples else max(1, MAX_CELLS // samples)
+        check_values(loaded, vary)
     kept: dict[str, list[np.ndarray]] = {}
     feasible = done = not_finite = 0
-    metric_names: list[str] | None = None
-    objective_path = objective
-    for grid in _grid_chunks(varies, chunk):
+    layout: _Layout | None = None
+    objective_path = objective or ""
+    while done < total:
         with np.errstate(all="ignore"):  # overflow shows up as a non-finite figure, dropped below
-            metrics, aliases = _evaluate_chunk(loaded, varies, grid, samples, seed)
-        if metric_names is None:
-            metric_names = list(metrics)
-            objective_path, conditions = _resolve(metric_names, aliases, objective, conditions)
-        index, dropped = _feasible(metrics, conditions)
+            if layout is None:
+                grid = _grid(varies, 0, min(total, max(1, MAX_CELLS // samples) if samples else CHUNK_POINTS))
+                layout, metrics = _first_chunk(loaded, varies, grid, samples, seed)
+                objective_path, conditions = _resolve(layout.names, layout.aliases, objective, conditions)
+            else:
+                grid = _grid(varies, done, min(total, done + _chunk_size(layout, samples)))
+                metrics = _next_chunk(layout, loaded, varies, grid, samples)
+        points = grid[0].shape[0]
+        if objective_path in layout.constants:  # every point ties; ranked as before, in grid order
+            metrics[objective_path] = np.full(points, layout.constants[objective_path])
+        index, dropped = _feasible(metrics, layout.constants, conditions, points)
         not_finite += dropped
         feasible += len(index)
         if top is not None and len(index) > top:  # gather only this chunk's best candidates
             index = index[_best_indices(metrics[objective_path][index], minimize, top)]
         columns = {v.name: values[index] for v, values in zip(varies, grid)}
-        columns.update({name: metrics[name][index] for name in metric_names if name not in columns})
+        columns.update({name: values[index] for name, values in metrics.items() if name not in columns})
         kept = _keep(kept, columns, objective_path, minimize, top)
-        done += grid[0].shape[0]
+        done += points
         if progress is not None:
             progress(done, total)
+    assert layout is not None
+    return _result(loaded, varies, layout, kept, objective_path, minimize, conditions, (total, feasible, not_finite), band_settings(samples, seed), top is None)
+
+
+def _result(loaded: LoadedScenario, varies: list[Vary], layout: _Layout, kept: dict[str, list[np.ndarray]], objective: str, minimize: bool, conditions: list[Condition], counts: tuple[int, int, int], uncertainty: dict[str, Any] | None, all_points: bool) -> SweepResult:
+    """The kept points best first, every figure a column (inputs first, then the plan's order); a
+    figure that does not vary is a read-only broadcast of its one value."""
     merged = {k: np.concatenate(v) for k, v in kept.items()}
     if merged:
-        order = _order(merged[objective_path], minimize)
+        order = _order(merged[objective], minimize)
         merged = {k: v[order] for k, v in merged.items()}
+    n = len(next(iter(merged.values()))) if merged else 0
+    columns = {v.name: merged[v.name] for v in varies if v.name in merged}
+    for name in layout.names:
+        if name not in columns:
+            columns[name] = merged[name] if name in merged else np.broadcast_to(np.float64(layout.constants[name]), (n,))
+    evaluated, feasible, not_finite = counts
+    constants = {name: value for name, value in layout.constants.items() if name not in {v.name for v in varies}}
     return SweepResult(
-        scenario=loaded.scenario.name,
-        varies=varies,
-        objective=objective_path or "",
-        minimize=minimize,
-        conditions=conditions,
-        evaluated=total,
-        feasible=feasible,
-        not_finite=not_finite,
-        columns=merged,
-        uncertainty=band_settings(samples, seed),
-        all_points=top is None,
-    )
+        scenario=loaded.scenario.name, varies=varies, objective=objective, minimize=minimize, conditions=conditions,
+        evaluated=evaluated, feasible=feasible, not_finite=not_finite, columns=columns if merged else {},
+        uncertainty=uncertainty, all_points=all_points, constants=constants,
+    )  # fmt: skip
 
 
 def _resolve(names: list[str], aliases: dict[str, str], objective: str | None, conditions: list[Condition]) -> tuple[str, list[Condition]]:
@@ -342,18 +328,23 @@ def _keep(kept: dict[str, list[np.ndarray]], columns: dict[str, np.ndarray], obj
     return {k: [v[best]] for k, v in merged.items()}
 
 
-def _feasible(metrics: dict[str, np.ndarray], conditions: list[Condition]) -> tuple[np.ndarray, int]:
+def _feasible(metrics: dict[str, np.ndarray], constants: dict[str, Any], conditions: list[Condition], points: int) -> tuple[np.ndarray, int]:
     """Indices of the chunk's points that are planned and meet every condition, and how many were
     left out for overflowing. A point whose figures overflowed (inf, or NaN from inf − inf) is not
     planned, like a plan that `scaling plan` refuses; only the crossover day may be NaN (serving
-    never overtakes)."""
-    finite = np.ones(len(next(iter(metrics.values()))), dtype=bool)
+    never overtakes). A figure that does not vary is checked once: if it overflowed, or fails a
+    condition, no point is kept."""
+    planned = all(np.isfinite(value) for name, value in constants.items() if not name.startswith("total.crossover_day"))
+    finite = np.full(points, planned)
     for name, values in metrics.items():
         if not name.startswith("total.crossover_day"):
             finite &= np.isfinite(values)
     index = np.flatnonzero(finite)
     for condition in conditions:
-        index = index[_OPERATORS[condition.op](metrics[condition.metric][index], condition.value)]
+        if condition.metric in metrics:
+            index = index[condition.holds(metrics[condition.metric][index])]
+        elif not condition.holds(constants[condition.metric]):
+            index = index[:0]
     return index, int((~finite).sum())
 
 

@@ -8,7 +8,8 @@ scenario ranges), whose P10 and P90 become the bands. The planner never prints.
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Callable
 
 import numpy as np
 
@@ -29,19 +30,32 @@ from scaling_cli.scenario.root import Scenario
 from scaling_cli.tree import Item, Path, index_label, walk
 
 
-def evaluate(inputs: Inputs, sampler: Sampler, assumptions: Assumptions) -> dict[str, Any]:
+def evaluate(inputs: Inputs, sampler: Sampler, assumptions: Assumptions, reuse: Mapping[str, Any] | None = None, record: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every section of the plan from a scenario's frozen inputs (``scenario.inputs.freeze`` with the
-    same ``sampler``), as floats (point sampler) or arrays of samples."""
+    same ``sampler``), as floats (point sampler) or arrays of samples.
+
+    ``reuse`` holds parts a sweep found independent of its grid on the first pass (the resolved
+    ``"hardware"`` and sections by name), taken as they are instead of computed again; ``record``,
+    when given, receives every part by the same names."""
+    known = reuse or {}
+    parts: dict[str, Any] = {}
+
+    def part(name: str, compute: Callable[[], Any]) -> Any:
+        parts[name] = known[name] if name in known else compute()
+        return parts[name]
+
     realized = solve_pretraining(resolve_model(inputs), assumptions)
-    hardware = resolve_hardware(realized.hardware, assumptions, sampler, size=model_size(realized.model))
-    pretraining = None if realized.pretraining is None else plan_pretraining(realized.model, realized.pretraining, hardware, assumptions)
+    hardware = part("hardware", lambda: resolve_hardware(realized.hardware, assumptions, sampler, size=model_size(realized.model)))
+    pretraining = part("pretraining", lambda: None if realized.pretraining is None else plan_pretraining(realized.model, realized.pretraining, hardware, assumptions))
     sections = {
         "model": model_section(inputs, realized),
         "pretraining": pretraining,
-        "post_training": plan_post_training(realized, hardware, assumptions, sampler, pretraining),
-        "test_time": plan_test_time(realized, hardware, assumptions, sampler),
+        "post_training": part("post_training", lambda: plan_post_training(realized, hardware, assumptions, sampler, pretraining)),
+        "test_time": part("test_time", lambda: plan_test_time(realized, hardware, assumptions, sampler)),
     }
-    sections["total"] = plan_total(sections, sampler)
+    sections["total"] = part("total", lambda: plan_total(sections, sampler))
+    if record is not None:
+        record.update(parts)
     return sections
 
 

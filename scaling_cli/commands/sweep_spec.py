@@ -1,0 +1,164 @@
+"""``scaling sweep``'s words: ``--vary`` axes (their spec, their values, checked with the scenario's
+own rules) and ``--where`` conditions. ``commands.sweep`` evaluates the plan over the grid."""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from scaling_cli.errors import InputError, UsageError, shown
+from scaling_cli.quantity import parse_count, parse_quantity
+from scaling_cli.scenario.inputs import Inputs
+from scaling_cli.scenario.loading import LoadedScenario, apply_overrides, parse_path, validate_document
+from scaling_cli.yaml_source import PathKey, dotted
+
+MAX_POINTS = 50_000_000
+
+
+@dataclass(frozen=True)
+class Vary:
+    """One varied input: its path, its values, and how they were asked for (``scale`` "linear" or
+    "log" with ``start``/``stop`` for a range, ``None`` for a list of values)."""
+
+    path: PathKey
+    values: np.ndarray
+    start: float | None = None
+    stop: float | None = None
+    scale: str | None = None
+
+    @property
+    def name(self) -> str:
+        return dotted(self.path)
+
+    def spec(self) -> dict[str, Any]:
+        """The axis as JSON: a range by its spec (its values follow from it), a list by its values;
+        a whole GPU count as an integer (#13)."""
+        if self.scale is None:
+            return {"path": self.name, "count": len(self.values), "values": [self._number(x) for x in self.values]}
+        return {"path": self.name, "start": self._number(self.start), "stop": self._number(self.stop), "count": len(self.values), "scale": self.scale}
+
+    def _number(self, value: Any) -> float | int:
+        value = float(value)
+        return int(value) if self.name.endswith(".count") and value.is_integer() else value
+
+
+def parse_vary(text: str) -> Vary:
+    """``PATH=START:STOP[:N][:log]`` (N defaults to 10) or ``PATH=a,b,c``; quantities allowed."""
+    return parse_varies([text])[0]
+
+
+def parse_varies(texts: Sequence[str]) -> list[Vary]:
+    """Every ``--vary``, checked whole (syntax, one per path, the grid's size) before any grid
+    value is allocated."""
+    specs = [_vary_spec(text) for text in texts]
+    paths = [path for path, _, _ in specs]
+    if (twice := next((path for index, path in enumerate(paths) if path in paths[:index]), None)) is not None:
+        raise UsageError(f"--vary {dotted(twice)} is given twice; list every value in one --vary (PATH=a,b,c)")
+    total = math.prod(count for _, count, _ in specs)
+    if total > MAX_POINTS:
+        raise UsageError(f"the grid has {total:,} points; the limit is {MAX_POINTS:,}")
+    return [make() for _, _, make in specs]
+
+
+def _vary_spec(text: str) -> tuple[PathKey, int, Callable[[], Vary]]:
+    """The path of a ``--vary``, how many values it has, and how to make it (values not yet made)."""
+    path_text, sep, spec = text.partition("=")
+    if not sep or not spec.strip():
+        raise UsageError(f"--vary {shown(text, 80)}: expected PATH=START:STOP[:N][:log] or PATH=a,b,c")
+    try:
+        path = parse_path(path_text)
+        if "," in spec or ":" not in spec:
+            values = [parse_quantity(v) for v in spec.split(",")]
+            return path, len(values), lambda: Vary(path, np.array(values, dtype=float))
+        parts = spec.split(":")
+        log = parts[-1].strip().lower() == "log"
+        parts = parts[:-1] if log else parts
+        if len(parts) not in (2, 3):
+            raise ValueError("expected START:STOP[:N][:log]")
+        start, stop = parse_quantity(parts[0]), parse_quantity(parts[1])
+        count = _point_count(parts[2]) if len(parts) == 3 else 10
+        if log and (start <= 0 or stop <= 0):
+            raise ValueError("a log range needs positive START and STOP")
+    except ValueError as exc:
+        raise UsageError(f"--vary {shown(text, 80)}: {exc}") from None
+    values = lambda: _snapped((np.geomspace if log else np.linspace)(start, stop, count))  # noqa: E731
+    return path, count, lambda: Vary(path, values(), start, stop, "log" if log else "linear")
+
+
+def _snapped(values: np.ndarray) -> np.ndarray:
+    """Grid values within float noise of a whole number (a log range 1024:32768 yields
+    2048.000000000001) made that whole number, so GPU counts stay integers; true fractions stay."""
+    whole = np.round(values)
+    close = np.abs(values - whole) <= 1e-9 * np.abs(whole)  # np.isclose(rtol=1e-9, atol=0) for finite values, at a third of its cost
+    return np.where(close, whole, values)
+
+
+def _point_count(text: str) -> int:
+    """N of ``START:STOP:N``: a whole number of points, at least 1."""
+    try:
+        count = parse_count(text)  # a fraction (2.5) is refused, not truncated
+    except ValueError:
+        raise ValueError(f"N (the number of points) must be a whole number, got {shown(text.strip())}") from None
+    if count < 1:
+        raise ValueError(f"N (the number of points) must be at least 1 (got {count})")
+    return count
+
+
+OPERATORS: dict[str, Callable[[Any, Any], Any]] = {"<=": operator.le, ">=": operator.ge, "==": operator.eq, "!=": operator.ne, "<": operator.lt, ">": operator.gt}
+_WHERE = re.compile(r"^\s*([^<>=!\s]+)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class Condition:
+    metric: str
+    op: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.metric}{self.op}{self.value:g}"
+
+    def holds(self, values: Any) -> Any:
+        return OPERATORS[self.op](values, self.value)
+
+
+def parse_where(text: str) -> Condition:
+    match = _WHERE.match(text)
+    if match is None:
+        raise UsageError(f"--where {text!r}: expected METRIC<=VALUE (operators: {', '.join(OPERATORS)})")
+    metric, op, value = match.groups()
+    try:
+        return Condition(metric, op, parse_quantity(value))
+    except ValueError as exc:
+        raise UsageError(f"--where {text!r}: {exc}") from None
+
+
+def set_path(inputs: Inputs, path: PathKey, value: Any) -> Inputs:
+    """The frozen scenario with the field at ``path`` set to ``value`` (no re-validation: the
+    endpoints were validated by ``check_values``)."""
+    try:
+        return inputs.replace_path(path, value)
+    except KeyError:
+        raise UsageError(f"--vary {dotted(path)}: no such scenario field") from None
+    except AttributeError as exc:
+        raise UsageError(f"--vary {dotted(path)}: {exc}; it is not set in the scenario, so it cannot be varied below it") from None
+
+
+def check_values(loaded: LoadedScenario, vary: Vary) -> None:
+    """Validate a --vary with the scenario's own rules (bounds, types): its extreme values, and its
+    first fractional value, if any, so that a whole-number field (a GPU count) varied to fractions
+    is refused rather than planned with 1.5 GPUs. A path that is not in the scenario is a --vary error."""
+    apply_overrides(apply_overrides(loaded.document.data, loaded.overrides), {vary.path: 0}, option="--vary")
+    values = vary.values
+    fractional = values[values != np.floor(values)]
+    for point in sorted({float(values.min()), float(values.max()), *(float(f) for f in fractional[:1])}):
+        value: Any = int(point) if point.is_integer() else point
+        try:
+            validate_document(loaded.document, [f"{dotted(p)}={v}" for p, v in loaded.overrides.items()] + [f"{vary.name}={value!r}"])
+        except InputError as exc:
+            raise UsageError(f"--vary {vary.name}: {exc.problems[0].message} (at {value:g})") from None
