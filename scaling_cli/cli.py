@@ -357,29 +357,16 @@ def hardware_show(
     _emit(one(accelerator), fmt, output, force)
 
 
-#: Environment defaults set before anything heavy is imported, unless the user set them:
-#: numpy's OpenBLAS starts one thread per core at import (tens of ms on a loaded machine) although
-#: the planner does no linear algebra worth threading; pydantic scans every installed package's
-#: entry points for plugins (``PYDANTIC_DISABLE_PLUGINS``, https://docs.pydantic.dev/latest/concepts/plugins/).
-START_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYDANTIC_DISABLE_PLUGINS": "__all__"}
-
-
-def quiet_start() -> None:
-    """Apply ``START_ENVIRONMENT`` where the user has not set a value (README: Performance)."""
-    for name, value in START_ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
-
-
 def main() -> None:
     """Console-script entry point: the CLI plus Ctrl-C and internal-error handling.
 
     Domain errors are handled per command (``error_boundary``); an operating-system error (a device
     that fails, a file that cannot be opened) is bad input, exit 1; anything else is a bug, reported in
-    one line with exit code 70 unless ``SCALING_DEBUG`` is set, which shows the traceback.
-    """
+    one line with exit code 70 unless ``SCALING_DEBUG`` is set, which shows the traceback."""
     from scaling_cli.output import guard_stdout
+    from scaling_cli.startup import quiet_start
 
-    quiet_start()
+    quiet_start()  # before numpy or a pydantic model loads
     guard_stdout()
     try:
         app()
