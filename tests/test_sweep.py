@@ -140,14 +140,16 @@ def test_a_log_range_of_gpu_counts_is_whole_numbers_not_float_noise():
 
 
 def test_sweep_json_does_not_grow_with_the_grid(cli):
-    """An axis is described by its spec, not its values: 10 points or 300,000, the same document
+    """An axis is described by its spec, not its values: 101 points or 300,000, the same document
     (up to the digits of the counts and of the best point)."""
-    small, big = (cli("sweep", "--vary", f"pretraining.tokens=1T:100T:{n}", "--top", "1", "-f", "json") for n in (10, 300_000))
+    small, big = (cli("sweep", "--vary", f"pretraining.tokens=1T:100T:{n}", "--top", "1", "-f", "json") for n in (101, 300_000))
     assert small.exit_code == 0 and big.exit_code == 0, small.stderr + big.stderr
     assert abs(len(big.stdout) - len(small.stdout)) < 200
     axis = big.json()["vary"][0]
     assert axis == {"path": "pretraining.tokens", "start": 1e12, "stop": 1e14, "count": 300_000, "scale": "linear"}
     assert big.json()["points_evaluated"] == 300_000
+    short = cli("sweep", "--vary", "pretraining.tokens=1T:3T:3", "--top", "1", "-f", "json").json()["vary"][0]
+    assert short["values"] == [1e12, 2e12, 3e12] and short["count"] == 3  # a short axis still lists them
 
 
 def test_a_list_axis_keeps_its_values_and_counts_stay_integers(cli):

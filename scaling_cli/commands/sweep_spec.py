@@ -19,6 +19,9 @@ from scaling_cli.scenario.loading import LoadedScenario, apply_overrides, parse_
 from scaling_cli.yaml_source import PathKey, dotted
 
 MAX_POINTS = 50_000_000
+#: A range axis of at most this many values lists them in JSON besides its spec; a longer one is
+#: given by its spec alone, so a sweep's document does not grow with its grid.
+LISTED_VALUES = 100
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,14 @@ class Vary:
         return dotted(self.path)
 
     def spec(self) -> dict[str, Any]:
-        """The axis as JSON: a range by its spec (its values follow from it), a list by its values;
-        a whole GPU count as an integer (#13)."""
+        """The axis as JSON: a range by its spec (its values follow from it; listed too when there are
+        at most ``LISTED_VALUES``), a list by its values; a whole GPU count as an integer (#13)."""
         if self.scale is None:
             return {"path": self.name, "count": len(self.values), "values": [self._number(x) for x in self.values]}
-        return {"path": self.name, "start": self._number(self.start), "stop": self._number(self.stop), "count": len(self.values), "scale": self.scale}
+        spec = {"path": self.name, "start": self._number(self.start), "stop": self._number(self.stop), "count": len(self.values), "scale": self.scale}
+        if len(self.values) <= LISTED_VALUES:  # a short axis also lists its values, as schema 1.0 did
+            spec["values"] = [self._number(x) for x in self.values]
+        return spec
 
     def _number(self, value: Any) -> float | int:
         value = float(value)
