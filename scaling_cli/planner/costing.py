@@ -62,7 +62,7 @@ def gpus_for_deadline(flops: Any, hardware: ResolvedHardware, days: Any) -> Any:
     falling with the count: the smallest fixed point of N = reserved GPU-hours(N) ÷ (24 × days),
     iterated up from the failure-free count (each step raises N, so it stops at the first count that
     works), then rounded up. A deadline no count meets (goodput falls faster than GPUs are added) is
-    a ``PlanError`` (infinite under arrays, so a sweep drops the point)."""
+    a ``PlanError`` for a point plan; under arrays such a draw runs at the fastest count instead.""" 
     gpus = costing.gpus_for_deadline(costing.productive_gpu_hours(flops, hardware.peak_flops, hardware.mfu), days)
     if not np.all(np.isfinite(gpus) & (gpus > 0)):  # no work, or magnitudes out of range: check_plannable names the figure
         return whole(np.ceil(gpus))
@@ -74,12 +74,27 @@ def gpus_for_deadline(flops: Any, hardware: ResolvedHardware, days: Any) -> Any:
         gpus = new
         if np.all(converged):
             break
-    gpus = np.where(converged, np.ceil(gpus * (1 - 1e-12)), np.inf)
     if np.ndim(gpus) == 0:
-        if not np.isfinite(gpus):
+        if not converged:
             raise PlanError("hardware.deadline_days", "no GPU count meets this deadline: goodput and scale efficiency fall faster than GPUs are added")
-        return whole(float(gpus))
-    return gpus
+        return whole(float(np.ceil(gpus * (1 - 1e-12))))
+    if np.all(converged):
+        return np.ceil(gpus * (1 - 1e-12))
+    # Monte Carlo draws (or sweep points) whose deadline no count meets run at the fastest count: the
+    # most a run can be sped up (their days then exceed the deadline; the point plan decides the error)
+    return np.where(converged, np.ceil(gpus * (1 - 1e-12)), _fastest_count(flops, hardware))
+
+
+#: GPU counts searched for the fastest a run can go: 1 to 10^8 on a log grid, 20 per decade.
+FASTEST_GRID = np.logspace(0.0, 8.0, 161)
+
+
+def _fastest_count(flops: Any, hardware: ResolvedHardware) -> Any:
+    """The count that finishes ``flops`` soonest: the largest N × MFU(N) × goodput(N) on ``FASTEST_GRID``."""
+    grid = np.reshape(FASTEST_GRID, (-1,) + (1,) * max(np.ndim(flops), np.ndim(hardware.mfu), np.ndim(hardware.goodput)))
+    mfu, goodput, _ = _scale(flops, hardware, grid)
+    best = np.argmax(np.broadcast_to(grid * mfu * goodput, np.broadcast_shapes(grid.shape, np.shape(mfu), np.shape(goodput))), axis=0)
+    return FASTEST_GRID[best]
 
 
 def at_scale(flops: Any, hardware: ResolvedHardware, assumptions: Assumptions | None = None) -> tuple[ResolvedHardware, dict[str, Any]]:
