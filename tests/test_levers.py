@@ -62,3 +62,13 @@ def test_more_samples_buy_accuracy_by_pass_at_k(tmp_path):
 def test_a_scenario_without_levers_is_a_usage_error(tmp_path):
     run = _levers(tmp_path, "name: s\nmodel: {params: 8B}\n")
     assert run.returncode == 2 and "lever" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_the_table_is_followed_by_a_bar_chart_per_measure(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(WITH_PASS_RATE)
+    run = subprocess.run([sys.executable, "-m", "scaling_cli", "levers", str(path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    # two measures: the pretraining loss (two levers) and the math workload's accuracy (one)
+    assert "pretraining.loss: gain per $1M" in run.stdout
+    assert "test_time.workloads[math].expected_accuracy: gain per $1M" in run.stdout

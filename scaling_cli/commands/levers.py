@@ -26,7 +26,7 @@ from typing import Any
 
 from scaling_cli.commands.plan import plan_scenario
 from scaling_cli.errors import UsageError
-from scaling_cli.render.model import Num, Table
+from scaling_cli.render.model import BarChart, Num, Table
 from scaling_cli.result import SCHEMA_VERSION
 from scaling_cli.scenario.loading import load_scenario
 
@@ -104,7 +104,7 @@ class LeversResult:
     def to_dict(self) -> dict[str, Any]:
         return {"schema_version": SCHEMA_VERSION, "scenario": self.scenario, "levers": self.levers, "not_available": self.not_available}
 
-    def tables(self) -> list[Table]:
+    def tables(self) -> list[Table | BarChart]:
         rows = [
             [l["lever"], l["change"], l["metric"], Num(l["before"], "frac"), Num(l["after"], "frac"), Num(l["gain"], "frac"),
              Num(l["extra_cost"], "usd" if l["cost_unit"] == "USD" else "si"), "-" if l["gain_per_million"] is None else Num(l["gain_per_million"], "frac")]
@@ -118,10 +118,20 @@ class LeversResult:
             rows=rows, numeric={3, 4, 5, 6, 7},
             notes=[f"not available: {n['lever']} ({n['reason']})" for n in self.not_available],
         )  # fmt: skip
-        return [table]
+        return [table, *self.charts()]
+
+    def charts(self) -> list[BarChart]:
+        """One bar chart per measure (loss, each workload's accuracy, each group's reward): gain per extra
+        $1M (or 1M GPU-hours) of every lever that moves it, so levers of one measure compare at a glance."""
+        by_measure: dict[str, list[tuple[str, float]]] = {}
+        for lever in self.levers:
+            if lever["gain_per_million"] is not None and lever["gain_per_million"] > 0:
+                by_measure.setdefault(lever["metric"], []).append((lever["lever"], lever["gain_per_million"]))
+        per = "per $1M" if not self.levers or self.levers[0]["cost_unit"] == "USD" else "per 1M GPU-h"
+        return [BarChart(f"{measure}: gain {per}", items, "frac") for measure, items in by_measure.items()]
 
     def csv_table(self) -> Table:
-        return self.tables()[0]
+        return self.tables()[0]  # type: ignore[return-value]
 
 
 def levers(scenario: str | None, overrides: Sequence[str] = ()) -> LeversResult:
