@@ -53,4 +53,6 @@ def _band(path: str, point: Any, sample: Any, bands: SharedQuantiles) -> tuple[A
         return None, None
     if quantiles is None:
         return point, point
+    if isinstance(point, int):  # a whole-number figure (GPUs, batch): its band is whole too, widened outwards
+        return int(np.floor(quantiles[0])), int(np.ceil(quantiles[1]))
     return quantiles[0], quantiles[1]
