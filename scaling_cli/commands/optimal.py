@@ -25,7 +25,7 @@ from scaling_cli.errors import ScalingError, UsageError
 from scaling_cli.planner.plan import check_finite, to_plain
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.bands import add_bands
-from scaling_cli.planner.costing import training_time_and_cost
+from scaling_cli.planner.costing import at_scale, training_time_and_cost
 from scaling_cli.planner.hardware import ResolvedHardware, resolve_hardware
 from scaling_cli.render import views
 from scaling_cli.result import SCHEMA_VERSION, Assumption
@@ -165,6 +165,20 @@ def _compute_from_budget(kind: str | None, request: OptimalRequest, hardware: Re
     return costing.training_flops_bought(gpu_hours, hardware.peak_flops, hardware.mfu, hardware.goodput)
 
 
+#: Fixed-point passes for the FLOP that --gpus × --days buy at scale (goodput depends on the run's length).
+SCALE_PASSES = 8
+
+
+def _at_count(request: OptimalRequest, hardware: ResolvedHardware) -> ResolvedHardware:
+    """The hardware at ``--gpus`` for a run that fills ``--days``: the FLOP bought and the goodput of a run
+    that long depend on each other, so iterate (``planner/costing.at_scale``, the plan's own rule)."""
+    scaled = hardware
+    for _ in range(SCALE_PASSES):
+        flops = _compute_from_budget("gpus_days", request, scaled)
+        scaled, _ = at_scale(flops, hardware)
+    return scaled
+
+
 def _lifetime_cost(request: OptimalRequest, hardware: ResolvedHardware) -> LifetimeCost:
     return LifetimeCost(
         hardware,
@@ -231,6 +245,8 @@ def _evaluate(request: OptimalRequest, law: ScalingLaw, sampler: Sampler, assump
     hardware = _hardware(request, assumptions, sampler, size)
     # the choice itself is made at point values; samples only spread its time and cost
     point_hardware = hardware if sampler.is_point else _hardware(request, Assumptions(), Sampler.point(), size)
+    if kind == "gpus_days":  # GPUs × days: MFU and goodput at that count and run length, as a plan of the answer has
+        hardware, point_hardware = _at_count(request, hardware), _at_count(request, point_hardware)
     params, tokens = _allocate(law, kind, request, _compute_from_budget(kind, request, hardware), point_hardware)
     flops = dense_training_flops(params, tokens)
     spend = training_time_and_cost(flops, hardware)
