@@ -156,8 +156,8 @@ def _metrics(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLik
     floor = resident_weight_bytes(model, group) / (device.bandwidth * device.bandwidth_efficiency)
     ttft = np.maximum(compute_seconds(prefill, device, 1.0), floor) + request.prompt_tokens * a2a_per_token + device.step_overhead
     prefill_gpu_seconds = compute_seconds(prefill, device, 1.0) + request.prompt_tokens * a2a_per_token
-    upfront = prefill_gpu_seconds + compute_seconds(request.compute_flops - prefill, device, 1.0)
-    after = compute_seconds(request.compute_flops - prefill, device, 1.0)
+    after = compute_seconds(request.compute_flops - prefill, device, 1.0)  # scoring after the prompt's prefill
+    upfront = prefill_gpu_seconds + after
     return {
         "step_seconds": seconds,
         "ttft_seconds": ttft,

@@ -28,7 +28,8 @@ from scaling_cli.engine.units import SECONDS_PER_DAY
 from scaling_cli.planner.hardware import ResolvedHardware
 from scaling_cli.scenario.test_time import TestTimeWorkload
 
-#: A TTFT target below the prefill alone: the fleet is sized for a P95 wait of this share of the prefill.
+#: A TTFT target below the prefill alone: the fleet is sized for a P95 wait of this share of the prefill
+#: (a planning convention, not a measurement; a warning names the target and the floor).
 UNREACHABLE_WAIT_SHARE = 0.1
 
 
@@ -53,15 +54,13 @@ class Pool:
     service: Any
 
 
-def _pools(workload: TestTimeWorkload, choice: serving.ServingChoice, load: Load) -> tuple[Pool, Any]:
-    """The pool whose queue sets the time to first token, and the time per output token at peak."""
-    server_gpus = choice.gpus * choice.replicas_per_request
+def _queue_pool(workload: TestTimeWorkload, choice: serving.ServingChoice, load: Load) -> Pool:
+    """The pool whose queue sets the time to first token: the prefill pool when disaggregated (one
+    prompt at a time per replica, its first token the prefill's output), else the batch slots."""
     if workload.disaggregated:
-        # one prompt at a time per prefill replica; its first token is the prefill's output
-        pool = Pool(choice.gpus, 1.0, choice.ttft_seconds, choice.ttft_seconds + load.kv_transfer_seconds)
-        return pool, choice.step_seconds
+        return Pool(choice.gpus, 1.0, choice.ttft_seconds, choice.ttft_seconds + load.kv_transfer_seconds)
     slots = np.maximum(np.floor(choice.batch * choice.replicas_per_request / load.chains), 1.0)
-    return Pool(server_gpus, slots, choice.latency_seconds, choice.ttft_seconds), choice.step_seconds
+    return Pool(choice.gpus * choice.replicas_per_request, slots, choice.latency_seconds, choice.ttft_seconds)
 
 
 def _capacity(workload: TestTimeWorkload, choice: serving.ServingChoice, load: Load) -> tuple[Any, Any]:
@@ -98,7 +97,7 @@ def fleet_and_bill(workload: TestTimeWorkload, choice: serving.ServingChoice, hw
     provisioned all day, costs."""
     gpu_seconds_per_day = workload.queries_per_day * choice.gpu_seconds_per_request
     decode_gpus, prefill_gpus = _capacity(workload, choice, load)
-    pool, tpot = _pools(workload, choice, load)
+    pool, tpot = _queue_pool(workload, choice, load), choice.step_seconds
     rate = workload.queries_per_day / SECONDS_PER_DAY * load.peak_to_average
     queued = prefill_gpus if workload.disaggregated else decode_gpus
     if workload.ttft_p95_seconds is not None:

@@ -47,9 +47,6 @@ class PortfolioSpec(StrictModel):
     def _members(self) -> PortfolioSpec:
         if not 1 <= len(self.members) <= MAX_MEMBERS:
             raise user_error("portfolio_members", f"a portfolio has 1 to {MAX_MEMBERS} members, not {len(self.members)}", field="members")
-        names = [m.name for m in self.member_list if m.name is not None]
-        if len(set(names)) != len(names):
-            raise user_error("duplicate_name", "two members share a name; names identify members in every output", field="members")
         return self
 
     @property
@@ -101,7 +98,7 @@ def load_portfolio(document: YamlDocument, overrides: list[str] | tuple[str, ...
         loaded = validate_document(member_document, overrides)
         name = member.name or loaded.scenario.name
         if name in seen:
-            raise InputError([document.problem(("members",), "members", f"two members are named {name!r}; give one a name: key")])
+            raise InputError([document.problem(("members",), "members", f"two members are named {name!r}; names identify members in every output: give one a name: key")])
         seen.add(name)
         members.append((name, loaded))
     return LoadedPortfolio(spec, document, members)
