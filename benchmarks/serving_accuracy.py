@@ -4,27 +4,38 @@
 
 For every bundled measurement (scaling_cli/data/serving_measurements.yaml) the planner plans the
 equivalent workload with its defaults only (no per-case tuning) and compares predicted with measured
-throughput (output tokens/s/GPU), time to first token and time per output token. Prints each case's
-ratio, then the median |error| and the worst case overall and per metric. Aim (#14): median within 12%
-and no case beyond 2×.
+throughput (output tokens/s/GPU), time to first token, time per output token and request latency.
+Prints each case's ratio (held-out cases marked), then the median |error| and the worst case
+overall, per metric, and for the held-out cases alone: those added after the serving constants were
+fitted (``held_out: true``), the planner's prediction on measurements it has not seen. Aim (#14):
+median within 12% and no case beyond 2×.
 """
 
 from __future__ import annotations
 
-from scaling_cli.commands.reference_serving import serving_reference
+from scaling_cli.commands.reference_serving import serving_reference, summarize
 
 
 def _line(name: str, s: dict) -> str:
+    if not s["cases"]:
+        return f"  {name:24s}   0 cases"
     return f"  {name:24s} {s['cases']:3d} cases  median |error| {s['median_abs_error']:6.1%}  worst {s['worst_ratio']:.3f}× ({s['worst_case']})  beyond 2×: {s['beyond_2x']}"
 
 
 def main() -> None:
     report = serving_reference()
     for r in report.rows:
-        print(f"  {r['id']:48s} {r['metric']:24s} measured {r['measured']:10.4g}  predicted {r['predicted']:10.4g}  ratio {r['ratio']:.3f}  batch {r['batch']}")
+        mark = "  (held out)" if r["held_out"] else ""
+        print(f"  {r['id']:48s} {r['metric']:24s} measured {r['measured']:10.4g}  predicted {r['predicted']:10.4g}  ratio {r['ratio']:.3f}  batch {r['batch']}{mark}")
     print(_line("all", report.summary) + "  (aim: median <= 12%, none beyond 2×)")
     for name, summary in report.by_metric.items():
         print(_line(name, summary))
+    print(_line("fitted on (not held out)", summarize([r for r in report.rows if not r["held_out"]])))
+    print(_line("held out", report.held_out))
+    for name in report.by_metric:
+        held = [r for r in report.rows if r["held_out"] and r["metric"] == name]
+        if held:
+            print(_line(f"  held out: {name}", summarize(held)))
 
 
 if __name__ == "__main__":

@@ -74,3 +74,57 @@ def test_cli_prints_table_and_json(cli):
     assert data["summary"]["cases"] == len(data["cases"])
     text = cli("reference", "--serving")
     assert text.exit_code == 0 and "Serving accuracy" in text.stdout
+
+
+def test_held_out_cases_are_appended_dated_and_quoted():
+    """Cases added after the fit say so (held_out, added) and come after every fitted case."""
+    cases = measurements()
+    flags = [bool(c.get("held_out")) for c in cases]
+    assert sum(flags) >= 12
+    first = flags.index(True)
+    assert all(flags[first:]), "held-out cases are appended after the fitted ones"
+    for case in cases[first:]:
+        assert str(case["added"]) and case["quote"].strip() and case["assumed"], case["id"]
+    # spread the brief asks for: engines, accelerators (AMD among them), metrics
+    held = cases[first:]
+    assert {c["hardware"]["accelerator"] for c in held} >= {"H100", "H200", "B200", "GB200", "MI300X"}
+    assert {m for c in held for m in case_metrics(c)} >= {"output_tokens_per_gpu_s", "itl_s", "ttft_s", "latency_s"}
+
+
+def test_per_gpu_figures_are_the_quoted_totals_divided_by_hand():
+    """Figures a source gives per system are divided by its GPU count: 1,993 and 2,794 output
+    tokens/s on 8 MI300X (OCI), 3,856.01 on 4 H100 (SGLang)."""
+    by_id = {c["id"]: c for c in measurements()}
+    for case_id, total, gpus in [
+        ("vllm-oci-llama31-405b-mi300x-tp8-fp8-128-128", 1993, 8),
+        ("vllm-oci-llama31-405b-mi300x-tp8-fp8-128-2048", 2794, 8),
+        ("sglang030-llama31-70b-h100-tp4-bf16-sharegpt-offline", 3856.01, 4),
+    ]:
+        case = by_id[case_id]
+        assert str(total) in case["quote"] and case["hardware"]["count"] == gpus
+        assert case["measured_per_gpu"] == pytest.approx(total / gpus)
+    # 249.125 = 1993 / 8 written out
+    assert by_id["vllm-oci-llama31-405b-mi300x-tp8-fp8-128-128"]["measured_per_gpu"] == pytest.approx(249.125)
+
+
+def test_request_latency_is_at_least_the_weight_reads_of_every_step():
+    """A batch-1 request of n output tokens reads each GPU's weight shard n times: for Llama 3.1 70B
+    in FP8 on 8 MI300X (5.3 TB/s each), 70.6e9 B / 8 / 5.3e12 B/s = 1.665 ms a step, 2048 steps =
+    3.41 s at the least. The planner's figure must not be below that floor."""
+    report = serving_reference()
+    row = next(r for r in report.rows if r["id"] == "vllm-rocm-llama31-70b-mi300x-tp8-fp8-128-2048-bs1")
+    assert row["metric"] == "latency_s" and row["batch"] == 1
+    floor = 2048 * 70.6e9 / 8 / 5.3e12
+    assert floor == pytest.approx(3.41, abs=0.01)
+    assert row["predicted"] >= floor
+
+
+def test_held_out_summary_is_the_held_out_rows_alone():
+    report = serving_reference()
+    held = [r for r in report.rows if r["held_out"]]
+    assert report.held_out["cases"] == len(held) > 0
+    errors = sorted(abs(r["ratio"] - 1) for r in held)
+    n = len(errors)
+    expected = errors[n // 2] if n % 2 else (errors[n // 2 - 1] + errors[n // 2]) / 2
+    assert report.held_out["median_abs_error"] == pytest.approx(expected)
+    assert report.to_dict()["held_out"] == report.held_out

@@ -10,8 +10,12 @@ per-case constant — and compare the predicted figure with the measured one per
 - ``decode_output_tokens_per_gpu_s`` and ``prefill_input_tokens_per_gpu_s``: the decode pool and the
   prefill pool of a disaggregated deployment measured apart (wide expert parallelism, DeepSeek and
   SGLang): the plan's decode throughput per GPU and its prefill throughput per GPU at load;
-- ``itl_s`` (time per output token) and ``ttft_s`` (time to first token) at light load: the workload
-  planned for its fastest configuration (a latency target below any reachable, so batch 1).
+- ``itl_s`` (time per output token), ``ttft_s`` (time to first token) and ``latency_s`` (end-to-end
+  time of one request) at light load: the workload planned for its fastest configuration (a latency
+  target below any reachable, so batch 1).
+
+A case marked ``held_out: true`` was added after the serving constants were fitted and was not used
+to choose them; its rows carry ``held_out`` and the summary reports them apart (``held_out``).
 
 The summary is the median |predicted ÷ measured − 1| and the worst case (largest |log ratio|),
 overall and per metric. Nothing here is fitted to the measurements.
@@ -35,7 +39,10 @@ from scaling_cli.yaml_source import parse_yaml
 
 MEASUREMENTS_FILE = "serving_measurements.yaml"
 #: The measurements' accelerator names → catalog aliases (SXM parts with the memory the sources state).
-ACCELERATORS = {"H100": "h100", "H200": "h200", "A100": "a100", "H800": "h800", "B200": "b200", "GB200": "gb200", "MI300X": "mi300x", "H20": "h20"}
+ACCELERATORS = {
+    "H100": "h100", "H200": "h200", "A100": "a100", "H800": "h800", "H20": "h20",
+    "B200": "b200", "GB200": "gb200", "B300": "b300", "GB300": "gb300", "MI300X": "mi300x", "MI325X": "mi325x", "MI355X": "mi355x",
+}
 #: Metric names of the measurement file, their labels, and whether they are measured at light load.
 METRICS = {
     "output_tokens_per_gpu_s": ("throughput (output tokens/s/GPU)", False),
@@ -43,6 +50,7 @@ METRICS = {
     "prefill_input_tokens_per_gpu_s": ("prefill pool (input tokens/s/GPU)", False),
     "ttft_s": ("TTFT (s)", True),
     "itl_s": ("TPOT (s)", True),
+    "latency_s": ("request latency (s)", True),
 }
 #: A latency target no configuration reaches: the planner then picks its fastest (batch 1).
 FASTEST = 1e-9
@@ -99,6 +107,8 @@ def predicted(metric: str, workload: dict[str, Any]) -> float:
         return workload["prefill_tokens_per_second_per_gpu"]
     if metric == "itl_s":
         return workload.get("tpot_seconds", workload["decode_step_seconds"])
+    if metric == "latency_s":
+        return workload["latency_seconds"]
     if "ttft_seconds" in workload:
         return workload["ttft_seconds"]
     return workload["latency_seconds"] - (workload["chain_tokens"] - 1) * workload["decode_step_seconds"]
@@ -117,6 +127,7 @@ def _row(case: dict[str, Any], metric: str, measured: float, workload: dict[str,
         "ratio": value / measured,
         "batch": workload["batch_size"],
         "gpus_per_replica": workload["gpus_per_replica"],
+        "held_out": bool(case.get("held_out")),
     }
 
 
@@ -130,9 +141,10 @@ class ServingReference:
     rows: list[dict[str, Any]]
     summary: dict[str, Any]
     by_metric: dict[str, dict[str, Any]]
+    held_out: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema_version": SCHEMA_VERSION, "summary": self.summary, "by_metric": self.by_metric, "cases": self.rows}
+        return {"schema_version": SCHEMA_VERSION, "summary": self.summary, "by_metric": self.by_metric, "held_out": self.held_out, "cases": self.rows}
 
     def tables(self) -> list[Table]:
         rows = [
@@ -147,7 +159,7 @@ class ServingReference:
         )
         summary = [
             [name, Num(s["cases"], "int"), Num(s["median_abs_error"], "frac"), Num(s["worst_ratio"], "frac"), s["worst_case"], Num(s["beyond_2x"], "int")]
-            for name, s in [("all", self.summary), *self.by_metric.items()]
+            for name, s in [("all", self.summary), *self.by_metric.items(), ("held out (added after the fit)", self.held_out)]
         ]
         totals = Table(
             title="Serving accuracy", columns=["Metric", "Cases", "Median |error|", "Worst ratio", "Worst case", "Beyond 2×"], rows=summary, numeric={1, 2, 3, 5}
@@ -170,4 +182,5 @@ def serving_reference() -> ServingReference:
                 workload = _planned(case_scenario(case, light_load))
                 rows.extend(_row(case, m, v, workload) for m, v in wanted.items())
     by_metric = {m: summarize([r for r in rows if r["metric"] == m]) for m in METRICS}
-    return ServingReference(rows=rows, summary=summarize(rows), by_metric=by_metric)
+    held_out = summarize([r for r in rows if r["held_out"]])
+    return ServingReference(rows=rows, summary=summarize(rows), by_metric=by_metric, held_out=held_out)
