@@ -93,12 +93,13 @@ def test_held_out_cases_are_appended_dated_and_quoted():
 
 def test_per_gpu_figures_are_the_quoted_totals_divided_by_hand():
     """Figures a source gives per system are divided by its GPU count: 1,993 and 2,794 output
-    tokens/s on 8 MI300X (OCI), 3,856.01 on 4 H100 (SGLang)."""
+    tokens/s on 8 MI300X (OCI), 3,856.01 on 4 H100 (SGLang), 31,302.7 on 8 H200 (MLPerf v4.1)."""
     by_id = {c["id"]: c for c in measurements()}
     for case_id, total, gpus in [
         ("vllm-oci-llama31-405b-mi300x-tp8-fp8-128-128", 1993, 8),
         ("vllm-oci-llama31-405b-mi300x-tp8-fp8-128-2048", 2794, 8),
         ("sglang030-llama31-70b-h100-tp4-bf16-sharegpt-offline", 3856.01, 4),
+        ("mlperf41-llama2-70b-h200x8-tp1-fp8-offline", 31302.7, 8),
     ]:
         case = by_id[case_id]
         assert str(total) in case["quote"] and case["hardware"]["count"] == gpus
