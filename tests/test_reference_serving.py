@@ -87,7 +87,7 @@ def test_held_out_cases_are_appended_dated_and_quoted():
         assert str(case["added"]) and case["quote"].strip() and case["assumed"], case["id"]
     # spread the brief asks for: engines, accelerators (AMD among them), metrics
     held = cases[first:]
-    assert {c["hardware"]["accelerator"] for c in held} >= {"H100", "H200", "B200", "GB200", "MI300X"}
+    assert {c["hardware"]["accelerator"] for c in held} >= {"H100", "H200", "B200", "GB200", "MI300X", "MI325X"}
     assert {m for c in held for m in case_metrics(c)} >= {"output_tokens_per_gpu_s", "itl_s", "ttft_s", "latency_s"}
 
 
