@@ -149,11 +149,12 @@ GENERATION = Default(
 #: fitted together on the bundled serving measurements by benchmarks/fit_serving.py (grid search,
 #: least mean |ln(predicted ÷ measured)|; leave-one-out median error 19.3%, none beyond 2×, on 17
 #: figures). They are effective values: they also absorb what the roofline leaves out (docs/CALIBRATION.md §4).
-SERVING_FIT_SOURCE = "fitted on 17 published inference measurements (scaling_cli/data/serving_measurements.yaml) by benchmarks/fit_serving.py"
+SERVING_FIT_SOURCE = "fitted on 23 published inference figures (scaling_cli/data/serving_measurements.yaml) by benchmarks/fit_serving.py"
 COMPUTE_EFFICIENCY = Default(
-    0.4,
+    0.45,
     "fraction",
-    f"{SERVING_FIT_SOURCE}; leave-one-out median error 19.3% (a priori 0.5: beyond-chinchilla's prefill MFU, "
+    f"large-problem efficiency (× T / (T + T½) for T tokens per forward pass): {SERVING_FIT_SOURCE}; leave-one-out median error "
+    "14.6% (a priori 0.5: beyond-chinchilla's prefill MFU, "
     "docs/PEER_TOOLS.md §2.5)",
     "serving.compute_efficiency",
     log_sigma=0.25,
@@ -215,6 +216,20 @@ STEP_OVERHEAD = Default(
     f"fixed time of every forward step beyond the roofline (scheduling, launches, sampling): {SERVING_FIT_SOURCE}, best at 0 "
     "with the bandwidth efficiency above",
     "serving.step_overhead",
+)
+GEMM_HALF_FILL_TOKENS = Default(
+    128.0,
+    "tokens",
+    f"tokens in a forward pass at which matrix multiplies reach half their large-problem efficiency (T / (T + T½), "
+    f"engine/serving.gemm_fill): {SERVING_FIT_SOURCE}",
+    "serving.gemm_half_fill_tokens",
+)
+PREFILL_TOKEN_BUDGET = Default(
+    8192,
+    "tokens",
+    "tokens an engine packs into one prefill forward pass at load: TensorRT-LLM max_num_tokens default 8192 (BuildConfig); "
+    "vLLM's max_num_batched_tokens is of the same order",
+    "serving.prefill_token_budget",
 )
 KV_CACHE_BYTES_PER_ELEMENT = Default(
     "fp8 for 8-bit or narrower weights, else bf16",
@@ -284,7 +299,7 @@ REQUEST_TOKENS = Default(
 TABLE: tuple[Default, ...] = (
     ACCELERATOR, PRECISION, PEAK_FLOPS, MFU, GOODPUT, GOODPUT_SPREAD, FAILURE_RATE, CHECKPOINT_SECONDS, RESTART_SECONDS, SCALE_COMMUNICATION, PRICE, POWER, PUE, FIT, ARCHITECTURE, GENERATION,
     COMPUTE_EFFICIENCY, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, TENSOR_PARALLEL_EFFICIENCY,
-    ALLREDUCE_LATENCY, SCALE_UP_DOMAIN, SCALE_OUT_BANDWIDTH, STEP_OVERHEAD, KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
+    ALLREDUCE_LATENCY, SCALE_UP_DOMAIN, SCALE_OUT_BANDWIDTH, STEP_OVERHEAD, GEMM_HALF_FILL_TOKENS, PREFILL_TOKEN_BUDGET, KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
     WEIGHT_SYNC_BANDWIDTH, ROLLOUT_GPU_SHARE, TRAINING_GPU_SHARE, DAYS, PEAK_TO_AVERAGE, PREFIX_CACHING, REQUEST_TOKENS,
 )  # fmt: skip
 

@@ -129,3 +129,13 @@ def test_held_out_summary_is_the_held_out_rows_alone():
     expected = errors[n // 2] if n % 2 else (errors[n // 2 - 1] + errors[n // 2]) / 2
     assert report.held_out["median_abs_error"] == pytest.approx(expected)
     assert report.to_dict()["held_out"] == report.held_out
+
+
+def test_tensor_parallel_throughput_per_gpu_falls_from_tp2_to_tp8():
+    """Issue #14: TensorRT-LLM measures Llama 3.1 70B FP8 (1000/1000 tokens, H100) at 2,195 output
+    tokens/s per GPU on TP2 and 1,431 on TP8 (0.65×); the planner's figure must fall too, not stay flat
+    (it stayed within 3% before prompts paid their all-reduce volume and matrix multiplies their fill)."""
+    rows = {row["id"]: row for row in serving_reference().rows}
+    tp2, tp8 = rows["trt017-llama31-70b-h100-tp2-fp8-1000-1000"], rows["trt017-llama31-70b-h100-tp8-fp8-1000-1000"]
+    assert tp8["measured"] / tp2["measured"] == pytest.approx(1431 / 2195, rel=1e-3)
+    assert tp8["predicted"] / tp2["predicted"] < 0.9

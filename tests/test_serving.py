@@ -162,7 +162,7 @@ def test_prefill_is_never_shorter_than_one_read_of_the_weights():
     model = serving.ServedModel(70.6e9, 70.6e9, LLAMA3_70B, 2.0, 2.0)
     prefill = serving.prefill_seconds(model, h100(), 4, 2 * 70.6e9 * 16, 16)
     assert prefill == pytest.approx(141.2e9 / (4 * 3.35e12 * 0.8), rel=1e-12)  # 13.2 ms, not 1.1 ms of FLOP
-    assert serving.compute_seconds(2 * 70.6e9 * 16, h100(), 4) < prefill / 10  # the FLOP alone: 1.1 ms
+    assert serving.compute_seconds(2 * 70.6e9 * 16, h100(), 4, 16) < prefill / 10  # the FLOP alone: 1.1 ms
 
 
 def test_fleet_counts_gpus_in_whole_replicas():
@@ -238,3 +238,38 @@ def test_closed_form_min_replica_matches_the_definition(params, kv_heads, contex
     model = serving.ServedModel(params, params, arch, 2.0, 2.0)
     device = serving.Device(989.5e12, 3.35e12, memory, 0.5, 0.8)
     assert serving.min_replica_gpus(model, device, context) == _brute_force_min_replica(model, device, context)
+
+
+def test_gemm_fill_by_hand():
+    """T / (T + T½): half the large-problem efficiency at T = T½, all of it without a curve or at T = ∞."""
+    from scaling_cli.engine.gemm import gemm_fill
+
+    assert gemm_fill(128.0, 128.0) == pytest.approx(0.5)
+    assert gemm_fill(1000.0, 128.0) == pytest.approx(1000 / 1128)
+    assert gemm_fill(np.inf, 128.0) == 1.0 and gemm_fill(7.0, 0.0) == 1.0
+    # batch 1 decode is a 1-token pass: 1 / 129 of the large-problem rate
+    assert gemm_fill(1.0, 128.0) == pytest.approx(1 / 129)
+
+
+def test_decode_compute_side_follows_the_fill_curve():
+    """The compute side of a decode step of B tokens is FLOP / (g · peak · eff · B / (B + T½))."""
+    model = serving.ServedModel(70.6e9, 70.6e9, LLAMA3_70B, 2.0, 2.0)
+    device = serving.Device(H100_PEAK, H100_BANDWIDTH, H100_MEMORY, 0.5, 0.8, half_fill_tokens=256.0)
+    step = serving.decode_step(model, device, 4, 256, 1000.0)
+    flops = 256 * (2 * 70.6e9 + 4 * 80 * 8192 * 1000)
+    assert step.compute_seconds == pytest.approx(flops / (4 * H100_PEAK * 0.5 * 0.5), rel=1e-12)
+
+
+def test_prompt_all_reduce_volume_is_paid_at_load_but_not_its_latency():
+    """At load a prompt rides a running forward pass: its GPU-seconds carry the all-reduce volume of its
+    tokens, 2·L · 2(g−1)/g · P · d · 2 bytes / link, but not the per-call latency; its time to first
+    token alone pays both (Llama 3 70B, 4 GPUs, 450 GB/s links, 10 µs per call, 2,000-token prompt)."""
+    model = serving.ServedModel(70.6e9, 70.6e9, LLAMA3_70B, 2.0, 2.0)
+    request = serving.RequestShape(prompt_tokens=2000, chains=1, chain_tokens=100, compute_flops=2 * 70.6e9 * 2000)
+    free = serving.serve_requests(model, h100(), request, gpus=4, max_batch=16)
+    linked = serving.Device(H100_PEAK, H100_BANDWIDTH, H100_MEMORY, 0.5, 0.8, link_bandwidth=450e9, allreduce_latency=10e-6)
+    paid = serving.serve_requests(model, linked, request, gpus=4, max_batch=16)
+    volume = 2 * 80 * (2 * 3 / 4) * 2000 * 8192 * 2 / 450e9  # 17.5 ms of links per forward pass
+    assert paid.upfront_gpu_seconds - free.upfront_gpu_seconds == pytest.approx(4 * volume, rel=1e-12)
+    assert paid.prefill_gpu_seconds - free.prefill_gpu_seconds == pytest.approx(4 * volume, rel=1e-12)
+    assert paid.ttft_seconds - free.ttft_seconds == pytest.approx(volume + 2 * 80 * 10e-6, rel=1e-12)

@@ -35,7 +35,9 @@ def _plan(cli, scenario_file, text: str, *args: str) -> dict:
 
 
 def test_chat_workload_by_hand(cli, scenario_file):
-    """Llama-3-8B-class chat on one H100 (989.5 TFLOP/s, 3.35 TB/s, 80 GiB of HBM), defaults 0.4 / 0.55 / 0.9 (compute, bandwidth, KV share; the serving fit of docs/CALIBRATION.md §4)."""
+    """Llama-3-8B-class chat on one H100 (989.5 TFLOP/s, 3.35 TB/s, 80 GiB of HBM), defaults 0.45 / 0.55 / 0.9
+    (large-problem compute, bandwidth, KV share) and a GEMM half-fill of 128 tokens per forward pass
+    (the serving fit of docs/CALIBRATION.md §4); at load, prompts are prefilled 8,192 tokens at a time."""
     w = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
     kv_per_token = 2 * 32 * 8 * 128 * 2  # 131,072 bytes (bf16 serving: bf16 KV)
     assert w["kv_cache_bytes_per_token"] == kv_per_token
@@ -47,25 +49,30 @@ def test_chat_workload_by_hand(cli, scenario_file):
     assert w["max_batch_in_memory"] == w["batch_size"] == 383
     # Decode step at batch 383, mean context 1,250.5, bandwidth-bound; one GPU: no all-reduce.
     memory = (16e9 + 383 * kv_per_token * 1250.5) / (3.35e12 * 0.55)
-    compute = 383 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * 0.4)
+    compute = 383 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * 0.45 * 383 / (383 + 128))
     assert memory > compute and w["decode_bound"] == "memory bandwidth"
     assert w["decode_step_seconds"] == pytest.approx(memory, rel=1e-12)
     assert w["tpot_seconds"] == w["decode_step_seconds"]
     assert w["tokens_per_second_per_gpu"] == pytest.approx(383 / memory, rel=1e-12)
-    # Prefill (compute-bound, above its floor of one weight read, 16e9 / 2.68e12 = 6 ms):
-    prefill = (2 * 8e9 * 1000 + 524_288 * 500_500) / (989.5e12 * 0.4)  # 0.04109 s
+    # Prefill alone (compute-bound, a 1,000-token pass at fill 1000 / 1128, above its floor of one
+    # weight read, 16e9 / 1.84e12 = 8.7 ms):
+    prefill_flops = 2 * 8e9 * 1000 + 524_288 * 500_500
+    prefill = prefill_flops / (989.5e12 * 0.45 * 1000 / 1128)  # 0.0410 s
     assert prefill > 16e9 / (3.35e12 * 0.55)
     assert w["ttft_seconds"] == pytest.approx(prefill, rel=1e-12)
     # The prefill emits the first token; 499 decode steps follow.
     assert w["latency_seconds"] == pytest.approx(prefill + 499 * memory, rel=1e-12)
-    per_query = prefill + 500 * memory / 383  # GPU-seconds: the query's share of the batch
+    # GPU-seconds: at load the prompt is prefilled in 8,192-token passes (fill 8192 / 8320), plus the
+    # query's share of the batch's decode steps
+    packed = prefill_flops / (989.5e12 * 0.45 * 8192 / 8320)
+    per_query = packed + 500 * memory / 383
     assert w["gpu_seconds_per_query"] == pytest.approx(per_query, rel=1e-12)
     assert w["output_tokens_per_second_per_gpu"] == pytest.approx(500 / per_query, rel=1e-12)
     # $2/GPU-h: the prefill priced per prompt token, the decode per output token.
-    assert w["usd_per_million_input_tokens"] == pytest.approx(prefill / 1000 * 2 / 3600 * 1e6, rel=1e-9)
+    assert w["usd_per_million_input_tokens"] == pytest.approx(packed / 1000 * 2 / 3600 * 1e6, rel=1e-9)
     assert w["usd_per_million_output_tokens"] == pytest.approx(500 * memory / 383 / 500 * 2 / 3600 * 1e6, rel=1e-9)
-    # Fleet: 1M × 0.0969 GPU-s / 86,400 s = 1.12 GPUs → 2; at a 2× peak 2.24 → 3; 72 GPU-hours a day.
-    assert 1e6 * per_query / 86_400 == pytest.approx(1.12, abs=0.01)
+    # Fleet: 1M × 0.0921 GPU-s / 86,400 s = 1.07 GPUs → 2; at a 2× peak 2.13 → 3; 72 GPU-hours a day.
+    assert 1e6 * per_query / 86_400 == pytest.approx(1.07, abs=0.01)
     assert w["gpus_needed"] == 2 and w["gpus_needed_peak"] == 3
     assert w["gpu_hours_per_day"] == 72 and w["gpu_hours"] == 72 * 30
     assert w["cost_per_day_usd"] == pytest.approx(144.0) and w["cost_per_query_usd"] == pytest.approx(144.0 / 1e6)
@@ -77,13 +84,14 @@ def test_chat_workload_by_hand(cli, scenario_file):
 
 
 def test_workload_mfu_sets_the_compute_efficiency(cli, scenario_file):
-    # Halving the compute efficiency (0.4 → 0.2) doubles the prefill time of the chat query by hand
-    # above, 0.04109 s → 0.08218 s; its decode steps stay bandwidth-bound and unchanged.
+    # The scenario's own MFU replaces the compute efficiency at every batch (no fill curve): the chat
+    # query's prefill by hand above takes FLOP / (peak × 0.2) instead of FLOP / (peak × 0.45 × 1000 / 1128);
+    # its decode steps stay bandwidth-bound and unchanged.
     text = CHAT_8B.replace("    gpus_per_replica: 1\n", "    gpus_per_replica: 1\n    hardware: {mfu: 0.2}\n")
     slow = _plan(cli, scenario_file, text, "--samples", "0")["test_time"]["workloads"][0]
     fast = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
     prefill = (2 * 8e9 * 1000 + 524_288 * 500_500) / 989.5e12
-    assert slow["latency_seconds"] - fast["latency_seconds"] == pytest.approx(prefill / 0.2 - prefill / 0.4, rel=1e-9)
+    assert slow["latency_seconds"] - fast["latency_seconds"] == pytest.approx(prefill / 0.2 - prefill / (0.45 * 1000 / 1128), rel=1e-9)
     assert slow["decode_step_seconds"] == fast["decode_step_seconds"]
 
 

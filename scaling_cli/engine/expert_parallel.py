@@ -44,7 +44,7 @@ import numpy as np
 
 from scaling_cli.engine import parallelism
 from scaling_cli.engine.selection import take_choice, target_excess
-from scaling_cli.engine.serving import BATCH_GRID, Device, RequestShape, ServedModel, ServingChoice, compute_seconds, generation_gpu_seconds
+from scaling_cli.engine.serving import BATCH_GRID, Device, RequestShape, ServedModel, ServingChoice, at_load_prefill_tokens, compute_seconds, generation_gpu_seconds
 from scaling_cli.engine.types import ArrayLike
 
 #: Bytes per element a token's activations travel in: dispatch in FP8, combine in BF16 (DeepSeek inference system overview).
@@ -141,7 +141,7 @@ class ExpertParallelStep:
 
 def decode_step(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ExpertParallelStep:
     """One decode step of one GPU running ``batch`` sequences at mean ``context``."""
-    compute = compute_seconds(batch * model.flops_per_token(context), device, 1.0)
+    compute = compute_seconds(batch * model.flops_per_token(context), device, 1.0, batch)
     read = read_weight_bytes(model, group, batch) + batch * model.kv_bytes_per_token * context
     memory = read / (device.bandwidth * device.bandwidth_efficiency)
     return ExpertParallelStep(compute, memory, decode_all_to_all_seconds(model, fabric, group, batch), device.step_overhead)
@@ -154,9 +154,9 @@ def _metrics(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLik
     prefill = request.compute_flops if request.prefill_flops is None else request.prefill_flops
     a2a_per_token = prefill_all_to_all_seconds_per_token(model, fabric, group)
     floor = resident_weight_bytes(model, group) / (device.bandwidth * device.bandwidth_efficiency)
-    ttft = np.maximum(compute_seconds(prefill, device, 1.0), floor) + request.prompt_tokens * a2a_per_token + device.step_overhead
-    prefill_gpu_seconds = compute_seconds(prefill, device, 1.0) + request.prompt_tokens * a2a_per_token
-    after = compute_seconds(request.compute_flops - prefill, device, 1.0)  # scoring after the prompt's prefill
+    ttft = np.maximum(compute_seconds(prefill, device, 1.0, request.prompt_tokens), floor) + request.prompt_tokens * a2a_per_token + device.step_overhead
+    prefill_gpu_seconds = compute_seconds(prefill, device, 1.0, at_load_prefill_tokens(device, request.prompt_tokens)) + request.prompt_tokens * a2a_per_token
+    after = compute_seconds(request.compute_flops - prefill, device, 1.0, request.prompt_tokens)  # scoring after the prompt's prefill
     upfront = prefill_gpu_seconds + after
     return {
         "step_seconds": seconds,

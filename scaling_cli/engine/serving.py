@@ -2,7 +2,7 @@
 
 A decode step of a replica of g tensor-parallel GPUs, running B sequences whose mean context is c:
 
-    compute = B·(2·N_active + 4·L·w·c) / (g · peak · compute efficiency)
+    compute = B·(2·N_active + 4·L·w·c) / (g · peak · compute efficiency · B / (B + T½))
     memory  = (weights read + B · KV bytes per token · c · replication) / (g · HBM bandwidth · bandwidth efficiency)
     step    = max(compute, memory) + all-reduces(B tokens) + per-step overhead
 
@@ -14,11 +14,15 @@ so the batch's mean context is the chain's mean context and the memory term is e
 Tensor-parallel all-reduces and mixture-of-experts reads: ``engine/parallelism.py``; the KV cache:
 ``engine/kv_cache.py``.
 
+The compute efficiency is scaled by T / (T + T½) for a pass of T tokens (``engine/gemm.py``).
+
 Prefill of one request (its time to first token at light load) is compute-bound work with a memory
 floor: it reads every weight at least once, so it is never shorter than one decode step's weight
-reads: prefill = max(FLOP / (g·peak·eff), weights / (g·bandwidth·eff)) + all-reduces(P tokens) +
-per-step overhead. At load, prefills share weight reads with the running batch (in-flight
-batching), so a request's GPU-seconds count its prefill FLOP only.
+reads: prefill = max(FLOP / (g·peak·eff·fill(P)), weights / (g·bandwidth·eff)) + all-reduces(P
+tokens) + per-step overhead. At load, prefills share weight reads and all-reduce calls with the
+running batch (in-flight batching), and prompts are packed into passes of the engine's token budget,
+so a request's GPU-seconds count its prefill FLOP at fill(max(P, budget)) plus the all-reduce volume
+of its P tokens, without the per-call latency.
 
 Defaults, each with its source (``scaling_cli/defaults.py``):
 - KV cache element: FP8 when the weights are 8-bit or narrower (TensorRT-LLM), else bf16.
@@ -38,6 +42,7 @@ import numpy as np
 
 from scaling_cli import defaults
 from scaling_cli.engine import parallelism
+from scaling_cli.engine.gemm import gemm_fill
 from scaling_cli.engine.selection import choose, take, take_choice, target_excess
 from scaling_cli.engine.kv_cache import BYTES_PER_ELEMENT, Architecture, approximate_architecture, kv_cache_bytes_per_element, kv_cache_bytes_per_token, kv_head_replication
 from scaling_cli.engine.test_time import forward_flops_over
@@ -50,8 +55,7 @@ __all__ = ["BYTES_PER_ELEMENT", "Architecture", "approximate_architecture", "kv_
 MEMORY_FRACTION = defaults.MEMORY_FRACTION.value
 #: Most sequences a replica runs at once (TensorRT-LLM max_batch_size default).
 MAX_RUNNING_SEQUENCES = defaults.MAX_RUNNING_SEQUENCES.value
-#: Largest replica considered: 2**16 GPUs.
-MAX_REPLICA_EXPONENT = 16
+MAX_REPLICA_EXPONENT = 16  # largest replica considered: 2**16 GPUs
 
 
 @dataclass(frozen=True)
@@ -109,12 +113,19 @@ class Device:
     #: fixed time of every forward step (scheduling, kernel launches, sampling)
     step_overhead: ArrayLike = 0.0
     max_sequences: ArrayLike = MAX_RUNNING_SEQUENCES
+    #: tokens in a forward pass at which matrix multiplies reach half their full efficiency (0: always full)
+    half_fill_tokens: ArrayLike = 0.0
+    #: tokens an engine packs into one forward pass of prefill at load (chunked / batched prefill)
+    prefill_token_budget: ArrayLike = np.inf
 
 
-def allreduce_seconds(model: ServedModel, device: Device, gpus: ArrayLike, tokens: ArrayLike) -> ArrayLike:
-    """Tensor-parallel all-reduce time of a forward pass over ``tokens`` tokens (``engine/parallelism.py``)."""
+def allreduce_seconds(model: ServedModel, device: Device, gpus: ArrayLike, tokens: ArrayLike, per_call: bool = True) -> ArrayLike:
+    """Tensor-parallel all-reduce time of a forward pass over ``tokens`` tokens (``engine/parallelism.py``).
+    ``per_call=False`` leaves out the fixed latency per call: the share of ``tokens`` in a forward pass
+    that other tokens also ride (a prompt prefilled inside a running batch)."""
     a = model.architecture
-    return parallelism.allreduce_seconds(tokens, a.hidden, a.layers, gpus, device.link_bandwidth, device.allreduce_latency)
+    latency = device.allreduce_latency if per_call else 0.0
+    return parallelism.allreduce_seconds(tokens, a.hidden, a.layers, gpus, device.link_bandwidth, latency)
 
 
 def fits(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
@@ -178,9 +189,15 @@ def _power_of_two_at_least(value: ArrayLike) -> ArrayLike:
     return 2.0 ** np.ceil(np.log2(np.maximum(value, 1.0)))
 
 
-def compute_seconds(flops: ArrayLike, device: Device, gpus: ArrayLike) -> ArrayLike:
-    """Wall time of compute-bound work on a replica of g GPUs: FLOP / (g · peak · compute efficiency)."""
-    return flops / (gpus * device.peak_flops * device.compute_efficiency)
+def compute_seconds(flops: ArrayLike, device: Device, gpus: ArrayLike, tokens: ArrayLike) -> ArrayLike:
+    """Wall time of compute-bound work on a replica of g GPUs, a forward pass of ``tokens`` tokens at a
+    time: FLOP / (g · peak · compute efficiency · fill), fill = T / (T + T½) (``gemm_fill``)."""
+    return flops / (gpus * device.peak_flops * device.compute_efficiency * gemm_fill(tokens, device.half_fill_tokens))
+
+
+def at_load_prefill_tokens(device: Device, prompt_tokens: ArrayLike) -> ArrayLike:
+    """Tokens in a prefill forward pass at load: prompts are packed up to the engine's token budget."""
+    return np.maximum(prompt_tokens, device.prefill_token_budget)
 
 
 def weight_read_seconds(model: ServedModel, device: Device, gpus: ArrayLike, tokens: ArrayLike) -> ArrayLike:
@@ -198,7 +215,7 @@ def prefill_seconds(model: ServedModel, device: Device, gpus: ArrayLike, flops: 
     """Time to first token of one request alone: max(compute, one read of the weights) + all-reduces
     of its ``tokens`` + the per-step overhead (the memory floor, module docstring)."""
     floor = weight_read_seconds(model, device, gpus, np.maximum(tokens, 1.0))
-    return np.maximum(compute_seconds(flops, device, gpus), floor) + allreduce_seconds(model, device, gpus, tokens) + device.step_overhead
+    return np.maximum(compute_seconds(flops, device, gpus, tokens), floor) + allreduce_seconds(model, device, gpus, tokens) + device.step_overhead
 
 
 @dataclass(frozen=True)
@@ -223,7 +240,7 @@ class DecodeStep:
 
 def decode_step(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> DecodeStep:
     """One decode step of ``batch`` sequences at mean ``context`` on replicas of ``gpus``."""
-    compute = compute_seconds(batch * model.flops_per_token(context), device, gpus)
+    compute = compute_seconds(batch * model.flops_per_token(context), device, gpus, batch)
     fixed = allreduce_seconds(model, device, gpus, batch) + device.step_overhead
     return DecodeStep(compute, decode_memory_seconds(model, device, gpus, batch, context), fixed)
 
@@ -317,15 +334,18 @@ def _request_metrics(model: ServedModel, device: Device, request: RequestShape, 
     seconds = step.seconds
     prefill = request.compute_flops if request.prefill_flops is None else request.prefill_flops
     ttft = prefill_seconds(model, device, gpus, prefill, request.prompt_tokens)
-    upfront = compute_seconds(request.compute_flops, device, gpus)
-    after = compute_seconds(request.compute_flops - prefill, device, gpus)
+    # at load the prompt rides a running forward pass: its FLOP and its all-reduce volume, not its latency
+    prompt_allreduce = allreduce_seconds(model, device, gpus, request.prompt_tokens, per_call=False)
+    packed = at_load_prefill_tokens(device, request.prompt_tokens)
+    upfront = compute_seconds(request.compute_flops, device, gpus, packed) + prompt_allreduce
+    after = compute_seconds(request.compute_flops - prefill, device, gpus, request.prompt_tokens)
     return {
         "step_seconds": seconds,
         "ttft_seconds": ttft,
         "latency_seconds": ttft + after + np.maximum(request.chain_tokens - 1.0, 0.0) * seconds,
         "gpu_seconds_per_request": generation_gpu_seconds(request.chains * request.chain_tokens, seconds, gpus, batch, upfront),
         "upfront_gpu_seconds": gpus * upfront,
-        "prefill_gpu_seconds": gpus * compute_seconds(prefill, device, gpus),
+        "prefill_gpu_seconds": gpus * (compute_seconds(prefill, device, gpus, packed) + prompt_allreduce),
         "tokens_per_second_per_gpu": batch / (seconds * gpus),
         "compute_bound": step.compute_bound,
     }

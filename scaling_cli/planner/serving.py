@@ -71,9 +71,10 @@ def served_model(
     )
 
 
-def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidth_efficiency: Any, max_sequences: Any = None) -> serving.Device | None:
+def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidth_efficiency: Any, max_sequences: Any = None, measured: bool = False) -> serving.Device | None:
     """The accelerator as the roofline sees it, or ``None`` when the catalog lacks its memory or bandwidth.
-    Without a published scale-up bandwidth a replica's all-reduces cost only their latency."""
+    Without a published scale-up bandwidth a replica's all-reduces cost only their latency. A
+    ``measured`` compute efficiency (the scenario's own MFU) is taken as is, at every batch."""
     accel = hardware.accelerator
     if accel.bandwidth_tb_s is None or accel.memory_bytes is None:
         return None
@@ -88,6 +89,8 @@ def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidt
         allreduce_latency=defaults.ALLREDUCE_LATENCY.value,
         step_overhead=defaults.STEP_OVERHEAD.value,
         max_sequences=defaults.MAX_RUNNING_SEQUENCES.value if max_sequences is None else max_sequences,
+        half_fill_tokens=0.0 if measured else defaults.GEMM_HALF_FILL_TOKENS.value,
+        prefill_token_budget=defaults.PREFILL_TOKEN_BUDGET.value,
     )
 
 
@@ -108,6 +111,6 @@ def serving_fabric(hardware: ResolvedHardware, assumptions: Assumptions, scope: 
 
 def add_fixed_assumptions(assumptions: Assumptions) -> None:
     """The roofline's fixed defaults (``scaling_cli/defaults.py``; used by ``engine.serving``)."""
-    fixed = (defaults.MEMORY_FRACTION, defaults.MAX_RUNNING_SEQUENCES, defaults.TENSOR_PARALLEL_EFFICIENCY, defaults.ALLREDUCE_LATENCY, defaults.STEP_OVERHEAD)
+    fixed = (defaults.MEMORY_FRACTION, defaults.MAX_RUNNING_SEQUENCES, defaults.TENSOR_PARALLEL_EFFICIENCY, defaults.ALLREDUCE_LATENCY, defaults.STEP_OVERHEAD, defaults.GEMM_HALF_FILL_TOKENS, defaults.PREFILL_TOKEN_BUDGET)
     for default in (*fixed, defaults.KV_CACHE_BYTES_PER_ELEMENT):
         assumptions.use(default)

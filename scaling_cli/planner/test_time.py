@@ -117,7 +117,7 @@ def _served(index: int, workload: TestTimeWorkload, scenario: Scenario, hw: Reso
     """The model and accelerator as the roofline sees them; a workload's own ``hardware.mfu`` sets the compute efficiency."""
     own_mfu = workload.hardware is not None and "mfu" in workload.hardware.given
     defaults: ServingDefaults = context["serving"]
-    device = serving_device(hw, hw.mfu if own_mfu else defaults.compute_efficiency, defaults.bandwidth_efficiency, workload.max_running_sequences)
+    device = serving_device(hw, hw.mfu if own_mfu else defaults.compute_efficiency, defaults.bandwidth_efficiency, workload.max_running_sequences, measured=own_mfu)
     if device is None:
         raise PlanError(f"test_time[{index}]", f"the catalog has no memory size or bandwidth for {hw.accelerator.name}; serving cannot be planned")
     return served_model(scenario.model.params, scenario.model.n_active, defaults.architecture, hw.precision, workload.kv_cache_dtype, scenario.model), device

@@ -1,0 +1,19 @@
+"""Matrix-multiply efficiency against problem size: the fill curve of the serving roofline."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scaling_cli.engine.types import ArrayLike
+
+
+def gemm_fill(tokens: ArrayLike, half_fill_tokens: ArrayLike) -> ArrayLike:
+    """Share of its large-problem efficiency a matrix multiply with ``tokens`` rows reaches: T / (T + T½).
+
+    Tensor-core GEMMs fill the GPU's streaming multiprocessors with output tiles; a short token
+    dimension leaves tiles and waves partly empty and the operand reads less amortised, so achieved
+    FLOP/s rise with the rows and saturate (NVIDIA, "Matrix Multiplication Background User's Guide",
+    Deep Learning Performance docs: tile and wave quantization, arithmetic intensity). T / (T + T½) is
+    the simplest curve with that shape; T½ is fitted (docs/CALIBRATION.md §4).
+    """
+    return 1.0 / (1.0 + half_fill_tokens / np.maximum(tokens, 1.0))  # = T / (T + T½), and 1 for T = ∞
