@@ -139,3 +139,27 @@ RL = "- {{name: g, technique: rl, algorithm: grpo, prompts: 100, prompt_tokens: 
 )
 def test_invalid_recipes_are_one_located_line(line, field, tmp_path):
     assert field in _refused(line, tmp_path)
+
+
+def test_a_4_bit_base_fits_where_a_bf16_one_does_not():
+    """QLoRA (Dettmers et al. 2023): 65B on one 48 GB GPU. A bf16 base holds 2 bytes × 65.2e9 =
+    1.304e11 bytes: ceil(1.304e11 / 4.8e10) = 3 L40S; a 4-bit one 0.5 × 65.2e9 = 3.26e10: 1 GPU.
+    The FLOPs are the same 4·N·D either way (weights are dequantized to bf16 for the matmuls):
+    4 × 65.2e9 × 1e7 = 2.608e18."""
+    base = "name: q\nhardware: {accelerator: l40s}\nmodel: {params: 65.2B}\n"
+    bf16 = with_groups("- {name: l, technique: lora, tokens: 10M, hardware: {count: 1}}", base)
+    nf4 = with_groups("- {name: l, technique: lora, tokens: 10M, base_bits: 4, hardware: {count: 1}}", base)
+    assert "post_training[0] (l): its training state needs at least 3 GPUs fully sharded, but the group has 1: it does not fit" in bf16["warnings"]
+    assert not any("training state" in w for w in nf4["warnings"])
+    for document in (bf16, nf4):
+        assert document["post_training"]["derivatives"][0]["flops"] == pytest.approx(4 * 65.2e9 * 1e7)
+
+
+def test_base_bits_other_than_4_8_16_is_refused_with_its_field():
+    run = subprocess.run(
+        [sys.executable, "-m", "scaling_cli", "plan", "-"],
+        input="name: q\nmodel: {params: 7B}\npost_training:\n  - {name: l, technique: lora, tokens: 1M, base_bits: 3}\n",
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1 and "base_bits" in run.stderr and "Traceback" not in run.stderr

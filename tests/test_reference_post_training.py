@@ -26,7 +26,7 @@ def test_every_case_keeps_its_source_quote_and_measured_hours():
     for case in cases():
         assert case["source"] and case["quote"].strip(), case["name"]
         assert case["measured"]["gpu_hours"] > 0 and case["measured"]["derivation"], case["name"]
-        assert "group" in case["scenario"] and "model" in case["scenario"], case["name"]
+        assert ("group" in case["scenario"]) != ("groups" in case["scenario"]) and "model" in case["scenario"], case["name"]
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="the shared reference set is not on this machine")
@@ -50,6 +50,24 @@ def test_a_case_is_planned_as_its_recipe():
     group = plan_case(_case("Stanford Alpaca"))
     assert group["flops"] == pytest.approx(6 * 6.74e9 * 52_000 * 512 * 3, rel=1e-9)
     assert group["gpus"] == 8 and group["accelerator"] == "nvidia-a100-sxm-80gb"
+
+
+def test_a_case_of_several_phases_is_the_sum_of_its_phases():
+    # DeepScaleR: three phases (8K on 8 A100s, 16K and 24K on 32), each planned as its own case
+    case = _case("DeepScaleR")
+    whole = plan_case(case)
+    phases = [plan_case({**case, "scenario": {"model": case["scenario"]["model"], "group": group}}) for group in case["scenario"]["groups"]]
+    assert len(phases) == 3 and whole["gpu_hours"] == pytest.approx(sum(p["gpu_hours"] for p in phases))
+    assert whole["gpus"] == 32 and len(whole["steps"]) == sum(len(p["steps"]) for p in phases)
+    assert implied_figures(case, whole) == {}
+
+
+def test_new_cases_measured_hours_are_the_quoted_figures():
+    # DSChat (Hybrid Engine): seconds per 1024 prompts x GPUs; DeepScaleR stated; Guanaco 1 GPU x 24 h
+    for size, seconds, gpus in ((7, 855.09, 16), (13, 1528.93, 32), (34, 3634.98, 32), (70, 10407.0, 32)):
+        assert _case(f"DeepSpeed-Chat (optimized, Hybrid Engine) PPO benchmark, LLaMA2-{size}B")["measured"]["gpu_hours"] == pytest.approx(seconds * gpus / 3600, rel=1e-4)
+    assert _case("DeepScaleR")["measured"]["gpu_hours"] == 3800
+    assert _case("QLoRA Guanaco-65B")["measured"]["gpu_hours"] == 24 and _case("QLoRA Guanaco-65B")["held_out"]
 
 
 def _median(values: list[float]) -> float:

@@ -38,8 +38,8 @@ SYNC_BYTES_PER_PARAM = 2.0
 def implied_figures(case: dict[str, Any], group: dict[str, Any]) -> dict[str, float]:
     """What one case implies (``supervised_efficiency`` with ``params``, or the RL stage figures),
     from its planned ``group`` (the FLOP of its steps) and its measured hours; ``{}`` for a case
-    that informs no constant (a held-out one, or a run without the figures above)."""
-    if case.get("held_out"):
+    that informs no constant (a held-out one, one of several phases, or a run without the figures above)."""
+    if case.get("held_out") or "phases" in group:
         return {}
     peak = find_accelerator(group["accelerator"]).reference_peak()
     steps = group["steps"]

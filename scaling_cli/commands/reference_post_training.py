@@ -43,18 +43,37 @@ def cases() -> tuple[dict[str, Any], ...]:
     return tuple(yaml.safe_load(text)["cases"])
 
 
-def case_scenario(case: dict[str, Any]) -> Scenario:
-    """The scenario that plans one case: its model and its group, nothing else given."""
+def case_groups(case: dict[str, Any]) -> list[dict[str, Any]]:
+    """The groups that plan one case: its ``group``, or its ``groups`` (phases run one after another,
+    e.g. an RL run whose context and GPU count change), each named after the case."""
     spec = case["scenario"]
-    group = {"name": case["name"][:200], **spec["group"]}
-    return Scenario.model_validate({"name": "reference", "model": spec["model"], "post_training": [group]})
+    if "group" in spec:
+        return [{"name": case["name"][:200], **spec["group"]}]
+    return [{"name": f"{case['name'][:180]} (phase {index + 1})", **group} for index, group in enumerate(spec["groups"])]
+
+
+def case_scenario(case: dict[str, Any]) -> Scenario:
+    """The scenario that plans one case: its model and its group(s), nothing else given."""
+    return Scenario.model_validate({"name": "reference", "model": case["scenario"]["model"], "post_training": case_groups(case)})
 
 
 def plan_case(case: dict[str, Any], assumptions: Assumptions | None = None) -> dict[str, Any]:
-    """The planned group of one case (point estimate; defaults only unless ``assumptions`` refit them)."""
+    """The planned group of one case (point estimate; defaults only unless ``assumptions`` refit them);
+    a case of several phases is their sum: GPU-hours added, steps named by phase, the most GPUs."""
     scenario = case_scenario(case)
     sections = to_plain(evaluate(freeze(scenario, Sampler.point()), Sampler.point(), assumptions or Assumptions()))
-    return sections["post_training"]["derivatives"][0]
+    phases = sections["post_training"]["derivatives"]
+    if len(phases) == 1:
+        return phases[0]
+    steps = [{**step, "step": f"phase {index + 1} {step['step']}"} for index, phase in enumerate(phases) for step in phase["steps"]]
+    return {
+        "name": case["name"],
+        "accelerator": phases[0]["accelerator"],
+        "gpus": max(phase["gpus"] for phase in phases),
+        "gpu_hours": sum(phase["gpu_hours"] for phase in phases),
+        "phases": len(phases),
+        "steps": steps,
+    }
 
 
 def case_row(case: dict[str, Any], group: dict[str, Any], loo_group: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +100,7 @@ def case_row(case: dict[str, Any], group: dict[str, Any], loo_group: dict[str, A
 
 def technique_label(case: dict[str, Any]) -> str:
     """``full_finetune``, ``rl/ppo``, ...: the technique, and the algorithm for RL."""
-    group = case["scenario"]["group"]
+    group = case_groups(case)[0]
     return group["technique"] + (f"/{group['algorithm']}" if "algorithm" in group else "")
 
 

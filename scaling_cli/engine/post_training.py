@@ -27,6 +27,19 @@ LORA_FLOP_PER_PARAM_TOKEN = 4.0
 #: limit themselves to attention weights; §7.1 compares subsets).
 LORA_ADAPTED_MATRICES_PER_LAYER = 4
 
+#: Bits per weight of a frozen base stored quantized (QLoRA: 4-bit NormalFloat; Dettmers et al. 2023,
+#: arXiv 2305.14314 §3), 16 for a bf16 base. QLoRA's double quantization leaves 0.127 bits per weight
+#: of quantization constants (§3, "Double Quantization"), neglected here (3% of a 4-bit base).
+BF16_BITS = 16
+
+
+def frozen_base_bytes_per_param(bits: float) -> float:
+    """Bytes per frozen base weight held on the GPU: bits ÷ 8 (2 for bf16, 0.5 for QLoRA's NF4;
+    Dettmers et al. 2023 §3). The compute does not shrink: QLoRA dequantizes each weight to bf16
+    for its matmuls, so the 4·N rule stands."""
+    return bits / 8
+
+
 #: Activation recomputation (``recompute_activations: true``): the backward pass reruns the forward,
 #: one more 2·N per token, so training costs 8·N·D instead of 6·N·D and LoRA's frozen base 6·N·D
 #: instead of 4·N·D (Chen et al. 2016, arXiv 1604.06174, one extra forward; Korthikanti et al. 2022,

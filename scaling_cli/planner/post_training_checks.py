@@ -26,7 +26,7 @@ def post_training_warnings(scenario: Scenario, sections: dict[str, Any]) -> list
             for index, group in enumerate(scenario.post_training)
             for message in TECHNIQUES[group.technique].warnings(group, scenario.model, size)
         ),
-        *memory_warnings(sections, size),
+        *memory_warnings(sections, size, [getattr(group, "base_bits", formulas.BF16_BITS) for group in scenario.post_training]),
         *replica_warnings(sections),
     ]
 
@@ -47,19 +47,21 @@ def replica_warnings(sections: dict[str, Any]) -> list[str]:
     return found
 
 
-def memory_warnings(sections: dict[str, Any], size: ModelSize) -> list[str]:
+def memory_warnings(sections: dict[str, Any], size: ModelSize, base_bits: list[float] | None = None) -> list[str]:
     """Groups whose GPUs cannot hold their training state fully sharded: 16 bytes per trained
-    parameter (ZeRO §3), 2 per frozen one (LoRA's base), like pretraining's memory check. A step
-    that trains the scenario's model (its active parameters) holds all of its total parameters
-    (every expert of a mixture-of-experts)."""
+    parameter (ZeRO §3), per frozen one the bytes of its ``base_bits`` (2 for LoRA's bf16 base, 0.5
+    for QLoRA's 4-bit one; ``formulas.frozen_base_bytes_per_param``), like pretraining's memory
+    check. A step that trains the scenario's model (its active parameters) holds all of its total
+    parameters (every expert of a mixture-of-experts)."""
     found = []
     for index, group in enumerate((sections.get("post_training") or {}).get("derivatives") or []):
+        bits = formulas.BF16_BITS if base_bits is None else base_bits[index]
         memory = find_accelerator(group["accelerator"]).memory_bytes
         if group.get("gpus") is None or memory is None:
             continue
         needed = max(
             (
-                int(pretraining_formulas.min_gpus_for_training_state(_held(step["params"], size), memory, _state_bytes(step)))
+                int(pretraining_formulas.min_gpus_for_training_state(_held(step["params"], size), memory, _state_bytes(step, bits)))
                 for step in group.get("steps") or []
                 if step["kind"] == formulas.TRAINING
             ),
@@ -78,9 +80,9 @@ def _held(params: float, size: ModelSize) -> float:
     return size.total if size.active is not None and size.total is not None and params == size.active else params
 
 
-def _state_bytes(step: dict[str, Any]) -> float:
+def _state_bytes(step: dict[str, Any], base_bits: float) -> float:
     frozen = step["step"] == "frozen_base"
-    return pretraining_formulas.FROZEN_BYTES_PER_PARAM if frozen else pretraining_formulas.TRAINING_STATE_BYTES_PER_PARAM
+    return formulas.frozen_base_bytes_per_param(base_bits) if frozen else pretraining_formulas.TRAINING_STATE_BYTES_PER_PARAM
 
 
 def _model_size(scenario: Scenario, sections: dict[str, Any]) -> ModelSize:

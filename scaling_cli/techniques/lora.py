@@ -33,6 +33,9 @@ class Lora(DerivativeGroup):
     rank: PositiveCount | None = Field(None, description="Adapter rank r; with model.layers and d_model it adds the adapters' own 6·N_A·D.")
     sequence_length: PositiveCount | None = sequence_length_field()
     recompute_activations: bool = recompute_field()
+    base_bits: Literal[4, 8, 16] = Field(
+        16, description="Bits per weight of the frozen base in GPU memory: 16 (bf16), 8, or 4 (QLoRA's NF4; Dettmers et al. 2023). Sets the memory check; the FLOPs stay 4·N·D."
+    )
     hardware: HardwareSpec | None = hardware_field()
 
 
