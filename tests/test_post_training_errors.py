@@ -18,7 +18,7 @@ CASES = {
         "    technique: lora\n    tokens: 1B\n    rnak: 8\n",
         10,
         5,
-        "post_training[0].rnak: unknown key 'rnak'; did you mean 'rank'? valid keys: name, technique, count, tokens, epochs, rank, sequence_length, recompute_activations, hardware",
+        "post_training[0].rnak: unknown key 'rnak'; did you mean 'rank'? valid keys: name, technique, count, tokens, epochs, rank, sequence_length, recompute_activations, base_bits, hardware",
     ),
     "negative count": ("    technique: full_finetune\n    count: -3\n    tokens: 1B\n", 9, 12, "post_training[0].count: must be greater than or equal to 0 (got -3)"),
     "fractional count": ("    technique: full_finetune\n    count: 2.5\n    tokens: 1B\n", 9, 12, "must be a whole number of models (got 2.5)"),
