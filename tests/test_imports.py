@@ -84,9 +84,9 @@ def test_validate_draws_no_monte_carlo_samples(cli, monkeypatch):
     sizes = []
     original = uncertainty.Sampler.__init__
 
-    def record(self, size=None, seed=uncertainty.DEFAULT_SEED):
+    def record(self, size=None, seed=uncertainty.DEFAULT_SEED, **options):
         sizes.append(size)
-        original(self, size, seed)
+        original(self, size, seed, **options)
 
     monkeypatch.setattr(uncertainty.Sampler, "__init__", record)
     result = cli("validate", *map(str, CONFIGS))

@@ -9,6 +9,7 @@ perfectly correlated (used for systematic errors such as the training-efficiency
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import zlib
 from collections.abc import Sequence
@@ -33,9 +34,13 @@ def band_settings(samples: int, seed: int) -> dict[str, Any] | None:
 class Sampler:
     """Point values (``size=None``) or arrays of ``size`` Monte Carlo draws."""
 
-    def __init__(self, size: int | None = None, seed: int = DEFAULT_SEED) -> None:
+    def __init__(self, size: int | None = None, seed: int = DEFAULT_SEED, *, compact: bool = False) -> None:
         self.size = size
         self.seed = seed
+        #: a plan's bands (``planner.plan.build_plan``): identical derivative groups are computed once
+        #: and a figure that is a positive multiple of a shared array is kept as ``Scaled`` (sweeps,
+        #: which broadcast every figure against their grid, keep plain arrays)
+        self.compact = compact and size is not None
         self._normals: dict[str, np.ndarray] = {}
 
     @classmethod
@@ -69,6 +74,100 @@ class Sampler:
         if self.size is None:
             return None
         return self._rng(key).random(self.size)
+
+
+class Scaled:
+    """Monte Carlo samples ``base × factor`` (a non-negative finite float) kept unmultiplied: the
+    figures of N derivative groups that differ only in their count are N multiples of one array.
+
+    Multiplying by a non-negative number keeps the samples' order (IEEE rounding is monotone), so
+    the k-th smallest of ``base × factor`` is the k-th smallest of ``base`` × ``factor``, bit for bit:
+    quantiles and the finiteness check read the base's order statistics once (``SharedQuantiles``,
+    ``planner.plan.all_plannable``). Arithmetic with it (a section's sum) works on ``values()``."""
+
+    __slots__ = ("base", "factor")
+    __array_ufunc__ = None  # ``array + scaled`` defers to ``__radd__`` instead of making an object array
+
+    def __init__(self, base: np.ndarray, factor: float) -> None:
+        self.base = base
+        self.factor = factor
+
+    @classmethod
+    def of(cls, base: Any, factor: Any) -> Any:
+        """``base × factor``: kept as ``Scaled`` when ``base`` is a 1-D array of samples and ``factor``
+        a non-negative finite float, else multiplied out."""
+        if isinstance(base, Scaled):
+            base, factor = base.values(), factor
+        if isinstance(base, np.ndarray) and base.ndim == 1 and base.dtype == np.float64 and isinstance(factor, float) and 0.0 <= factor < math.inf:
+            return cls(base, factor)
+        return base * factor
+
+    def values(self) -> np.ndarray:
+        return self.base * self.factor
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        values = self.values()
+        return values if dtype is None else values.astype(dtype)
+
+    @property
+    def ndim(self) -> int:
+        return 1
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.base.shape
+
+    @property
+    def size(self) -> int:
+        return self.base.size
+
+    def __add__(self, other: Any) -> Any:
+        return self.values() + _plain(other)
+
+    def __radd__(self, other: Any) -> Any:
+        return _plain(other) + self.values()
+
+    def __sub__(self, other: Any) -> Any:
+        return self.values() - _plain(other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return _plain(other) - self.values()
+
+    def __mul__(self, other: Any) -> Any:
+        return self.values() * _plain(other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return _plain(other) * self.values()
+
+    def __truediv__(self, other: Any) -> Any:
+        return self.values() / _plain(other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return _plain(other) / self.values()
+
+
+def _plain(value: Any) -> Any:
+    return value.values() if isinstance(value, Scaled) else value
+
+
+def fingerprint(value: Any) -> Any:
+    """A hashable key of a value built from numbers, text, arrays, tuples and dataclasses: equal keys
+    mean equal values, bit for bit (an array by its dtype, shape and bytes, a float by its exact
+    ``hex``, every leaf with its type), so a computation keyed by it can be reused for a second
+    identical input. ``None`` when some part is of another kind (nothing is reused then)."""
+    if value is None or type(value) in (bool, int, str):
+        return (type(value), value)
+    if isinstance(value, float):
+        return (type(value), value.hex())
+    if isinstance(value, np.ndarray):
+        return (value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, (tuple, list)):
+        parts = (type(value), *(fingerprint(v) for v in value))
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        parts = (type(value), *(fingerprint(getattr(value, f.name)) for f in dataclasses.fields(value)))
+    else:
+        return None
+    return None if None in parts else parts
 
 
 def quantiles(samples: ArrayLike | Sequence[float], probabilities: tuple[float, ...] = (0.1, 0.9), axis: int | None = None) -> list[Any]:
@@ -109,9 +208,12 @@ class SharedQuantiles:
         self.probabilities = probabilities
         self._orders: dict[tuple[int, int, int], np.ndarray | None] = {}
         self._known: dict[int, tuple[np.ndarray, list[float] | None]] = {}
+        self._stats: dict[int, tuple[np.ndarray, Any]] = {}
 
-    def __call__(self, samples: np.ndarray) -> list[float] | None:
+    def __call__(self, samples: np.ndarray | Scaled) -> list[float] | None:
         """The quantiles of ``samples`` (floats), or ``None`` when every sample is the same."""
+        if isinstance(samples, Scaled):
+            return self._scaled(samples)
         known = self._known.get(id(samples))
         if known is not None and known[0] is samples:
             return known[1]
@@ -135,6 +237,33 @@ class SharedQuantiles:
         if not bool((ordered[1:] >= ordered[:-1]).all()):
             return quantiles(data, self.probabilities)
         return [_from_sorted(ordered, p) for p in self.probabilities]
+
+
+    def _scaled(self, samples: Scaled) -> list[float] | None:
+        """The quantiles of ``base × factor`` from the base's order statistics (``Scaled``): the same
+        interpolation on the same numbers as ``quantiles`` of the multiplied-out array."""
+        stats = self._stats.get(id(samples.base))
+        if stats is None or stats[0] is not samples.base:
+            stats = self._stats[id(samples.base)] = (samples.base, order_statistics(samples.base, self.probabilities))
+        factor = samples.factor
+        low, high, pairs = stats[1]
+        if not factor * high > factor * low:
+            return None
+        result = []
+        for h, below, above in pairs:
+            lo, hi = below * factor, above * factor
+            result.append(float(lo + (h - math.floor(h)) * (hi - lo)))
+        return result
+
+
+def order_statistics(samples: np.ndarray, probabilities: tuple[float, ...]) -> tuple[Any, Any, list[tuple[float, Any, Any]]]:
+    """The smallest and largest sample, and for each probability p its position h = (n − 1)·p and
+    the order statistics x[⌊h⌋] and x[⌈h⌉] that ``quantiles`` interpolates between."""
+    n = samples.size
+    positions = [(n - 1) * p for p in probabilities]
+    bounds = [(int(math.floor(h)), int(math.ceil(h))) for h in positions]
+    part = np.partition(samples, sorted({0, n - 1, *(i for pair in bounds for i in pair)}))
+    return part[0], part[n - 1], [(h, part[lo], part[hi]) for h, (lo, hi) in zip(positions, bounds)]
 
 
 def _from_sorted(ordered: np.ndarray, probability: float) -> float:

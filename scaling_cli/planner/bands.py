@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from scaling_cli.engine.uncertainty import SharedQuantiles
+from scaling_cli.engine.uncertainty import Scaled, SharedQuantiles
 from scaling_cli.metrics import is_banded
 
 
@@ -46,7 +46,7 @@ def _merge(point: Any, sample: Any, pattern: str, bands: SharedQuantiles) -> Any
 def _band(path: str, point: Any, sample: Any, bands: SharedQuantiles) -> tuple[Any, Any] | None:
     if isinstance(point, bool) or not isinstance(point, (int, float)) and point is not None:
         return None
-    quantiles = bands(sample) if isinstance(sample, np.ndarray) and sample.ndim == 1 and sample.size > 1 else None
+    quantiles = bands(sample) if isinstance(sample, (np.ndarray, Scaled)) and sample.ndim == 1 and sample.size > 1 else None
     if not (quantiles is not None or is_banded(path)):
         return None
     if point is None:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from scaling_cli.engine.uncertainty import DEFAULT_SAMPLES, DEFAULT_SEED, Sampler, band_settings
+from scaling_cli.engine.uncertainty import DEFAULT_SAMPLES, DEFAULT_SEED, Sampler, Scaled, band_settings
 from scaling_cli.errors import InputError, PlanError, Problem
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.bands import add_bands
@@ -80,7 +80,7 @@ def _build_plan(loaded: LoadedScenario, samples: int, seed: int) -> Plan:
     check_plannable(point)
     sections = point
     if samples:
-        sampler = Sampler(samples, seed)
+        sampler = Sampler(samples, seed, compact=True)
         sampled = evaluate(freeze(scenario, sampler), sampler, Assumptions())
         check_plannable(sampled)
         sections = add_bands(point, sampled)  # plain already: the point tree's numbers and float bands
@@ -154,7 +154,7 @@ def check_plannable(tree: Any, path: str = "") -> None:
     if all_plannable(tree):
         return
     for steps, value in walk(tree, containers_first=True):
-        if not isinstance(value, (float, np.ndarray)) or isinstance(value, bool):
+        if not isinstance(value, (float, np.ndarray, Scaled)) or isinstance(value, bool):
             continue
         values = np.asarray(value, dtype=float)
         if not np.all(np.isfinite(values)):
@@ -167,11 +167,12 @@ def check_plannable(tree: Any, path: str = "") -> None:
         raise PlanError(f"{path}.{where}" if path and where else path or where, f"the planned value {what}; the scenario's magnitudes are out of range")
 
 
-def all_plannable(tree: Any, seen: set[int] | None = None) -> bool:
+def all_plannable(tree: Any, seen: dict[int, tuple[np.ndarray, Any, Any]] | None = None) -> bool:
     """Every float and array in ``tree`` finite and non-negative: plain Python for floats (numpy on
     a scalar costs ~30x more), two reductions per array (a NaN fails both comparisons), once per
-    array however many figures share it."""
-    seen = set() if seen is None else seen
+    array however many figures share it; a ``Scaled`` figure from its base's least and greatest
+    sample × its factor (a non-negative factor keeps the order), without multiplying it out."""
+    seen = {} if seen is None else seen
     for value in tree.values() if isinstance(tree, dict) else tree if isinstance(tree, list) else (tree,):
         if type(value) is float:
             if not 0.0 <= value < math.inf:
@@ -182,10 +183,13 @@ def all_plannable(tree: Any, seen: set[int] | None = None) -> bool:
         elif isinstance(value, float):
             if not 0.0 <= value < math.inf:
                 return False
-        elif isinstance(value, np.ndarray) and value.size and id(value) not in seen:
-            if not (bool(value.min() >= 0) and bool(value.max() < math.inf)):
+        elif isinstance(value, (np.ndarray, Scaled)) and value.size:
+            array, factor = (value, 1.0) if isinstance(value, np.ndarray) else (value.base, value.factor)
+            known = seen.get(id(array))
+            if known is None or known[0] is not array:  # the tree holds the array, so its id is not reused meanwhile
+                known = seen[id(array)] = (array, array.min(), array.max())
+            if not (bool(known[1] * factor >= 0) and bool(known[2] * factor < math.inf)):
                 return False
-            seen.add(id(value))  # the tree holds the array, so its id is not reused meanwhile
     return True
 
 

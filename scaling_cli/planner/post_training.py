@@ -12,8 +12,9 @@ PPO-ptx: 60 of GPT-3's 3,640 petaflop/s-days, 1.65%; Ouyang et al. 2022 §5.1).
 from __future__ import annotations
 
 import dataclasses
+import operator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -30,7 +31,7 @@ from scaling_cli.defaults import (
 from scaling_cli.engine import post_training as formulas
 from scaling_cli.engine import costing, serving
 from scaling_cli.engine import rl_returns as rewards
-from scaling_cli.engine.uncertainty import Sampler
+from scaling_cli.engine.uncertainty import Sampler, Scaled, fingerprint
 from scaling_cli.engine.units import SECONDS_PER_HOUR
 from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
@@ -69,13 +70,14 @@ def plan_post_training(
     if decodes:
         assumptions.use(GENERATION)
     derivatives = []
+    known: dict[Any, Derivative] | None = {} if sampler.compact else None  # groups on the shared hardware, by all but name and count
     for index, group in enumerate(scenario.post_training):
         scope = f"post_training[{index}]"
         group_hardware = shared
         if group.hardware is not None:
             merged = merge_hardware(scenario.hardware, group.hardware)
             group_hardware = resolve_hardware(merged, assumptions, sampler, scope=f"{scope}.hardware", size=model_size(scenario.model))
-        derivatives.append(plan_group(group, scope, scenario, group_hardware, assumptions, defaults, pretraining_flops))
+        derivatives.append(plan_group(group, scope, scenario, group_hardware, assumptions, defaults, pretraining_flops, known if group.hardware is None else None))
     flops = sum((d["flops"] for d in derivatives), 0.0)
     return {
         "derivative_groups": len(derivatives),
@@ -102,18 +104,24 @@ def rl_returns(group: Any, gpu_hours_per_model: Any) -> dict[str, Any]:
     return out
 
 
-def plan_group(
-    group: Any,
-    scope: str,
-    scenario: Scenario,
-    hardware: ResolvedHardware,
-    assumptions: Assumptions,
-    serving_defaults: ServingDefaults | None,
-    pretraining_flops: Any,
-) -> dict[str, Any]:
-    """One derivative group: per-model steps, their time and cost, × count."""
-    technique = TECHNIQUES[group.technique]
-    steps = technique.steps(group, scenario.model, scope, assumptions)
+@dataclass(frozen=True)
+class Derivative:
+    """One derivative of a group, before × ``count``: its steps and their time and cost."""
+
+    steps: list[formulas.Step]
+    per_step: list[dict[str, Any]]
+    per_model: dict[str, Any]
+    flops_per_model: Any
+    decode_mfu: Any
+    replica_gpus: Any
+    rollout_gpus: Any
+    longest: Any
+    rewards: dict[str, Any]
+
+
+def plan_derivative(group: Any, scope: str, scenario: Scenario, hardware: ResolvedHardware, assumptions: Assumptions, serving_defaults: ServingDefaults | None) -> Derivative:
+    """One derivative of ``group``: its technique's steps, each timed and priced, and their sum."""
+    steps = TECHNIQUES[group.technique].steps(group, scenario.model, scope, assumptions)
     decode_mfu = getattr(group, "decode_mfu", None)
     pools = rl_pools(group, hardware, scope, assumptions)
     timing = [
@@ -125,26 +133,59 @@ def plan_group(
         steps, timing = rl_pipeline(group, steps, timing, pools, scenario, hardware, scope, assumptions, longest)
     per_step = [time_and_cost(hours.productive, hardware) for hours in timing]
     per_model = add_blocks(per_step, (*ADDITIVE, "wall_clock_days"))
-    flops_per_model = formulas.total_flops(steps)
+    return Derivative(
+        steps, per_step, per_model, formulas.total_flops(steps), effective_decode_mfu(steps, timing, hardware),
+        max((h.replica_gpus for h in timing if h.replica_gpus is not None), default=None),
+        None if pools is None else pools.rollout, longest, rl_returns(group, per_model["gpu_hours"]),
+    )
+
+
+def _group_key(group: Any) -> Any:
+    """All of a group but its name and count (``fingerprint``), or ``None`` when some field cannot be keyed."""
+    names = tuple(name for name in group.fields if name not in ("name", "count"))
+    key = fingerprint(tuple(getattr(group, name) for name in names))
+    return None if key is None else (group.spec, names, key, group.given - {"name", "count"})
+
+
+def plan_group(
+    group: Any,
+    scope: str,
+    scenario: Scenario,
+    hardware: ResolvedHardware,
+    assumptions: Assumptions,
+    serving_defaults: ServingDefaults | None,
+    pretraining_flops: Any,
+    known: dict[Any, Derivative] | None = None,
+) -> dict[str, Any]:
+    """One derivative group: per-model steps, their time and cost, × count. With ``known`` (a
+    plan's Monte Carlo pass, ``Sampler.compact``) a group equal to an earlier one but for its name and
+    count reuses its derivative, and its sampled figures are ``Scaled`` multiples of that one's."""
+    key = None if known is None else _group_key(group)
+    one = known.get(key) if key is not None else None
+    if one is None:
+        one = plan_derivative(group, scope, scenario, hardware, assumptions, serving_defaults)
+        if key is not None:
+            known[key] = one
+    times = Scaled.of if known is not None else operator.mul
     count = group.count
     return {
         "name": group.name,
         "technique": group.technique,
         "count": count,
-        "formula": technique.formula,
+        "formula": TECHNIQUES[group.technique].formula,
         "accelerator": hardware.accelerator.id,
-        "flops_per_model": flops_per_model,
-        "flops": flops_per_model * count,
-        "ratio_to_pretraining": None if pretraining_flops is None else flops_per_model * count / pretraining_flops,
+        "flops_per_model": one.flops_per_model,
+        "flops": one.flops_per_model * count,
+        "ratio_to_pretraining": None if pretraining_flops is None else one.flops_per_model * count / pretraining_flops,
         "mfu": hardware.mfu,
-        "decode_mfu": effective_decode_mfu(steps, timing, hardware),
-        "replica_gpus": max((h.replica_gpus for h in timing if h.replica_gpus is not None), default=None),
-        "rollout_gpus": None if pools is None else pools.rollout,
-        "longest_response_tokens": longest,
-        **scaled(per_model, count),
+        "decode_mfu": one.decode_mfu,
+        "replica_gpus": one.replica_gpus,
+        "rollout_gpus": one.rollout_gpus,
+        "longest_response_tokens": one.longest,
+        **scaled(one.per_model, count, ADDITIVE, times),
         "gpus": hardware.count,
-        "wall_clock_days_per_model": per_model["wall_clock_days"],
-        **rl_returns(group, per_model["gpu_hours"]),
+        "wall_clock_days_per_model": one.per_model["wall_clock_days"],
+        **one.rewards,
         "steps": [
             {
                 "step": step.name,
@@ -153,9 +194,9 @@ def plan_group(
                 "tokens": step.tokens,
                 "flops_per_model": step.flops,
                 "flops": step.flops * count,
-                **scaled(block, count, STEP_FIGURES),
+                **scaled(block, count, STEP_FIGURES, times),
             }
-            for step, block in zip(steps, per_step)
+            for step, block in zip(one.steps, one.per_step)
         ],
     }
 
@@ -349,9 +390,10 @@ def add_blocks(blocks: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str,
     return total
 
 
-def scaled(block: dict[str, Any], count: Any, keys: tuple[str, ...] = ADDITIVE) -> dict[str, Any]:
-    """The additive figures of one derivative × ``count``."""
-    return {key: None if block[key] is None else block[key] * count for key in keys}
+def scaled(block: dict[str, Any], count: Any, keys: tuple[str, ...] = ADDITIVE, times: Callable[[Any, Any], Any] | None = None) -> dict[str, Any]:
+    """The additive figures of one derivative × ``count`` (``times(figure, count)`` when given: ``Scaled.of``)."""
+    times = times or operator.mul
+    return {key: None if block[key] is None else times(block[key], count) for key in keys}
 
 
 __all__ = ["plan_post_training", "post_training_warnings"]

@@ -16,7 +16,7 @@ from scaling_cli import defaults
 from scaling_cli.engine import expert_parallel, serving
 from scaling_cli.engine import test_time as flops
 from scaling_cli.engine.types import whole
-from scaling_cli.engine.uncertainty import Sampler
+from scaling_cli.engine.uncertainty import Sampler, fingerprint
 from scaling_cli.engine.units import BYTES_PER_GB
 from scaling_cli.errors import PlanError
 from scaling_cli.planner import fleet
@@ -175,7 +175,7 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
     if workload.expert_parallel is not None:
         choice = _serve_expert_parallel(index, workload, hw, model, device, request, assumptions, sampler.is_point)
     else:
-        choice = serving.serve_requests(model, device, request, workload.latency_target_seconds, workload.gpus_per_replica, step_target=workload.tpot_seconds)
+        choice = _serve(context, model, device, request, workload)
         if sampler.is_point and np.ndim(choice.gpus) == 0:  # a single plan; sweeps keep a clamped batch of 1
             _check_fits(index, workload, model, device, choice.gpus, request.full_context, hw.accelerator)
     days = workload.days if workload.days is not None else defaults.DAYS.value
@@ -219,6 +219,20 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
         **fleet.fleet_and_bill(workload, choice, hw, fleet.Load(peak_to_average, days, shape.chains, _kv_transfer_seconds(workload, model, choice, shape, hw, assumptions, index))),
         **_latency_and_token_prices(workload, shape, choice, hw),
     }
+
+
+def _serve(context: dict[str, Any], model: serving.ServedModel, device: serving.Device, request: serving.RequestShape, workload: TestTimeWorkload) -> serving.ServingChoice:
+    """``serving.serve_requests`` once per distinct request of a plan: workloads that differ only in
+    their demand (queries, days, peak) share one replica and batch choice and its arrays of samples."""
+    arguments = (model, device, request, workload.latency_target_seconds, workload.gpus_per_replica, workload.tpot_seconds)
+    key = fingerprint(arguments)
+    known = context.setdefault("choices", {})
+    if key is None or key not in known:
+        choice = serving.serve_requests(*arguments[:3], arguments[3], arguments[4], step_target=arguments[5])
+        if key is None:
+            return choice
+        known[key] = choice
+    return known[key]
 
 
 def _latency_and_token_prices(workload: TestTimeWorkload, shape: flops.QueryShape, choice: serving.ServingChoice, hw: ResolvedHardware) -> dict[str, Any]:

@@ -6,7 +6,9 @@ import csv
 import io
 import json
 import shutil
-from typing import Any
+from functools import lru_cache
+from json.encoder import c_make_encoder, encode_basestring
+from typing import Any, Callable
 
 from scaling_cli.metrics import metric
 from scaling_cli.render.layout import GAP, INDENT, PIPE_WIDTH, fit, wrap
@@ -20,8 +22,72 @@ MIN_BAR = 8
 
 
 def to_json(document: dict[str, Any]) -> str:
-    """Strict JSON: NaN and infinity raise instead of producing invalid output."""
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """Strict JSON: NaN and infinity raise instead of producing invalid output.
+
+    The text is ``json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)``, character
+    for character: the standard library's indenting encoder is pure Python (a chain of generators,
+    slow on a plan of thousands of groups), so each run of a container's plain entries is written by
+    its C encoder, one call per run, with ``,`` + newline + indent as the item separator; only the
+    nesting is walked here. A key that is not text goes to ``json.dumps`` whole."""
+    out: list[str] = []
+    try:
+        _json_into(document, out, "\n")
+    except _Unusual:
+        return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    out.append("\n")
+    return "".join(out)
+
+
+class _Unusual(Exception):
+    """A document ``_json_into`` leaves to ``json.dumps``."""
+
+
+_CONTAINERS = (dict, list, tuple)
+
+
+@lru_cache(maxsize=None)
+def _flat_encoder(inner: str) -> Callable[[Any], str]:
+    """JSON of a container without nested containers, its items separated by ``,`` + ``inner``."""
+    if c_make_encoder is None:  # no C accelerator: the standard library's own encoder, same text
+        return json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=("," + inner, ": ")).encode
+    chunks = c_make_encoder(None, json.JSONEncoder().default, encode_basestring, None, ": ", "," + inner, False, False, False)
+    return lambda value: "".join(chunks(value, 0))
+
+
+def _json_into(value: Any, out: list[str], pad: str) -> None:
+    """``value`` as indented JSON onto ``out``; ``pad`` is a newline and the enclosing level's indent."""
+    kind = type(value)
+    if kind not in _CONTAINERS or not value:
+        out.append(_flat_encoder(pad)(value))
+        return
+    inner = pad + "  "
+    flat = _flat_encoder(inner)
+    is_dict = kind is dict
+    out.append("{" if is_dict else "[")
+    run: Any = {} if is_dict else []
+    separator = inner
+    for key, item in value.items() if is_dict else enumerate(value):
+        if type(item) not in _CONTAINERS:
+            if is_dict:
+                run[key] = item
+            else:
+                run.append(item)
+            continue
+        if run:
+            out.append(separator + flat(run)[1:-1])
+            run.clear()
+            separator = "," + inner
+        if is_dict:
+            if type(key) is not str:
+                raise _Unusual
+            out.append(f"{separator}{encode_basestring(key)}: ")
+        else:
+            out.append(separator)
+        separator = "," + inner
+        _json_into(item, out, inner)
+    if run:
+        out.append(separator + flat(run)[1:-1])
+    out.append(pad + ("}" if is_dict else "]"))
 
 
 def to_csv(table: Table) -> str:
