@@ -31,6 +31,7 @@ MAX_DEPTH = 100
 MAX_KEY_LENGTH = 100
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _INT_TAG = "tag:yaml.org,2002:int"
+_STR_TAG = "tag:yaml.org,2002:str"
 _SCALAR_KINDS = {
     _INT_TAG: "an integer",
     "tag:yaml.org,2002:float": "a number",
@@ -176,6 +177,8 @@ def _count_depth(text: str, file: str, loader_class: type) -> None:
     depth = documents = 0
     anchors: set[str] = set()
     for event in yaml.parse(text, Loader=loader_class):
+        if type(event) is yaml.ScalarEvent and event.anchor is None:  # most events: nothing to count
+            continue
         mark = event.start_mark
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
@@ -254,6 +257,8 @@ class _Builder:
             self.active.discard(id(node))
 
     def _scalar(self, node: yaml.ScalarNode, path: PathKey) -> Any:
+        if node.tag == _STR_TAG:  # SafeConstructor.construct_yaml_str: the scalar's text as it stands
+            return node.value
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:

@@ -150,24 +150,34 @@ def _plain(value: Any) -> Any:
     return value.values() if isinstance(value, Scaled) else value
 
 
-def fingerprint(value: Any) -> Any:
-    """A hashable key of a value built from numbers, text, arrays, tuples and dataclasses: equal keys
-    mean equal values, bit for bit (an array by its dtype, shape and bytes, a float by its exact
-    ``hex``, every leaf with its type), so a computation keyed by it can be reused for a second
-    identical input. ``None`` when some part is of another kind (nothing is reused then)."""
-    if value is None or type(value) in (bool, int, str):
-        return (type(value), value)
+def fingerprint(value: Any, arrays: dict[int, tuple[np.ndarray, Any]] | None = None) -> Any:
+    """A hashable key of a value built from numbers, text, arrays, tuples, lists and dataclasses:
+    equal keys mean equal values, bit for bit (an array by its dtype, shape and bytes, a float by its
+    exact ``hex``, every leaf with its type), so a computation keyed by it can be reused for a second
+    identical input. ``None`` when some part is of another kind (nothing is reused then). ``arrays``
+    remembers each array's key by identity (it keeps the array, so the identity is not reused)."""
+    kind = type(value)
+    if kind in _PLAIN_KEYS:
+        return (kind, value)
     if isinstance(value, float):
-        return (type(value), value.hex())
+        return (kind, value.hex())
     if isinstance(value, np.ndarray):
-        return (value.dtype.str, value.shape, value.tobytes())
+        if arrays is None:
+            return (value.dtype.str, value.shape, value.tobytes())
+        known = arrays.get(id(value))
+        if known is None or known[0] is not value:
+            known = arrays[id(value)] = (value, (value.dtype.str, value.shape, value.tobytes()))
+        return known[1]
     if isinstance(value, (tuple, list)):
-        parts = (type(value), *(fingerprint(v) for v in value))
+        parts: tuple[Any, ...] = (kind, *(fingerprint(v, arrays) for v in value))
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        parts = (type(value), *(fingerprint(getattr(value, f.name)) for f in dataclasses.fields(value)))
+        parts = (kind, *(fingerprint(getattr(value, f.name), arrays) for f in dataclasses.fields(value)))
     else:
         return None
     return None if None in parts else parts
+
+
+_PLAIN_KEYS = frozenset({type(None), bool, int, str})
 
 
 def quantiles(samples: ArrayLike | Sequence[float], probabilities: tuple[float, ...] = (0.1, 0.9), axis: int | None = None) -> list[Any]:

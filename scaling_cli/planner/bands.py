@@ -19,35 +19,59 @@ def add_bands(point: Any, samples: Any, prefix: str = "") -> Any:
     registry pattern (``post_training.derivatives[].gpu_hours``) built on the way down, and the
     quantiles share their sorting (``SharedQuantiles``): a plan of thousands of groups costs a
     few array operations per figure."""
-    return _merge(point, samples, prefix, SharedQuantiles())
+    return _Merge(SharedQuantiles()).merge(point, samples, prefix)
 
 
-def _merge(point: Any, sample: Any, pattern: str, bands: SharedQuantiles) -> Any:
-    if isinstance(point, dict):
-        copy: dict[str, Any] = {}
-        for key, value in point.items():
-            child = f"{pattern}.{key}" if pattern else key
-            other = sample.get(key) if isinstance(sample, dict) else None
-            if isinstance(value, (dict, list)):
-                copy[key] = _merge(value, other, child, bands)
-                continue
-            copy[key] = value
-            band = _band(child, value, other, bands)
-            if band is not None:
-                copy[key + "_p10"], copy[key + "_p90"] = band
-        return copy
-    if isinstance(point, list):
-        child = pattern + "[]"
-        items = sample if isinstance(sample, list) else []
-        return [_merge(value, items[index] if index < len(items) else None, child, bands) if isinstance(value, (dict, list)) else value for index, value in enumerate(point)]
-    return point
+class _Merge:
+    """The walk of ``add_bands``, with each (pattern, key)'s registry lookups made once: a plan of
+    thousands of groups repeats the same few dozen keys under the same pattern."""
+
+    def __init__(self, bands: SharedQuantiles) -> None:
+        self.bands = bands
+        self._children: dict[tuple[str, str], tuple[str, bool, str, str]] = {}
+
+    def _child(self, pattern: str, key: str) -> tuple[str, bool, str, str]:
+        """The key's pattern, whether its metric is always banded, and its band keys."""
+        found = self._children.get((pattern, key))
+        if found is None:
+            path = f"{pattern}.{key}" if pattern else key
+            found = self._children[pattern, key] = (path, is_banded(path), key + "_p10", key + "_p90")
+        return found
+
+    def merge(self, point: Any, sample: Any, pattern: str) -> Any:
+        if isinstance(point, dict):
+            copy: dict[str, Any] = {}
+            other = sample.get if isinstance(sample, dict) else _nothing
+            for key, value in point.items():
+                kind = type(value)
+                if kind is str or kind is bool:  # text and flags: never banded
+                    copy[key] = value
+                    continue
+                path, banded, low, high = self._child(pattern, key)
+                if isinstance(value, (dict, list)):
+                    copy[key] = self.merge(value, other(key), path)
+                    continue
+                copy[key] = value
+                band = _band(value, other(key), banded, self.bands)
+                if band is not None:
+                    copy[low], copy[high] = band
+            return copy
+        if isinstance(point, list):
+            child = pattern + "[]"
+            items = sample if isinstance(sample, list) else []
+            return [self.merge(value, items[index] if index < len(items) else None, child) if isinstance(value, (dict, list)) else value for index, value in enumerate(point)]
+        return point
 
 
-def _band(path: str, point: Any, sample: Any, bands: SharedQuantiles) -> tuple[Any, Any] | None:
+def _nothing(key: str) -> None:
+    return None
+
+
+def _band(point: Any, sample: Any, banded: bool, bands: SharedQuantiles) -> tuple[Any, Any] | None:
     if isinstance(point, bool) or not isinstance(point, (int, float)) and point is not None:
         return None
     quantiles = bands(sample) if isinstance(sample, (np.ndarray, Scaled)) and sample.ndim == 1 and sample.size > 1 else None
-    if not (quantiles is not None or is_banded(path)):
+    if not (quantiles is not None or banded):
         return None
     if point is None:
         return None, None

@@ -99,13 +99,22 @@ def _build_plan(loaded: LoadedScenario, samples: int, seed: int) -> Plan:
 _PLAIN = frozenset({float, int, str, bool, type(None)})
 
 
+#: The numpy scalars a plan's figures are (frozen inputs are numpy floats), and their Python twins.
+_NUMPY_SCALARS = {np.float64: float, np.int64: int, np.bool_: bool}
+
+
 def to_plain(tree: Any) -> Any:
     """numpy scalars and 0-d arrays -> Python numbers, throughout a tree (sample arrays are kept)."""
     if isinstance(tree, dict):
-        return {key: value if type(value) in _PLAIN else to_plain(value) for key, value in tree.items()}
+        return {key: value if type(value) in _PLAIN else _plain_leaf(value) for key, value in tree.items()}
     if isinstance(tree, list):
-        return [value if type(value) in _PLAIN else to_plain(value) for value in tree]
+        return [value if type(value) in _PLAIN else _plain_leaf(value) for value in tree]
     return plain_number(tree)
+
+
+def _plain_leaf(value: Any) -> Any:
+    twin = _NUMPY_SCALARS.get(type(value))
+    return twin(value) if twin is not None else to_plain(value)
 
 
 def plain_number(value: Any) -> Any:
@@ -167,6 +176,10 @@ def check_plannable(tree: Any, path: str = "") -> None:
         raise PlanError(f"{path}.{where}" if path and where else path or where, f"the planned value {what}; the scenario's magnitudes are out of range")
 
 
+#: Leaves the finiteness check passes over: text, flags, nothing and whole numbers (never NaN).
+_SKIPPED = frozenset({str, bool, type(None), int})
+
+
 def all_plannable(tree: Any, seen: dict[int, tuple[np.ndarray, Any, Any]] | None = None) -> bool:
     """Every float and array in ``tree`` finite and non-negative: plain Python for floats (numpy on
     a scalar costs ~30x more), two reductions per array (a NaN fails both comparisons), once per
@@ -174,9 +187,12 @@ def all_plannable(tree: Any, seen: dict[int, tuple[np.ndarray, Any, Any]] | None
     sample × its factor (a non-negative factor keeps the order), without multiplying it out."""
     seen = {} if seen is None else seen
     for value in tree.values() if isinstance(tree, dict) else tree if isinstance(tree, list) else (tree,):
-        if type(value) is float:
+        kind = type(value)
+        if kind is float or kind is np.float64:
             if not 0.0 <= value < math.inf:
                 return False
+        elif kind in _SKIPPED:
+            continue
         elif isinstance(value, (dict, list)):
             if not all_plannable(value, seen):
                 return False

@@ -225,7 +225,7 @@ def _serve(context: dict[str, Any], model: serving.ServedModel, device: serving.
     """``serving.serve_requests`` once per distinct request of a plan: workloads that differ only in
     their demand (queries, days, peak) share one replica and batch choice and its arrays of samples."""
     arguments = (model, device, request, workload.latency_target_seconds, workload.gpus_per_replica, workload.tpot_seconds)
-    key = fingerprint(arguments)
+    key = fingerprint(arguments, context.setdefault("fingerprints", {}))
     known = context.setdefault("choices", {})
     if key is None or key not in known:
         choice = serving.serve_requests(*arguments[:3], arguments[3], arguments[4], step_target=arguments[5])
