@@ -9,10 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from scaling_cli.render import views
 from scaling_cli.render.model import BarChart, Table
 
 SCHEMA_VERSION = "1.0"
+
+
+def _views() -> Any:
+    """``render.views``, imported when a table is drawn: JSON output never needs it (start-up)."""
+    from scaling_cli.render import views
+
+    return views
 
 
 class Result(Protocol):
@@ -53,10 +59,10 @@ class Plan:
     uncertainty: dict[str, Any] | None = None
 
     def tables(self) -> list[Table | BarChart]:
-        return views.plan_tables(self)
+        return _views().plan_tables(self)
 
     def csv_table(self) -> Table:
-        return views.plan_csv_table(self)
+        return _views().plan_csv_table(self)
 
     def long_figures(self) -> tuple[dict[str, Any], str]:
         """What ``--format csv-long`` exports: every section present, units from the registry's root."""
@@ -104,10 +110,10 @@ class HardwareList:
     catalog: dict[str, Any]
 
     def tables(self) -> list[Table | BarChart]:
-        return [views.hardware_list_table(self)]
+        return [_views().hardware_list_table(self)]
 
     def csv_table(self) -> Table:
-        return views.hardware_list_table(self)
+        return _views().hardware_list_table(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -122,7 +128,7 @@ class HardwareDetail:
     accelerator: Any
 
     def tables(self) -> list[Table | BarChart]:
-        return views.hardware_detail_tables(self)
+        return _views().hardware_detail_tables(self)
 
     def csv_table(self) -> Table:
         return self.tables()[0]  # type: ignore[return-value]
@@ -146,10 +152,10 @@ class ValidationReport:
     files: list[FileCheck]
 
     def tables(self) -> list[Table | BarChart]:
-        return [views.validation_table(self)]
+        return [_views().validation_table(self)]
 
     def csv_table(self) -> Table:
-        return views.validation_table(self)
+        return _views().validation_table(self)
 
     @property
     def valid(self) -> bool:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scaling_cli.engine import serving, uncertainty
-from scaling_cli.engine.uncertainty import Sampler, Scaled, SharedQuantiles, fingerprint, quantiles
+from scaling_cli.engine.uncertainty import Sampler, Scaled, SharedQuantiles, fingerprint, linear_quantile, quantiles
 from scaling_cli.planner import post_training, test_time
 from scaling_cli.planner.assumptions import Assumptions
 from scaling_cli.planner.bands import add_bands
@@ -163,3 +163,15 @@ def test_json_still_refuses_non_finite_numbers(bad):
 def test_json_of_keys_that_are_not_text_follows_the_standard_library():
     document = {"a": {1: 2.0, None: [3]}, "b": [{2.5: "x"}]}
     assert to_json(document) == json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+samples_1d = st.lists(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), min_size=1, max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=samples_1d, probability=st.floats(min_value=0.0, max_value=1.0))
+def test_linear_quantile_and_median_are_numpys_bit_for_bit(values, probability):
+    """The start-up-light quantile (the efficiency fit's) and median (the nearest runs') give
+    exactly numpy's numbers, so replacing np.quantile/np.median changes no figure."""
+    assert linear_quantile(values, probability) == float(np.quantile(values, probability))
+    assert uncertainty.median(values) == float(np.median(values))

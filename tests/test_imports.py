@@ -143,3 +143,14 @@ def test_the_engine_never_imports_the_cli_layers():
     """The engine is pure arithmetic: no typer, rich, pydantic, scenario, planner or renderer."""
     loaded = _loaded_after("import pkgutil, importlib, scaling_cli.engine as e\nfor m in pkgutil.iter_modules(e.__path__): importlib.import_module('scaling_cli.engine.' + m.name)")
     assert not [m for m in loaded if m.split(".")[0] in ("typer", "rich", "pydantic") or m.startswith(("scaling_cli.scenario", "scaling_cli.planner", "scaling_cli.render", "scaling_cli.commands"))]
+
+
+def test_a_json_plan_loads_no_masked_arrays_and_no_table_views():
+    """A plan written as JSON draws no table (``render.views``) and takes its quantiles and medians
+    without numpy's ``np.quantile``/``np.median``/``np.unique``, which load ``numpy.ma`` (~10 ms)."""
+    loaded = _loaded_by_command("plan", str(CONFIGS_BY_NAME["frontier-dense.scenario.yaml"]), "--format", "json")
+    assert "scaling_cli.planner.plan" in loaded  # the command really ran
+    assert "numpy.ma" not in loaded and "scaling_cli.render.views" not in loaded
+
+
+CONFIGS_BY_NAME = {path.name: path for path in CONFIGS}

@@ -29,6 +29,7 @@ from scaling_cli.catalog.source import REFERENCE_JSON
 from scaling_cli.engine import reliability
 from scaling_cli.engine.costing import run_efficiency
 from scaling_cli.engine.pretraining import dense_training_flops
+from scaling_cli.engine.uncertainty import median
 from scaling_cli.engine.units import FLOP_PER_TFLOP
 
 
@@ -181,7 +182,7 @@ def prior_for(efficiency_class: str, active: Any, total: Any, leave_out: str | N
     )  # fmt: skip
     own = [o for o in observations(leave_out) if o.efficiency_class == efficiency_class]
     if own:
-        size = float(np.clip(np.median(np.asarray(active, dtype=float)), *ACTIVE_RANGE))  # 0 or inf sizes: the nearest end
+        size = float(np.clip(median(active), *ACTIVE_RANGE))  # 0 or inf sizes: the nearest end
         nearest = sorted(own, key=lambda o: abs(math.log(o.active_params / size)))[:NEAREST_RUNS_SHOWN]
         basis += f"; nearest of its {len(own)} runs: " + ", ".join(f"{o.name} {o.efficiency:.3f}" for o in nearest)
     return EfficiencyPrior(efficiency_class, centre, log_sigma, tuple(o.name for o in own), basis)

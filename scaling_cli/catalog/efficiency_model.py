@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from scaling_cli.engine.types import ArrayLike
-from scaling_cli.engine.uncertainty import Z90
+from scaling_cli.engine.uncertainty import Z90, linear_quantile
 
 #: Size at which the level is read: log10(N_active / SIZE_PIVOT) = 0.
 SIZE_PIVOT = 1e10
@@ -129,7 +129,7 @@ def fit(observations: Sequence[Observation], iterations: int = 100) -> Efficienc
         mean = inverse @ weighted @ y
         dof = max(n - float(np.trace(X @ inverse @ weighted)), 1.0)
         residual = y - X @ mean
-        new_sigma = max(float(np.quantile(np.abs(residual), COVERED)) / Z90 * math.sqrt(n / dof), SIGMA_FLOOR)
+        new_sigma = max(linear_quantile(np.abs(residual), COVERED) / Z90 * math.sqrt(n / dof), SIGMA_FLOOR)
         weights = np.minimum(1.0, HUBER_K * new_sigma / np.maximum(np.abs(residual), 1e-12))
         if abs(new_sigma - sigma) < 1e-10:
             break

@@ -201,6 +201,25 @@ def quantiles(samples: ArrayLike | Sequence[float], probabilities: tuple[float, 
     return [float(q) for q in result] if every else result
 
 
+def linear_quantile(samples: ArrayLike | Sequence[float], probability: float) -> float:
+    """``np.quantile(samples, probability)`` of 1-D floats, the same numbers in the same arithmetic
+    (numpy's default method, Hyndman & Fan 1996 type 7, and its ``_lerp``: a + (b − a)·t below
+    t = 0.5, b − (b − a)·(1 − t) from it), without ``np.quantile``'s ``np.unique`` (which loads
+    ``numpy.ma``, ~10 ms of start-up). NaN when any sample is NaN, as numpy gives."""
+    data = np.array(samples, dtype=float).ravel()
+    n = data.size
+    h = (n - 1) * np.float64(probability)
+    lo = int(np.floor(h))
+    hi = min(lo + 1, n - 1)
+    data.partition(sorted({0, n - 1, lo, hi}))
+    if np.isnan(data[-1]):
+        return math.nan
+    t = h - lo
+    a, b = data[lo], data[hi]
+    difference = b - a
+    return float(b - difference * (1 - t) if t >= 0.5 else a + difference * t)
+
+
 class SharedQuantiles:
     """``quantiles`` of many 1-D sample arrays of one Monte Carlo run, sorting once per order.
 
