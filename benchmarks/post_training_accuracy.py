@@ -12,7 +12,8 @@ no case beyond 2x. The leave-one-out figures are the honest ones.
 
 from __future__ import annotations
 
-from scaling_cli.commands.reference_post_training import post_training_reference
+from scaling_cli.commands.ratios import ratio_summary
+from scaling_cli.commands.reference_post_training import case_groups, cases, post_training_reference
 
 
 def _line(name: str, mode: str, g: dict) -> str:
@@ -35,6 +36,12 @@ def main() -> None:
         for mode in ("in_sample", "leave_one_out"):
             if group[mode]["cases"]:
                 print(_line(name, mode.replace("_", "-"), group[mode]))
+    print("RL by placement (leave-one-out):")
+    placement = {case["name"]: case_groups(case)[0].get("placement", "colocated") for case in cases() if case_groups(case)[0]["technique"] == "rl"}
+    for where in ("split", "colocated"):
+        rows = [{**r, "ratio": r["loo_ratio"]} for r in report.rows if placement.get(r["name"]) == where]
+        if rows:
+            print(_line(f"rl {where}", "leave-one-out", ratio_summary(rows, lambda r: r["name"])))
 
 
 if __name__ == "__main__":

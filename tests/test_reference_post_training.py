@@ -67,6 +67,9 @@ def test_new_cases_measured_hours_are_the_quoted_figures():
     for size, seconds, gpus in ((7, 855.09, 16), (13, 1528.93, 32), (34, 3634.98, 32), (70, 10407.0, 32)):
         assert _case(f"DeepSpeed-Chat (optimized, Hybrid Engine) PPO benchmark, LLaMA2-{size}B")["measured"]["gpu_hours"] == pytest.approx(seconds * gpus / 3600, rel=1e-4)
     assert _case("DeepScaleR")["measured"]["gpu_hours"] == 3800
+    # DeepSpeed-Chat Table 1 (step 3): 8 A100-80G x 1.4 h / 4.1 h / 9 h / 18 h / 2.1 days, 64 x 20 h for OPT-175B
+    for actor, gpus, hours_ in (("1.3B", 8, 1.4), ("6.7B", 8, 4.1), ("13.2B", 8, 9), ("30B", 8, 18), ("66B", 8, 2.1 * 24), ("175B", 64, 20)):
+        assert _case(f"DeepSpeed-Chat RLHF step 3, actor OPT-{actor},")["measured"]["gpu_hours"] == pytest.approx(gpus * hours_)
     assert _case("QLoRA Guanaco-65B")["measured"]["gpu_hours"] == 24 and _case("QLoRA Guanaco-65B")["held_out"]
 
 
