@@ -149,18 +149,18 @@ GENERATION = Default(
 #: fitted together on the bundled serving measurements by benchmarks/fit_serving.py (grid search,
 #: least mean |ln(predicted ÷ measured)|; leave-one-out median error 19.3%, none beyond 2×, on 17
 #: figures). They are effective values: they also absorb what the roofline leaves out (docs/CALIBRATION.md §4).
-SERVING_FIT_SOURCE = "fitted on 23 published inference figures (scaling_cli/data/serving_measurements.yaml) by benchmarks/fit_serving.py"
+SERVING_FIT_SOURCE = "fitted on 47 published inference figures (scaling_cli/data/serving_measurements.yaml) by benchmarks/fit_serving.py"
 COMPUTE_EFFICIENCY = Default(
     0.45,
     "fraction",
     f"large-problem efficiency (× T / (T + T½) for T tokens per forward pass): {SERVING_FIT_SOURCE}; leave-one-out median error "
-    "14.6% (a priori 0.5: beyond-chinchilla's prefill MFU, "
+    "23.3% (a priori 0.5: beyond-chinchilla's prefill MFU, "
     "docs/PEER_TOOLS.md §2.5)",
     "serving.compute_efficiency",
     log_sigma=0.25,
 )
 BANDWIDTH_EFFICIENCY = Default(
-    0.55,
+    0.5,
     "fraction",
     f"{SERVING_FIT_SOURCE}; an effective share of HBM bandwidth that also absorbs unmodelled per-step costs (a priori 0.8: "
     "NVIDIA aiconfigurator mem_bw_empirical_scaling_factor; LLM-Viewer 0.92 on H100; docs/PEER_TOOLS.md §2.8, §2.11)",
@@ -211,10 +211,10 @@ SCALE_OUT_BANDWIDTH = Default(
     "serving.scale_out_bandwidth",
 )
 STEP_OVERHEAD = Default(
-    0.0,
+    2e-3,
     "s",
-    f"fixed time of every forward step beyond the roofline (scheduling, launches, sampling): {SERVING_FIT_SOURCE}, best at 0 "
-    "with the bandwidth efficiency above",
+    f"fixed time of every forward step beyond the roofline (scheduling, launches, sampling): {SERVING_FIT_SOURCE} "
+    "(0 on TensorRT-LLM's figures alone; the other engines' light-load latencies want it)",
     "serving.step_overhead",
 )
 GEMM_HALF_FILL_TOKENS = Default(

@@ -37,6 +37,20 @@ def test_decode_step_by_hand():
     assert step.seconds == pytest.approx(max(step.compute_seconds, step.memory_seconds) + step.all_to_all_seconds)
 
 
+def test_experts_receive_the_whole_groups_tokens():
+    """With a fill curve (T½ = 100 tokens): a GPU's 64 sequences fill its attention and dense GEMMs at
+    64 / 164, while each expert receives the tokens the whole group routes to it: 16 GPUs × 64 × 2 of
+    16 experts = 128 tokens, fill 128 / 228. The experts hold 2·e / 4e9 = 0.43 of the active FLOP."""
+    import dataclasses
+
+    step = ep.decode_step(MODEL, dataclasses.replace(DEVICE, half_fill_tokens=100.0), FABRIC, 16.0, 64.0, 1000.0)
+    share = 2 * E / 4e9
+    routed = 16 * 64 * 2 / (16 * (1 - (1 - 2 / 16) ** 1024))
+    assert routed == pytest.approx(128, rel=1e-9)
+    fill = 1 / ((1 - share) / (64 / 164) + share / (routed / (routed + 100)))
+    assert step.compute_seconds == pytest.approx(64 * (8e9 + 4e7) / (5e14 * fill), rel=1e-12)
+
+
 def test_each_gpu_holds_the_dense_part_and_its_share_of_the_experts():
     for group in (2.0, 4.0, 16.0):
         assert ep.resident_weight_bytes(MODEL, group) == pytest.approx(DENSE + E * 16 / group)

@@ -162,7 +162,7 @@ def test_prefill_is_never_shorter_than_one_read_of_the_weights():
     model = serving.ServedModel(70.6e9, 70.6e9, LLAMA3_70B, 2.0, 2.0)
     prefill = serving.prefill_seconds(model, h100(), 4, 2 * 70.6e9 * 16, 16)
     assert prefill == pytest.approx(141.2e9 / (4 * 3.35e12 * 0.8), rel=1e-12)  # 13.2 ms, not 1.1 ms of FLOP
-    assert serving.compute_seconds(2 * 70.6e9 * 16, h100(), 4, 16) < prefill / 10  # the FLOP alone: 1.1 ms
+    assert serving.compute_seconds(2 * 70.6e9 * 16, h100(), 4, 1.0) < prefill / 10  # the FLOP alone: 1.1 ms
 
 
 def test_fleet_counts_gpus_in_whole_replicas():
@@ -273,3 +273,26 @@ def test_prompt_all_reduce_volume_is_paid_at_load_but_not_its_latency():
     assert paid.upfront_gpu_seconds - free.upfront_gpu_seconds == pytest.approx(4 * volume, rel=1e-12)
     assert paid.prefill_gpu_seconds - free.prefill_gpu_seconds == pytest.approx(4 * volume, rel=1e-12)
     assert paid.ttft_seconds - free.ttft_seconds == pytest.approx(volume + 2 * 80 * 10e-6, rel=1e-12)
+
+
+def test_experts_fill_with_the_tokens_routed_to_them():
+    """A mixture-of-experts pass of T tokens: each of the E·(1 − (1 − k/E)^T) experts it touches gets
+    T·k / that many tokens; the experts' FLOP share s = k·e / N_active runs at their fill, the rest at
+    fill(T), and the times add. Qwen3-30B-A3B-like: 30.5B total, 3.3B active, 128 experts, 8 per token."""
+    from scaling_cli.engine.gemm import gemm_fill, mixed_fill
+
+    arch = serving.Architecture(layers=48, attention_width=4096, kv_heads=4, head_dim=128)
+    moe = serving.ServedModel(30.5e9, 3.3e9, arch, 1.0, 1.0, experts=128, top_k=8)
+    per_expert = (30.5e9 - 3.3e9) / (128 - 8)  # 0.227B
+    share = 8 * per_expert / 3.3e9  # 0.55 of the active FLOP
+    touched = 128 * (1 - (1 - 8 / 128) ** 2048)  # all 128
+    assert touched == pytest.approx(128, rel=1e-9)
+    routed = 2048 * 8 / touched  # 128 tokens per expert
+    assert moe.routed_tokens(2048) == pytest.approx(routed)
+    expected = 1 / ((1 - share) / (2048 / (2048 + 128)) + share / (routed / (routed + 128)))
+    assert moe.fill(2048, 128.0) == pytest.approx(expected, rel=1e-12)
+    assert moe.fill(2048, 128.0) < gemm_fill(2048, 128.0)  # the experts' short GEMMs slow the pass
+    # a dense model, or no curve, is unaffected by routing
+    assert mixed_fill(2048, 128, share, 0.0) == 1.0
+    dense = serving.ServedModel(8e9, 8e9, arch, 1.0, 1.0)
+    assert dense.fill(2048, 128.0) == gemm_fill(2048, 128.0)

@@ -141,7 +141,9 @@ class ExpertParallelStep:
 
 def decode_step(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ExpertParallelStep:
     """One decode step of one GPU running ``batch`` sequences at mean ``context``."""
-    compute = compute_seconds(batch * model.flops_per_token(context), device, 1.0, batch)
+    # each GPU's experts receive the tokens of the whole group's B·G
+    fill = model.fill(batch, device.half_fill_tokens, model.routed_tokens(batch * group))
+    compute = compute_seconds(batch * model.flops_per_token(context), device, 1.0, fill)
     read = read_weight_bytes(model, group, batch) + batch * model.kv_bytes_per_token * context
     memory = read / (device.bandwidth * device.bandwidth_efficiency)
     return ExpertParallelStep(compute, memory, decode_all_to_all_seconds(model, fabric, group, batch), device.step_overhead)
@@ -154,9 +156,12 @@ def _metrics(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLik
     prefill = request.compute_flops if request.prefill_flops is None else request.prefill_flops
     a2a_per_token = prefill_all_to_all_seconds_per_token(model, fabric, group)
     floor = resident_weight_bytes(model, group) / (device.bandwidth * device.bandwidth_efficiency)
-    ttft = np.maximum(compute_seconds(prefill, device, 1.0, request.prompt_tokens), floor) + request.prompt_tokens * a2a_per_token + device.step_overhead
-    prefill_gpu_seconds = compute_seconds(prefill, device, 1.0, at_load_prefill_tokens(device, request.prompt_tokens)) + request.prompt_tokens * a2a_per_token
-    after = compute_seconds(request.compute_flops - prefill, device, 1.0, request.prompt_tokens)  # scoring after the prompt's prefill
+    alone = model.fill(request.prompt_tokens, device.half_fill_tokens)
+    packed = at_load_prefill_tokens(device, request.prompt_tokens)
+    ttft = np.maximum(compute_seconds(prefill, device, 1.0, alone), floor) + request.prompt_tokens * a2a_per_token + device.step_overhead
+    at_load = model.fill(packed, device.half_fill_tokens, model.routed_tokens(packed * group))
+    prefill_gpu_seconds = compute_seconds(prefill, device, 1.0, at_load) + request.prompt_tokens * a2a_per_token
+    after = compute_seconds(request.compute_flops - prefill, device, 1.0, alone)  # scoring after the prompt's prefill
     upfront = prefill_gpu_seconds + after
     return {
         "step_seconds": seconds,

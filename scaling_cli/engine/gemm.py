@@ -1,4 +1,5 @@
-"""Matrix-multiply efficiency against problem size: the fill curve of the serving roofline."""
+"""Matrix-multiply efficiency against problem size: the fill curve of the serving roofline, and its
+mixture-of-experts form (experts see only the tokens routed to them)."""
 
 from __future__ import annotations
 
@@ -17,3 +18,11 @@ def gemm_fill(tokens: ArrayLike, half_fill_tokens: ArrayLike) -> ArrayLike:
     the simplest curve with that shape; T½ is fitted (docs/CALIBRATION.md §4).
     """
     return 1.0 / (1.0 + half_fill_tokens / np.maximum(tokens, 1.0))  # = T / (T + T½), and 1 for T = ∞
+
+
+def mixed_fill(tokens: ArrayLike, routed_tokens: ArrayLike, routed_share: ArrayLike, half_fill_tokens: ArrayLike) -> ArrayLike:
+    """Fill of a mixture-of-experts pass: the routed experts' share s of the FLOP runs at the fill of
+    the tokens each expert receives, the rest (attention, dense and shared layers) at the pass's
+    tokens; their times add, so the fills combine harmonically: 1 / ((1 − s) / fill(T) + s / fill(T_e))."""
+    share = np.clip(routed_share, 0.0, 1.0)
+    return 1.0 / ((1.0 - share) / gemm_fill(tokens, half_fill_tokens) + share / gemm_fill(routed_tokens, half_fill_tokens))

@@ -42,81 +42,18 @@ import numpy as np
 
 from scaling_cli import defaults
 from scaling_cli.engine import parallelism
-from scaling_cli.engine.gemm import gemm_fill
 from scaling_cli.engine.selection import choose, take, take_choice, target_excess
 from scaling_cli.engine.kv_cache import BYTES_PER_ELEMENT, Architecture, approximate_architecture, kv_cache_bytes_per_element, kv_cache_bytes_per_token, kv_head_replication
-from scaling_cli.engine.test_time import forward_flops_over
+from scaling_cli.engine.served_model import MAX_RUNNING_SEQUENCES, MEMORY_FRACTION, Device, ServedModel
 from scaling_cli.engine.types import ArrayLike
 from scaling_cli.engine.units import SECONDS_PER_DAY
 
-__all__ = ["BYTES_PER_ELEMENT", "Architecture", "approximate_architecture", "kv_cache_bytes_per_element", "kv_cache_bytes_per_token", "kv_head_replication"]
+__all__ = [
+    "BYTES_PER_ELEMENT", "MAX_RUNNING_SEQUENCES", "MEMORY_FRACTION", "Architecture", "Device", "ServedModel",
+    "approximate_architecture", "kv_cache_bytes_per_element", "kv_cache_bytes_per_token", "kv_head_replication",
+]  # fmt: skip
 
-#: Share of the memory left after the weights that holds the KV cache (TensorRT-LLM free_gpu_memory_fraction).
-MEMORY_FRACTION = defaults.MEMORY_FRACTION.value
-#: Most sequences a replica runs at once (TensorRT-LLM max_batch_size default).
-MAX_RUNNING_SEQUENCES = defaults.MAX_RUNNING_SEQUENCES.value
 MAX_REPLICA_EXPONENT = 16  # largest replica considered: 2**16 GPUs
-
-
-@dataclass(frozen=True)
-class ServedModel:
-    """The model as the roofline sees it: sizes in parameters, widths in bytes."""
-
-    total_params: ArrayLike
-    active_params: ArrayLike
-    architecture: Architecture
-    weight_bytes_per_param: float
-    kv_bytes_per_element: float
-    #: mixture-of-experts routing (experts per layer, experts per token), or None for dense / unknown
-    experts: ArrayLike | None = None
-    top_k: ArrayLike | None = None
-
-    @property
-    def weight_bytes(self) -> ArrayLike:
-        return self.total_params * self.weight_bytes_per_param
-
-    @property
-    def kv_bytes_per_token(self) -> ArrayLike:
-        a = self.architecture
-        return kv_cache_bytes_per_token(a.layers, a.kv_heads, a.head_dim, self.kv_bytes_per_element, a.latent_dim)
-
-    def flops_per_token(self, context: ArrayLike) -> ArrayLike:
-        """Forward FLOP of one decoded token attending to ``context`` positions (``engine/test_time.py``;
-        latent attention at its absorbed decode width, ``kv_cache.mla_decode_width``)."""
-        a = self.architecture
-        return forward_flops_over(self.active_params, a.layers, a.decode_attention_width, 1.0, context)
-
-    def read_params(self, tokens: ArrayLike) -> ArrayLike:
-        """Parameters a step over ``tokens`` tokens reads: all of a dense model; for MoE the experts
-        they touch (``parallelism.moe_read_params``), or at most min(N_total, B·N_active) when the
-        routing is not given."""
-        if self.experts is not None and self.top_k is not None:
-            return np.minimum(self.total_params, parallelism.moe_read_params(self.total_params, self.active_params, self.experts, self.top_k, tokens))
-        return np.minimum(self.total_params, tokens * self.active_params)
-
-
-@dataclass(frozen=True)
-class Device:
-    """One accelerator's serving figures; efficiencies are fractions of its peaks."""
-
-    peak_flops: ArrayLike
-    #: HBM bandwidth in bytes/s
-    bandwidth: ArrayLike
-    #: HBM capacity in bytes
-    memory_bytes: ArrayLike
-    compute_efficiency: ArrayLike
-    bandwidth_efficiency: ArrayLike
-    memory_fraction: float = MEMORY_FRACTION
-    #: scale-up link bandwidth per GPU, one direction, bytes/s (tensor-parallel all-reduces)
-    link_bandwidth: ArrayLike = np.inf
-    allreduce_latency: ArrayLike = 0.0
-    #: fixed time of every forward step (scheduling, kernel launches, sampling)
-    step_overhead: ArrayLike = 0.0
-    max_sequences: ArrayLike = MAX_RUNNING_SEQUENCES
-    #: tokens in a forward pass at which matrix multiplies reach half their full efficiency (0: always full)
-    half_fill_tokens: ArrayLike = 0.0
-    #: tokens an engine packs into one forward pass of prefill at load (chunked / batched prefill)
-    prefill_token_budget: ArrayLike = np.inf
 
 
 def allreduce_seconds(model: ServedModel, device: Device, gpus: ArrayLike, tokens: ArrayLike, per_call: bool = True) -> ArrayLike:
@@ -189,10 +126,10 @@ def _power_of_two_at_least(value: ArrayLike) -> ArrayLike:
     return 2.0 ** np.ceil(np.log2(np.maximum(value, 1.0)))
 
 
-def compute_seconds(flops: ArrayLike, device: Device, gpus: ArrayLike, tokens: ArrayLike) -> ArrayLike:
-    """Wall time of compute-bound work on a replica of g GPUs, a forward pass of ``tokens`` tokens at a
-    time: FLOP / (g · peak · compute efficiency · fill), fill = T / (T + T½) (``gemm_fill``)."""
-    return flops / (gpus * device.peak_flops * device.compute_efficiency * gemm_fill(tokens, device.half_fill_tokens))
+def compute_seconds(flops: ArrayLike, device: Device, gpus: ArrayLike, fill: ArrayLike) -> ArrayLike:
+    """Wall time of compute-bound work on a replica of g GPUs: FLOP / (g · peak · compute efficiency ·
+    fill), ``fill`` the share of the large-problem rate its passes reach (``ServedModel.fill``)."""
+    return flops / (gpus * device.peak_flops * device.compute_efficiency * fill)
 
 
 def at_load_prefill_tokens(device: Device, prompt_tokens: ArrayLike) -> ArrayLike:
@@ -215,7 +152,7 @@ def prefill_seconds(model: ServedModel, device: Device, gpus: ArrayLike, flops: 
     """Time to first token of one request alone: max(compute, one read of the weights) + all-reduces
     of its ``tokens`` + the per-step overhead (the memory floor, module docstring)."""
     floor = weight_read_seconds(model, device, gpus, np.maximum(tokens, 1.0))
-    return np.maximum(compute_seconds(flops, device, gpus, tokens), floor) + allreduce_seconds(model, device, gpus, tokens) + device.step_overhead
+    return np.maximum(compute_seconds(flops, device, gpus, model.fill(tokens, device.half_fill_tokens)), floor) + allreduce_seconds(model, device, gpus, tokens) + device.step_overhead
 
 
 @dataclass(frozen=True)
@@ -240,7 +177,7 @@ class DecodeStep:
 
 def decode_step(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> DecodeStep:
     """One decode step of ``batch`` sequences at mean ``context`` on replicas of ``gpus``."""
-    compute = compute_seconds(batch * model.flops_per_token(context), device, gpus, batch)
+    compute = compute_seconds(batch * model.flops_per_token(context), device, gpus, model.fill(batch, device.half_fill_tokens))
     fixed = allreduce_seconds(model, device, gpus, batch) + device.step_overhead
     return DecodeStep(compute, decode_memory_seconds(model, device, gpus, batch, context), fixed)
 
@@ -336,9 +273,9 @@ def _request_metrics(model: ServedModel, device: Device, request: RequestShape, 
     ttft = prefill_seconds(model, device, gpus, prefill, request.prompt_tokens)
     # at load the prompt rides a running forward pass: its FLOP and its all-reduce volume, not its latency
     prompt_allreduce = allreduce_seconds(model, device, gpus, request.prompt_tokens, per_call=False)
-    packed = at_load_prefill_tokens(device, request.prompt_tokens)
+    packed = model.fill(at_load_prefill_tokens(device, request.prompt_tokens), device.half_fill_tokens)
     upfront = compute_seconds(request.compute_flops, device, gpus, packed) + prompt_allreduce
-    after = compute_seconds(request.compute_flops - prefill, device, gpus, request.prompt_tokens)
+    after = compute_seconds(request.compute_flops - prefill, device, gpus, model.fill(request.prompt_tokens, device.half_fill_tokens))
     return {
         "step_seconds": seconds,
         "ttft_seconds": ttft,

@@ -1,0 +1,99 @@
+"""The served model and the accelerator as the serving roofline sees them (``engine/serving.py``).
+
+A model is its parameters (total and active), its architecture and the widths of its weights and
+KV cache; a mixture-of-experts model adds its routing (experts per layer, experts per token). A
+device is its peaks, its memory and the engine's settings the roofline reads (KV share, batch cap,
+per-step overhead, the fill curve of ``engine/gemm.py``). Defaults: ``scaling_cli/defaults.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scaling_cli import defaults
+from scaling_cli.engine import parallelism
+from scaling_cli.engine.gemm import gemm_fill, mixed_fill
+from scaling_cli.engine.kv_cache import Architecture, kv_cache_bytes_per_token
+from scaling_cli.engine.test_time import forward_flops_over
+from scaling_cli.engine.types import ArrayLike
+
+#: Share of the memory left after the weights that holds the KV cache (TensorRT-LLM free_gpu_memory_fraction).
+MEMORY_FRACTION = defaults.MEMORY_FRACTION.value
+#: Most sequences a replica runs at once (TensorRT-LLM max_batch_size default).
+MAX_RUNNING_SEQUENCES = defaults.MAX_RUNNING_SEQUENCES.value
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """The model as the roofline sees it: sizes in parameters, widths in bytes."""
+
+    total_params: ArrayLike
+    active_params: ArrayLike
+    architecture: Architecture
+    weight_bytes_per_param: float
+    kv_bytes_per_element: float
+    #: mixture-of-experts routing (experts per layer, experts per token), or None for dense / unknown
+    experts: ArrayLike | None = None
+    top_k: ArrayLike | None = None
+
+    @property
+    def weight_bytes(self) -> ArrayLike:
+        return self.total_params * self.weight_bytes_per_param
+
+    @property
+    def kv_bytes_per_token(self) -> ArrayLike:
+        a = self.architecture
+        return kv_cache_bytes_per_token(a.layers, a.kv_heads, a.head_dim, self.kv_bytes_per_element, a.latent_dim)
+
+    def flops_per_token(self, context: ArrayLike) -> ArrayLike:
+        """Forward FLOP of one decoded token attending to ``context`` positions (``engine/test_time.py``;
+        latent attention at its absorbed decode width, ``kv_cache.mla_decode_width``)."""
+        a = self.architecture
+        return forward_flops_over(self.active_params, a.layers, a.decode_attention_width, 1.0, context)
+
+    def routed_tokens(self, tokens: ArrayLike) -> ArrayLike:
+        """Tokens each expert a pass of ``tokens`` tokens touches receives: T·k / E·(1 − (1 − k/E)^T)."""
+        return tokens * self.top_k / parallelism.expected_experts(self.experts, self.top_k, tokens)
+
+    def fill(self, tokens: ArrayLike, half_fill_tokens: ArrayLike, expert_tokens: ArrayLike | None = None) -> ArrayLike:
+        """Share of the large-problem rate a pass of ``tokens`` tokens reaches (``gemm``); with known
+        routing the experts' FLOP share k·e / N_active at the tokens each expert receives."""
+        if self.experts is None or self.top_k is None:
+            return gemm_fill(tokens, half_fill_tokens)
+        share = self.top_k * parallelism.moe_split(self.total_params, self.active_params, self.experts, self.top_k)[1] / self.active_params
+        routed = self.routed_tokens(tokens) if expert_tokens is None else expert_tokens
+        return mixed_fill(tokens, routed, share, half_fill_tokens)
+
+    def read_params(self, tokens: ArrayLike) -> ArrayLike:
+        """Parameters a step over ``tokens`` tokens reads: all of a dense model; for MoE the experts
+        they touch (``parallelism.moe_read_params``), or at most min(N_total, B·N_active) when the
+        routing is not given."""
+        if self.experts is not None and self.top_k is not None:
+            return np.minimum(self.total_params, parallelism.moe_read_params(self.total_params, self.active_params, self.experts, self.top_k, tokens))
+        return np.minimum(self.total_params, tokens * self.active_params)
+
+
+@dataclass(frozen=True)
+class Device:
+    """One accelerator's serving figures; efficiencies are fractions of its peaks."""
+
+    peak_flops: ArrayLike
+    #: HBM bandwidth in bytes/s
+    bandwidth: ArrayLike
+    #: HBM capacity in bytes
+    memory_bytes: ArrayLike
+    compute_efficiency: ArrayLike
+    bandwidth_efficiency: ArrayLike
+    memory_fraction: float = MEMORY_FRACTION
+    #: scale-up link bandwidth per GPU, one direction, bytes/s (tensor-parallel all-reduces)
+    link_bandwidth: ArrayLike = np.inf
+    allreduce_latency: ArrayLike = 0.0
+    #: fixed time of every forward step (scheduling, kernel launches, sampling)
+    step_overhead: ArrayLike = 0.0
+    max_sequences: ArrayLike = MAX_RUNNING_SEQUENCES
+    #: tokens in a forward pass at which matrix multiplies reach half their full efficiency (0: always full)
+    half_fill_tokens: ArrayLike = 0.0
+    #: tokens an engine packs into one forward pass of prefill at load (chunked / batched prefill)
+    prefill_token_budget: ArrayLike = np.inf
