@@ -163,3 +163,22 @@ def test_base_bits_other_than_4_8_16_is_refused_with_its_field():
         text=True,
     )
     assert run.returncode == 1 and "base_bits" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_the_students_attention_counts_when_its_architecture_and_sequence_length_are_given():
+    """8B student, 32 layers, width 4096, 4,096-token sequences, 1B tokens × 2 epochs:
+    6 × 8e9 × 2e9 = 9.6e19 plus 12 × 32 × 4096 × 4096 × 2e9 = 1.2885e19 of attention (PaLM App. B);
+    the teacher labels 1B tokens, 2 × 7e9 × 1e9 = 1.4e19."""
+    group = "- {name: d, technique: distillation, student_params: 8B, tokens: 1B, epochs: 2, teacher_labelled_tokens: 1B"
+    plain = _group(group + "}")
+    sized = _group(group + ", sequence_length: 4096, student_layers: 32, student_d_model: 4096}")
+    attention = 12 * 32 * 4096 * 4096 * 2e9
+    assert _steps(plain)["student_training"]["flops_per_model"] == pytest.approx(9.6e19)
+    assert _steps(sized)["student_training"]["flops_per_model"] == pytest.approx(9.6e19 + attention)
+    assert sized["flops"] == pytest.approx(1.4e19 + 9.6e19 + attention)
+
+
+def test_a_sequence_length_without_the_students_architecture_is_warned_and_adds_nothing():
+    document = with_groups("- {name: d, technique: distillation, student_params: 1B, tokens: 1B, teacher_labelled_tokens: 1B, sequence_length: 4096}")
+    assert document["post_training"]["derivatives"][0]["flops"] == pytest.approx(6 * 1e9 * 1e9 + 2 * 7e9 * 1e9)
+    assert any("student_layers and student_d_model" in w for w in document["warnings"])

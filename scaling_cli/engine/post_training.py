@@ -160,12 +160,15 @@ def distillation(
     sample_tokens: ArrayLike,
     on_the_fly: bool = False,
     recompute: bool = False,
+    attention: ArrayLike = 0.0,
 ) -> list[Step]:
     """Distillation (docs/DOMAIN.md §2): the teacher writes data (2·N_T per generated token,
     decoded) and/or labels it with its output distribution (2·N_T per token, a forward pass), then the
     student trains on ``tokens`` (6·N_S·D·epochs, 8·N_S with recomputation; Hinton et al. 2015 for
     soft labels). Logits precomputed: one teacher forward over ``labelled_tokens``; ``on_the_fly``:
-    the teacher reads every token the student trains on, each epoch, 2·N_T·D·epochs."""
+    the teacher reads every token the student trains on, each epoch, 2·N_T·D·epochs. ``attention``
+    (``fine_tuning_attention`` of the student's architecture) is added to the student's training; the
+    teacher's own attention is not counted."""
     steps = []
     if generated_tokens is not None:
         steps.append(written_samples("teacher_generation", teacher_params, generated_tokens, sample_tokens))
@@ -173,7 +176,7 @@ def distillation(
         steps.append(forward_step("teacher_logits", teacher_params, tokens * epochs))
     elif labelled_tokens is not None:
         steps.append(forward_step("teacher_labelling", teacher_params, labelled_tokens))
-    steps.append(training_step("student_training", student_params, tokens * epochs, recompute))
+    steps.append(training_step("student_training", student_params, tokens * epochs, recompute, attention))
     return steps
 
 

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from scaling_cli.engine import post_training as formulas
 from scaling_cli.scenario.ranges import central
-from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveQuantity, user_error
+from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveCount, PositiveQuantity, user_error
 from scaling_cli.scenario.hardware import HardwareSpec
 from scaling_cli.techniques.common import (
     SAMPLE_TOKENS,
@@ -24,6 +24,7 @@ from scaling_cli.techniques.common import (
     recompute_field,
     recomputes,
     sample_tokens_field,
+    sequence_length_field,
 )
 
 
@@ -43,6 +44,9 @@ class Distillation(DerivativeGroup):
         description="precomputed: the teacher labels teacher_labelled_tokens once; on_the_fly: it reads every token the student trains on, each epoch (2·N_T·D·epochs).",
     )
     recompute_activations: bool = recompute_field()
+    sequence_length: PositiveCount | None = sequence_length_field()
+    student_layers: PositiveCount | None = Field(None, description="The student's layers; with student_d_model and sequence_length it adds the student's attention FLOPs.")
+    student_d_model: PositiveCount | None = Field(None, description="The student's attention width (heads × head dimension, usually d_model); see student_layers.")
     decode_mfu: Fraction | None = decode_mfu_field()
     hardware: HardwareSpec | None = hardware_field()
 
@@ -77,22 +81,33 @@ def steps(group: Any, model: Any, scope: str, assumptions: Recorder) -> list[for
         sample,
         getattr(group, "teacher_logits", "precomputed") == "on_the_fly",
         recomputes(group),
+        student_attention(group),
     )
+
+
+def student_attention(group: Any) -> Any:
+    """The student's attention FLOP over every epoch's tokens, 12·L·(H·Q)·T per token
+    (``formulas.fine_tuning_attention``), 0 unless its layers, width and the sequence length are given."""
+    layers, width = getattr(group, "student_layers", None), getattr(group, "student_d_model", None)
+    return formulas.fine_tuning_attention(layers, width, getattr(group, "sequence_length", None), group.tokens * group.epochs)
 
 
 def warnings(group: Any, model: Any, size: ModelSize) -> list[str]:
     teacher = size.active if group.teacher_params is None else central(group.teacher_params)
     student = central(group.student_params)
+    found = []
     if teacher is not None and student > teacher:
-        return [f"student_params ({student:.3g}) exceeds the teacher's {teacher:.3g}; distillation usually trains a smaller student"]
-    return []
+        found.append(f"student_params ({student:.3g}) exceeds the teacher's {teacher:.3g}; distillation usually trains a smaller student")
+    if group.sequence_length is not None and (group.student_layers is None or group.student_d_model is None):
+        found.append("sequence_length counts only with student_layers and student_d_model; the student's attention FLOPs are left out")
+    return found
 
 
 TECHNIQUE = Technique(
     name="distillation",
     spec=Distillation,
     steps=steps,
-    formula="teacher 2·N_T per generated or labelled token (on the fly: every student token, each epoch) + student 6·N_S·D·epochs, 8·N_S with recomputation (docs/DOMAIN.md §2)",
+    formula="teacher 2·N_T per generated or labelled token (on the fly: every student token, each epoch) + student 6·N_S·D·epochs, 8·N_S with recomputation, + its attention 12·L·(H·Q)·T·D·epochs when sequence_length and the student's architecture are given (docs/DOMAIN.md §2; PaLM App. B)",
     order=30,
     generates=generates,
     warnings=warnings,
