@@ -98,7 +98,7 @@ def warnings(group: Any, model: Any, size: ModelSize) -> list[str]:
     found = []
     if teacher is not None and student > teacher:
         found.append(f"student_params ({student:.3g}) exceeds the teacher's {teacher:.3g}; distillation usually trains a smaller student")
-    if group.sequence_length is not None and (group.student_layers is None or group.student_d_model is None):
+    if getattr(group, "sequence_length", None) is not None and None in (getattr(group, "student_layers", None), getattr(group, "student_d_model", None)):
         found.append("sequence_length counts only with student_layers and student_d_model; the student's attention FLOPs are left out")
     return found
 
