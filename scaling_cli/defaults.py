@@ -178,10 +178,50 @@ MEMORY_FRACTION = Default(
 MAX_RUNNING_SEQUENCES = Default(
     2048,
     "sequences",
-    "batch cap: TensorRT-LLM max_batch_size default 2048 (BuildConfig / trtllm-build); vLLM's max_num_seqs default is 256 - set "
-    "test_time[].max_running_sequences to match your engine",
+    "batch cap: TensorRT-LLM max_batch_size default 2048 (BuildConfig / trtllm-build); test_time[].engine: vllm takes vLLM's "
+    "max_num_seqs 256; set test_time[].max_running_sequences to match your engine",
     "serving.max_running_sequences",
 )
+ENGINE = Default(
+    "tensorrt-llm",
+    "",
+    "the inference engine whose defaults a workload takes (test_time[].engine: tensorrt-llm, vllm or sglang); the serving "
+    "fit's figures are mostly TensorRT-LLM's",
+    "test_time[].engine",
+)
+#: Each engine's batch cap and KV-cache element when the workload sets neither (``planner/test_time.py``).
+ENGINE_MAX_RUNNING_SEQUENCES = {
+    "tensorrt-llm": MAX_RUNNING_SEQUENCES,
+    "vllm": Default(
+        256,
+        "sequences",
+        "vLLM EngineArgs max_num_seqs default 256 (engine arguments docs; later releases raise it on large GPUs - set "
+        "test_time[].max_running_sequences to your release's)",
+        "test_time[].max_running_sequences (engine: vllm)",
+    ),
+    "sglang": Default(
+        2048,
+        "sequences",
+        "SGLang sizes max_running_requests from its KV pool (no fixed default); the planner keeps its 2048 limit",
+        "test_time[].max_running_sequences (engine: sglang)",
+    ),
+}
+#: KV element per engine: None = TensorRT-LLM's rule (FP8 KV for 8-bit or narrower weights); "model" = the activation dtype.
+ENGINE_KV_CACHE = {
+    "tensorrt-llm": None,
+    "vllm": Default(
+        "model",
+        "",
+        "vLLM kv_cache_dtype default 'auto': 'If auto, will use model data type' (bf16 activations, also for FP8 weights)",
+        "test_time[].kv_cache_dtype (engine: vllm)",
+    ),
+    "sglang": Default(
+        "model",
+        "",
+        "SGLang --kv-cache-dtype default 'auto': the model's data type (bf16 activations, also for FP8 weights)",
+        "test_time[].kv_cache_dtype (engine: sglang)",
+    ),
+}
 TENSOR_PARALLEL_EFFICIENCY = Default(
     "2·L all-reduces per step",
     "",
@@ -298,7 +338,8 @@ REQUEST_TOKENS = Default(
 #: Every default above that a plan can list, in reading order.
 TABLE: tuple[Default, ...] = (
     ACCELERATOR, PRECISION, PEAK_FLOPS, MFU, GOODPUT, GOODPUT_SPREAD, FAILURE_RATE, CHECKPOINT_SECONDS, RESTART_SECONDS, SCALE_COMMUNICATION, PRICE, POWER, PUE, FIT, ARCHITECTURE, GENERATION,
-    COMPUTE_EFFICIENCY, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, TENSOR_PARALLEL_EFFICIENCY,
+    COMPUTE_EFFICIENCY, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, ENGINE, ENGINE_MAX_RUNNING_SEQUENCES["vllm"],
+    ENGINE_MAX_RUNNING_SEQUENCES["sglang"], ENGINE_KV_CACHE["vllm"], ENGINE_KV_CACHE["sglang"], TENSOR_PARALLEL_EFFICIENCY,
     ALLREDUCE_LATENCY, SCALE_UP_DOMAIN, SCALE_OUT_BANDWIDTH, STEP_OVERHEAD, GEMM_HALF_FILL_TOKENS, PREFILL_TOKEN_BUDGET, KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
     WEIGHT_SYNC_BANDWIDTH, ROLLOUT_GPU_SHARE, TRAINING_GPU_SHARE, DAYS, PEAK_TO_AVERAGE, PREFIX_CACHING, REQUEST_TOKENS,
 )  # fmt: skip

@@ -46,7 +46,13 @@ def test_scenarios_state_only_what_the_source_states():
             stated = set(case.get("workload") or {})
             for key in stated:
                 assert key == "kv_cache_dtype" or str(case["workload"][key]) in case["notes"] + str(case.get("quote", "")), (case["id"], key)
-            allowed = {"name", "queries_per_day", "prompt_tokens", "output_tokens", "gpus_per_replica", "expert_parallel", "latency_target_seconds"}
+            allowed = {"name", "queries_per_day", "prompt_tokens", "output_tokens", "gpus_per_replica", "expert_parallel", "latency_target_seconds", "engine"}
+            # the engine is the one the source names: vLLM or SGLang by name, else the default (TensorRT-LLM's)
+            named = case["engine"].lower()
+            if "engine" in workload:
+                assert named.startswith(workload["engine"]), case["id"]
+            else:
+                assert not named.startswith(("vllm", "sglang")), case["id"]
             assert set(workload) <= allowed | stated
 
 

@@ -275,3 +275,51 @@ def test_any_workload_plans_to_finite_consistent_figures(params, prompt, reasoni
     # batch choices, need not lie inside them).
     for key in ("latency_seconds", "gpu_hours_per_day", "cost_per_query_usd"):
         assert 0 <= w[f"{key}_p10"] <= w[f"{key}_p90"]
+
+
+ENGINES_70B = """
+name: engines
+model: {params: 70.6B, layers: 80, d_model: 8192, heads: 64, kv_heads: 8}
+hardware: {accelerator: h100, precision: fp8}
+test_time:
+  - {name: trt, queries_per_day: 1M, prompt_tokens: 1000, output_tokens: 1000, gpus_per_replica: 2}
+  - {name: vllm, engine: vllm, queries_per_day: 1M, prompt_tokens: 1000, output_tokens: 1000, gpus_per_replica: 2}
+  - {name: vllm-own, engine: vllm, max_running_sequences: 4096, kv_cache_dtype: fp8, queries_per_day: 1M, prompt_tokens: 1000, output_tokens: 1000, gpus_per_replica: 2}
+  - {name: sglang-8b, engine: sglang, queries_per_day: 1M, prompt_tokens: 100, output_tokens: 100, gpus_per_replica: 8}
+"""
+
+
+def test_engine_sets_the_kv_cache_element_and_batch_cap(cli, scenario_file):
+    """FP8 70B on 2 H100s (2 × 80 GiB, 70.6 GB of weights), chains of 1,000 + 1,001/2 resident tokens.
+    TensorRT-LLM keeps an FP8 KV cache: 2·80·8·128 bytes = 163,840 per token, and
+    floor(0.9 × (2 × 80 GiB − 70.6e9) / (163,840 × 1,500.5)) = 370 sequences. vLLM keeps the model's
+    dtype (bf16, 327,680 bytes): 185 sequences, under its cap of 256. Given settings win over the
+    engine's; SGLang's 8-GPU replica holding 8 × 80 GiB has room for far more than 2,048 short chains,
+    and the cap stays the planner's 2,048."""
+    plan = _plan(cli, scenario_file, ENGINES_70B, "--samples", "0")
+    trt, vllm, own, sglang = plan["test_time"]["workloads"]
+    room = 0.9 * (2 * 80 * 2**30 - 70.6e9)
+    assert trt["kv_cache_bytes_per_token"] == 163_840 and trt["batch_size"] == np.floor(room / (163_840 * 1500.5)) == 370
+    assert vllm["kv_cache_bytes_per_token"] == 327_680 and vllm["batch_size"] == np.floor(room / (327_680 * 1500.5)) == 185
+    assert own["kv_cache_bytes_per_token"] == 163_840 and own["batch_size"] == 370
+    assert sglang["kv_cache_bytes_per_token"] == 327_680 and sglang["batch_size"] == 2048
+    used = {a["key"]: a["value"] for a in plan["assumptions"]}
+    assert used["test_time[1].max_running_sequences"] == 256 and "test_time[2].max_running_sequences" not in used
+    assert used["test_time[3].kv_cache_dtype"] == "model"
+
+
+def test_vllm_batch_cap_binds_where_memory_would_allow_more(cli, scenario_file):
+    """An 8B model in bf16 on one H100 with 100 + 101/2 resident tokens a chain would fit ~3,000 sequences:
+    TensorRT-LLM runs its cap of 2,048, vLLM its max_num_seqs of 256."""
+    text = CHAT_8B.replace("prompt_tokens: 1000\n    output_tokens: 500", "prompt_tokens: 100\n    output_tokens: 100")
+    trt = _plan(cli, scenario_file, text, "--samples", "0")["test_time"]["workloads"][0]
+    vllm = _plan(cli, scenario_file, text.replace("    gpus_per_replica: 1\n", "    gpus_per_replica: 1\n    engine: vllm\n"), "--samples", "0")["test_time"]["workloads"][0]
+    assert np.floor(0.9 * (80 * 2**30 - 16e9) / (131_072 * 150.5)) > 2048
+    assert trt["batch_size"] == 2048 and vllm["batch_size"] == 256
+    assert vllm["tokens_per_second_per_gpu"] < trt["tokens_per_second_per_gpu"]
+
+
+def test_unknown_engine_is_a_located_error(cli, scenario_file):
+    result = cli("plan", scenario_file(CHAT_8B.replace("    gpus_per_replica: 1\n", "    gpus_per_replica: 1\n    engine: ollama\n")))
+    assert result.exit_code == 1
+    assert "engine" in result.stderr and ":" in result.stderr.splitlines()[0] and "Traceback" not in result.stderr

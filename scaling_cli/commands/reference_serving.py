@@ -85,11 +85,21 @@ def case_scenario(case: dict[str, Any], light_load: bool) -> dict[str, Any]:
         workload["expert_parallel"] = case["hardware"]["expert_parallel"]
     else:
         workload["gpus_per_replica"] = case["hardware"]["tensor_parallel"]
+    engine = engine_of(case)
+    if engine is not None:
+        workload["engine"] = engine
     workload.update(case.get("workload") or {})
     if light_load:
         workload["latency_target_seconds"] = FASTEST
     hardware = {"accelerator": ACCELERATORS[case["hardware"]["accelerator"]], "precision": case["precision"]}
     return {"name": case["id"], "model": model, "hardware": hardware, "test_time": [workload]}
+
+
+def engine_of(case: dict[str, Any]) -> str | None:
+    """The scenario's ``engine`` for the engine a source names (vLLM, SGLang), or None for TensorRT-LLM
+    and sources that name none: the engine's documented defaults then apply where the source is silent."""
+    named = str(case.get("engine", "")).lower()
+    return next((key for key in ("vllm", "sglang") if named.startswith(key)), None)
 
 
 def _planned(scenario: dict[str, Any]) -> dict[str, Any]:

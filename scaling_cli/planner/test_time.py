@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 
 from scaling_cli import defaults
+from scaling_cli import defaults as engine_defaults  # read where a local ServingDefaults shadows ``defaults``
 from scaling_cli.engine import expert_parallel, serving
 from scaling_cli.engine import test_time as flops
+from scaling_cli.engine.kv_cache import ACTIVATION_BYTES, BYTES_PER_ELEMENT
 from scaling_cli.engine.types import whole
 from scaling_cli.engine.uncertainty import Sampler, fingerprint
 from scaling_cli.engine.units import BYTES_PER_GB
@@ -113,14 +115,32 @@ def _figure(value: float) -> str:
     return f"{value:,.0f}" if value < 1e15 else f"{value:.3g}"
 
 
-def _served(index: int, workload: TestTimeWorkload, scenario: Scenario, hw: ResolvedHardware, context: dict[str, Any]) -> tuple[serving.ServedModel, serving.Device]:
+def _served(
+    index: int, workload: TestTimeWorkload, scenario: Scenario, hw: ResolvedHardware, context: dict[str, Any], assumptions: Assumptions
+) -> tuple[serving.ServedModel, serving.Device]:
     """The model and accelerator as the roofline sees them; a workload's own ``hardware.mfu`` sets the compute efficiency."""
     own_mfu = workload.hardware is not None and "mfu" in workload.hardware.given
     defaults: ServingDefaults = context["serving"]
-    device = serving_device(hw, hw.mfu if own_mfu else defaults.compute_efficiency, defaults.bandwidth_efficiency, workload.max_running_sequences, measured=own_mfu)
+    cap, kv_dtype = _engine_settings(index, workload, hw.precision, assumptions)
+    device = serving_device(hw, hw.mfu if own_mfu else defaults.compute_efficiency, defaults.bandwidth_efficiency, cap, measured=own_mfu)
     if device is None:
         raise PlanError(f"test_time[{index}]", f"the catalog has no memory size or bandwidth for {hw.accelerator.name}; serving cannot be planned")
-    return served_model(scenario.model.params, scenario.model.n_active, defaults.architecture, hw.precision, workload.kv_cache_dtype, scenario.model), device
+    return served_model(scenario.model.params, scenario.model.n_active, defaults.architecture, hw.precision, kv_dtype, scenario.model), device
+
+
+def _engine_settings(index: int, workload: TestTimeWorkload, precision: str, assumptions: Assumptions) -> tuple[Any, str | None]:
+    """The batch cap and KV-cache element: the workload's, else its engine's (``defaults.ENGINE_*``,
+    recorded as assumptions); None leaves TensorRT-LLM's rules to ``planner.serving``."""
+    cap, kv_dtype = workload.max_running_sequences, workload.kv_cache_dtype
+    if workload.engine == engine_defaults.ENGINE.value:
+        return cap, kv_dtype
+    scope = f"test_time[{index}]"
+    if cap is None:
+        cap = assumptions.use(engine_defaults.ENGINE_MAX_RUNNING_SEQUENCES[workload.engine], f"{scope}.max_running_sequences")
+    if kv_dtype is None:
+        assumptions.use(engine_defaults.ENGINE_KV_CACHE[workload.engine], f"{scope}.kv_cache_dtype")
+        kv_dtype = precision if BYTES_PER_ELEMENT[precision] >= ACTIVATION_BYTES else "bf16"
+    return cap, kv_dtype
 
 
 def _kv_transfer_seconds(
@@ -149,7 +169,7 @@ class ServingSetup:
 def serving_setup(index: int, workload: TestTimeWorkload, scenario: Scenario, context: dict[str, Any], assumptions: Assumptions, sampler: Sampler) -> ServingSetup:
     """The hardware, model, device and request of workload ``index`` (shared by the plan and ``scaling frontier``)."""
     hw = _workload_hardware(index, workload, scenario, context["hardware"], assumptions, sampler)
-    model, device = _served(index, workload, scenario, hw, context)
+    model, device = _served(index, workload, scenario, hw, context, assumptions)
     shape = query_shape(workload)
     n_active, layers, width = scenario.model.n_active, model.architecture.layers, model.architecture.attention_width
     scoring = _scoring_flops(workload, shape)

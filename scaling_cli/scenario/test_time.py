@@ -85,10 +85,16 @@ class TestTimeWorkload(StrictModel):
         description="Wide expert parallelism: GPUs the routed experts are spread over, each GPU running its own sequences "
         "(data-parallel attention, as DeepSeek and SGLang serve DeepSeek-V3). Needs model.experts; replaces gpus_per_replica.",
     )
-    kv_cache_dtype: Literal["fp32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"] | None = Field(
-        None, description="KV cache element; default fp8 when serving 8-bit or narrower weights (TensorRT-LLM), else bf16."
+    engine: Literal["tensorrt-llm", "vllm", "sglang"] = Field(
+        "tensorrt-llm",
+        description="Inference engine whose defaults apply where kv_cache_dtype and max_running_sequences are not given: "
+        "tensorrt-llm (FP8 KV for 8-bit weights, 2048 sequences), vllm (KV in the model's dtype, 256 sequences), sglang "
+        "(KV in the model's dtype, what fits up to 2048).",
     )
-    max_running_sequences: PositiveCount | None = Field(None, description="Most sequences one replica runs at once (the engine's batch cap); default 2048 (TensorRT-LLM max_batch_size).")
+    kv_cache_dtype: Literal["fp32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"] | None = Field(
+        None, description="KV cache element; default: the engine's (TensorRT-LLM: fp8 when serving 8-bit or narrower weights, else bf16)."
+    )
+    max_running_sequences: PositiveCount | None = Field(None, description="Most sequences one replica runs at once (the engine's batch cap); default: the engine's (TensorRT-LLM max_batch_size 2048, vLLM max_num_seqs 256).")
     hardware: HardwareSpec | None = Field(None, description="Serving hardware; default: the scenario's hardware (its count is a capacity to check).")
 
     @field_validator("pass_rate", mode="after")
