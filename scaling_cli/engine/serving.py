@@ -40,7 +40,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scaling_cli import defaults
 from scaling_cli.engine import parallelism
 from scaling_cli.engine.selection import choose, take, take_choice, target_excess
 from scaling_cli.engine.kv_cache import BYTES_PER_ELEMENT, Architecture, approximate_architecture, kv_cache_bytes_per_element, kv_cache_bytes_per_token, kv_head_replication

@@ -26,7 +26,6 @@ from scaling_cli.planner.total import plan_total
 from scaling_cli.result import Plan
 from scaling_cli.scenario.loading import OVERRIDE_SOURCE, LoadedScenario, parse_path
 from scaling_cli.scenario.inputs import Inputs, freeze
-from scaling_cli.scenario.root import Scenario
 from scaling_cli.tree import Item, Path, index_label, walk
 
 
