@@ -150,7 +150,10 @@ def test_a_json_plan_loads_no_masked_arrays_and_no_table_views():
     without numpy's ``np.quantile``/``np.median``/``np.unique``, which load ``numpy.ma`` (~10 ms)."""
     loaded = _loaded_by_command("plan", str(CONFIGS_BY_NAME["frontier-dense.scenario.yaml"]), "--format", "json")
     assert "scaling_cli.planner.plan" in loaded  # the command really ran
-    assert "numpy.ma" not in loaded and "scaling_cli.render.views" not in loaded
+    assert "scaling_cli.render.views" not in loaded
+    # numpy before 2.0 loads numpy.ma on `import numpy` itself: only what the planner adds counts
+    if "numpy.ma" not in _loaded_after("import numpy\n"):
+        assert "numpy.ma" not in loaded
 
 
 CONFIGS_BY_NAME = {path.name: path for path in CONFIGS}
