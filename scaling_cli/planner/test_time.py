@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from scaling_cli import defaults
-from scaling_cli import defaults as engine_defaults  # read where a local ServingDefaults shadows ``defaults``
 from scaling_cli.engine import expert_parallel, serving
 from scaling_cli.engine import test_time as flops
 from scaling_cli.engine.kv_cache import ACTIVATION_BYTES, BYTES_PER_ELEMENT
@@ -132,13 +131,13 @@ def _engine_settings(index: int, workload: TestTimeWorkload, precision: str, ass
     """The batch cap and KV-cache element: the workload's, else its engine's (``defaults.ENGINE_*``,
     recorded as assumptions); None leaves TensorRT-LLM's rules to ``planner.serving``."""
     cap, kv_dtype = workload.max_running_sequences, workload.kv_cache_dtype
-    if workload.engine == engine_defaults.ENGINE.value:
+    if workload.engine == defaults.ENGINE.value:
         return cap, kv_dtype
     scope = f"test_time[{index}]"
     if cap is None:
-        cap = assumptions.use(engine_defaults.ENGINE_MAX_RUNNING_SEQUENCES[workload.engine], f"{scope}.max_running_sequences")
+        cap = assumptions.use(defaults.ENGINE_MAX_RUNNING_SEQUENCES[workload.engine], f"{scope}.max_running_sequences")
     if kv_dtype is None:
-        assumptions.use(engine_defaults.ENGINE_KV_CACHE[workload.engine], f"{scope}.kv_cache_dtype")
+        assumptions.use(defaults.ENGINE_KV_CACHE[workload.engine], f"{scope}.kv_cache_dtype")
         kv_dtype = precision if BYTES_PER_ELEMENT[precision] >= ACTIVATION_BYTES else "bf16"
     return cap, kv_dtype
 
