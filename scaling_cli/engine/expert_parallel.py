@@ -116,13 +116,13 @@ def kv_capacity_bytes(model: ServedModel, device: Device, group: ArrayLike) -> A
 
 def fits(model: ServedModel, device: Device, group: ArrayLike, context: ArrayLike) -> ArrayLike:
     """True where one GPU of the group holds its weights plus one sequence of ``context`` tokens."""
-    return kv_capacity_bytes(model, device, group) >= model.kv_bytes_per_token * context
+    return kv_capacity_bytes(model, device, group) >= model.kv_bytes(context)
 
 
 def batch_per_gpu(model: ServedModel, device: Device, group: ArrayLike, context: ArrayLike) -> ArrayLike:
     """Sequences of mean resident ``context`` one GPU's KV cache holds, capped at the device's
     running-sequence limit (per GPU: each data-parallel attention rank schedules its own), at least 1."""
-    fit = np.floor(kv_capacity_bytes(model, device, group) / (model.kv_bytes_per_token * context))
+    fit = np.floor(kv_capacity_bytes(model, device, group) / model.kv_bytes(context))
     return np.clip(fit, 1.0, device.max_sequences)
 
 
@@ -144,7 +144,7 @@ def decode_step(model: ServedModel, device: Device, fabric: Fabric, group: Array
     # each GPU's experts receive the tokens of the whole group's B·G
     fill = model.fill(batch, device.half_fill_tokens, model.routed_tokens(batch * group))
     compute = compute_seconds(batch * model.flops_per_token(context), device, 1.0, fill)
-    read = read_weight_bytes(model, group, batch) + batch * model.kv_bytes_per_token * context
+    read = read_weight_bytes(model, group, batch) + batch * model.kv_bytes(context)
     memory = read / (device.bandwidth * device.bandwidth_efficiency)
     return ExpertParallelStep(compute, memory, decode_all_to_all_seconds(model, fabric, group, batch), device.step_overhead)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scaling_cli.engine.attention_window import AttentionWindow
 from scaling_cli.engine.types import ArrayLike
 
 #: Bytes per weight of each precision a scenario may name (format widths: IEEE 754, OCP MX formats).
@@ -51,6 +52,8 @@ class Architecture:
     d_model: ArrayLike | None = None
     #: the width a decoded token's attention costs (``mla_decode_width``); default attention_width
     decode_width: ArrayLike | None = None
+    #: sliding-window attention on some layers (``engine/attention_window.py``), else None
+    window: AttentionWindow | None = None
 
     @property
     def hidden(self) -> ArrayLike:

@@ -14,6 +14,7 @@ import numpy as np
 
 from scaling_cli import defaults
 from scaling_cli.engine import parallelism
+from scaling_cli.engine.attention_window import equivalent_context
 from scaling_cli.engine.gemm import gemm_fill, mixed_fill
 from scaling_cli.engine.kv_cache import Architecture, kv_cache_bytes_per_token
 from scaling_cli.engine.test_time import forward_flops_over
@@ -47,11 +48,17 @@ class ServedModel:
         a = self.architecture
         return kv_cache_bytes_per_token(a.layers, a.kv_heads, a.head_dim, self.kv_bytes_per_element, a.latent_dim)
 
+    def kv_bytes(self, context: ArrayLike) -> ArrayLike:
+        """KV cache of one sequence of ``context`` tokens (windowed layers keep their last W only)."""
+        a = self.architecture
+        return self.kv_bytes_per_token * equivalent_context(a.layers, a.window, context)
+
     def flops_per_token(self, context: ArrayLike) -> ArrayLike:
         """Forward FLOP of one decoded token attending to ``context`` positions (``engine/test_time.py``;
-        latent attention at its absorbed decode width, ``kv_cache.mla_decode_width``)."""
+        latent attention at its absorbed decode width, ``kv_cache.mla_decode_width``; a windowed layer
+        attends to its last W)."""
         a = self.architecture
-        return forward_flops_over(self.active_params, a.layers, a.decode_attention_width, 1.0, context)
+        return forward_flops_over(self.active_params, a.layers, a.decode_attention_width, 1.0, equivalent_context(a.layers, a.window, context))
 
     def routed_tokens(self, tokens: ArrayLike) -> ArrayLike:
         """Tokens each expert a pass of ``tokens`` tokens touches receives: T·k / E·(1 − (1 − k/E)^T)."""

@@ -66,7 +66,7 @@ def allreduce_seconds(model: ServedModel, device: Device, gpus: ArrayLike, token
 
 def fits(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
     """True where a replica of ``gpus`` holds the weights plus one sequence of ``context`` tokens."""
-    return kv_capacity_bytes(model, device, gpus) >= replica_kv_bytes_per_token(model, gpus) * context
+    return kv_capacity_bytes(model, device, gpus) >= replica_kv_bytes(model, gpus, context)
 
 
 def kv_capacity_bytes(model: ServedModel, device: Device, gpus: ArrayLike) -> ArrayLike:
@@ -76,13 +76,14 @@ def kv_capacity_bytes(model: ServedModel, device: Device, gpus: ArrayLike) -> Ar
     return np.where(free > 0, free * device.memory_fraction, free)
 
 
-def replica_kv_bytes_per_token(model: ServedModel, gpus: ArrayLike) -> ArrayLike:
-    return model.kv_bytes_per_token * kv_head_replication(gpus, model.architecture.kv_heads, model.architecture.latent_dim is not None)
+def replica_kv_bytes(model: ServedModel, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
+    """KV cache of one sequence of ``context`` tokens across a replica, KV heads copied as it needs."""
+    return model.kv_bytes(context) * kv_head_replication(gpus, model.architecture.kv_heads, model.architecture.latent_dim is not None)
 
 
 def max_batch(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
     """Most sequences of mean resident ``context`` tokens whose KV cache fits (0 or less: none)."""
-    return np.floor(kv_capacity_bytes(model, device, gpus) / (replica_kv_bytes_per_token(model, gpus) * context))
+    return np.floor(kv_capacity_bytes(model, device, gpus) / replica_kv_bytes(model, gpus, context))
 
 
 def _ndim(*values: object) -> int:
@@ -106,7 +107,7 @@ def min_replica_gpus(model: ServedModel, device: Device, context: ArrayLike) -> 
     model too large even for 2**16 GPUs gets that size (its batch then comes out below 1, which
     callers report).
     """
-    kv = model.kv_bytes_per_token * context / device.memory_fraction
+    kv = model.kv_bytes(context) / device.memory_fraction
     capacity = device.memory_bytes
     kv_heads = 1.0 if model.architecture.latent_dim is not None else model.architecture.kv_heads
     largest = 2.0**MAX_REPLICA_EXPONENT
@@ -143,7 +144,7 @@ def weight_read_seconds(model: ServedModel, device: Device, gpus: ArrayLike, tok
 
 def decode_memory_seconds(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ArrayLike:
     """Memory side of a decode step: weights touched plus every sequence's KV cache, read once."""
-    kv = batch * replica_kv_bytes_per_token(model, gpus) * context
+    kv = batch * replica_kv_bytes(model, gpus, context)
     return weight_read_seconds(model, device, gpus, batch) + kv / (gpus * device.bandwidth * device.bandwidth_efficiency)
 
 

@@ -17,13 +17,15 @@ each of ``rounds`` × (reasoning + answer) tokens: sequential self-revisions kee
 in context, so a chain simply grows. With prefix caching the prompt is prefilled once per query and
 shared by every chain; without it, once per chain. A verifier (best-of-n) or process reward model
 (search) reads what it scores at 2·N_scorer FLOP per token (docs/DOMAIN.md §3; its attention is not
-counted, as its architecture is not given).
+counted, as its architecture is not given). A model with sliding-window layers passes its
+``AttentionWindow``: those layers attend to at most W positions (``engine/attention_window.py``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scaling_cli.engine.attention_window import AttentionWindow, equivalent_positions
 from scaling_cli.engine.pretraining import dense_forward_flops
 from scaling_cli.engine.types import ArrayLike
 
@@ -42,10 +44,11 @@ def forward_flops_over(active_params: ArrayLike, layers: ArrayLike, width: Array
     return dense_forward_flops(active_params, tokens) + ATTENTION_FLOP_PER_LAYER_WIDTH_POSITION * layers * width * positions
 
 
-def forward_flops(active_params: ArrayLike, layers: ArrayLike, width: ArrayLike, start: ArrayLike, count: ArrayLike) -> ArrayLike:
+def forward_flops(active_params: ArrayLike, layers: ArrayLike, width: ArrayLike, start: ArrayLike, count: ArrayLike, window: AttentionWindow | None = None) -> ArrayLike:
     """2·N_active per token plus attention, for ``count`` tokens after ``start`` tokens of context
-    (causal, closed form: ``attended_positions``)."""
-    return forward_flops_over(active_params, layers, width, count, attended_positions(start, count))
+    (causal, closed form: ``attended_positions``; windowed layers at most W positions each)."""
+    positions = equivalent_positions(layers, window, attended_positions(start, count), start, count)
+    return forward_flops_over(active_params, layers, width, count, positions)
 
 
 def scoring_flops(scorer_params: ArrayLike, tokens: ArrayLike) -> ArrayLike:
@@ -94,21 +97,21 @@ class QueryShape:
         return self.prefills(readers) * self.prompt_tokens + readers * self.chain_tokens
 
 
-def prefill_flops(shape: QueryShape, active_params: ArrayLike, layers: ArrayLike, width: ArrayLike) -> ArrayLike:
+def prefill_flops(shape: QueryShape, active_params: ArrayLike, layers: ArrayLike, width: ArrayLike, window: AttentionWindow | None = None) -> ArrayLike:
     """The prompt's forward pass, once per query with prefix caching, else once per chain."""
-    return shape.prefills(shape.chains) * forward_flops(active_params, layers, width, 0.0, shape.prompt_tokens)
+    return shape.prefills(shape.chains) * forward_flops(active_params, layers, width, 0.0, shape.prompt_tokens, window)
 
 
-def decode_flops(shape: QueryShape, active_params: ArrayLike, layers: ArrayLike, width: ArrayLike) -> ArrayLike:
+def decode_flops(shape: QueryShape, active_params: ArrayLike, layers: ArrayLike, width: ArrayLike, window: AttentionWindow | None = None) -> ArrayLike:
     """Every chain's generated tokens, each attending to the prompt and the chain before it."""
-    return shape.chains * forward_flops(active_params, layers, width, shape.prompt_tokens, shape.chain_tokens)
+    return shape.chains * forward_flops(active_params, layers, width, shape.prompt_tokens, shape.chain_tokens, window)
 
 
-def policy_flops(shape: QueryShape, active_params: ArrayLike, layers: ArrayLike, width: ArrayLike) -> ArrayLike:
+def policy_flops(shape: QueryShape, active_params: ArrayLike, layers: ArrayLike, width: ArrayLike, window: AttentionWindow | None = None) -> ArrayLike:
     """FLOP of the served model for one query: prefill plus decode of every chain."""
-    return prefill_flops(shape, active_params, layers, width) + decode_flops(shape, active_params, layers, width)
+    return prefill_flops(shape, active_params, layers, width, window) + decode_flops(shape, active_params, layers, width, window)
 
 
-def single_pass_flops(prompt_tokens: ArrayLike, answer_tokens: ArrayLike, active_params: ArrayLike, layers: ArrayLike, width: ArrayLike) -> ArrayLike:
+def single_pass_flops(prompt_tokens: ArrayLike, answer_tokens: ArrayLike, active_params: ArrayLike, layers: ArrayLike, width: ArrayLike, window: AttentionWindow | None = None) -> ArrayLike:
     """The baseline: one answer, no reasoning, one sample: forward over prompt + answer."""
-    return forward_flops(active_params, layers, width, 0.0, prompt_tokens + answer_tokens)
+    return forward_flops(active_params, layers, width, 0.0, prompt_tokens + answer_tokens, window)

@@ -7,11 +7,15 @@ model's architecture, and records them as assumptions under ``serving.*``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from scaling_cli import defaults
 from scaling_cli.engine import expert_parallel, serving
+from scaling_cli.engine.attention_window import AttentionWindow
 from scaling_cli.engine.kv_cache import mla_decode_width
 from scaling_cli.engine.uncertainty import Sampler, median
 from scaling_cli.engine.units import BYTES_PER_GB, BYTES_PER_TB
@@ -43,7 +47,16 @@ def _described(value: Any) -> str:
 
 
 def serving_architecture(model: ModelSpec, assumptions: Assumptions) -> serving.Architecture:
-    """The model's architecture for attention and KV cache, completed by a documented approximation."""
+    """The model's architecture for attention and KV cache, completed by a documented approximation;
+    ``attention_window`` on ``windowed_layers`` of its layers (default all, at most all)."""
+    found = _attention_architecture(model, assumptions)
+    if model.attention_window is None:
+        return found
+    windowed = found.layers if model.windowed_layers is None else np.minimum(float(model.windowed_layers), found.layers)
+    return dataclasses.replace(found, window=AttentionWindow(float(model.attention_window), windowed))
+
+
+def _attention_architecture(model: ModelSpec, assumptions: Assumptions) -> serving.Architecture:
     heads, head_dim = model.heads, model.resolved_head_dim
     if model.layers is not None and model.attention_width is not None and heads is not None and head_dim is not None:
         kv_heads = heads if model.kv_heads is None else model.kv_heads

@@ -146,11 +146,11 @@ def _kv_transfer_seconds(
     workload: TestTimeWorkload, model: serving.ServedModel, choice: serving.ServingChoice, shape: flops.QueryShape, hw: ResolvedHardware, assumptions: Assumptions, index: int
 ) -> Any:
     """Disaggregated serving moves each prompt's KV cache from the prefill pool to the decode pool:
-    P × KV bytes per token over the replica's scale-out NICs (one per GPU; the catalog's fabric)."""
+    the prompt's KV bytes over the replica's scale-out NICs (one per GPU; the catalog's fabric)."""
     if not workload.disaggregated:
         return 0.0
     nic = serving_fabric(hw, assumptions, f"test_time[{index}]").scale_out_bandwidth
-    return shape.prompt_tokens * model.kv_bytes_per_token / (nic * choice.gpus)
+    return model.kv_bytes(shape.prompt_tokens) / (nic * choice.gpus)
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def serving_setup(index: int, workload: TestTimeWorkload, scenario: Scenario, co
     shape = query_shape(workload)
     n_active, layers, width = scenario.model.n_active, model.architecture.layers, model.architecture.attention_width
     scoring = _scoring_flops(workload, shape)
-    prefill = flops.prefill_flops(shape, n_active, layers, width)
+    prefill = flops.prefill_flops(shape, n_active, layers, width, model.architecture.window)
     request = serving.RequestShape(shape.prompt_tokens, shape.chains, shape.chain_tokens, shape.prefix_caching, prefill + scoring, prefill)
     return ServingSetup(hw, model, device, shape, request, scoring)
 
@@ -189,8 +189,9 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
     setup = serving_setup(index, workload, scenario, context, assumptions, sampler)
     hw, model, device, shape, request, scoring = setup.hw, setup.model, setup.device, setup.shape, setup.request, setup.scoring
     n_active, layers, width = scenario.model.n_active, model.architecture.layers, model.architecture.attention_width
-    per_query = flops.policy_flops(shape, n_active, layers, width) + scoring
-    single = flops.single_pass_flops(shape.prompt_tokens, shape.answer_tokens, n_active, layers, width)
+    window = model.architecture.window
+    per_query = flops.policy_flops(shape, n_active, layers, width, window) + scoring
+    single = flops.single_pass_flops(shape.prompt_tokens, shape.answer_tokens, n_active, layers, width, window)
     if workload.expert_parallel is not None:
         choice = _serve_expert_parallel(index, workload, hw, model, device, request, assumptions, sampler.is_point)
     else:

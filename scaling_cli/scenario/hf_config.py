@@ -169,7 +169,41 @@ def _architecture(config: dict[str, Any]) -> dict[str, Any]:
         values["head_dim"] = values.get("nope_head_dim", 0) + values.get("rope_head_dim", 0) or values.get("head_dim")
     if "experts" in values:
         values.update(_moe_layers(config, values))
+    values.update(_attention_window(config, values.get("layers")))
     return {key: value for key, value in values.items() if value is not None}
+
+
+#: Families whose ``sliding_window`` windows every layer when set (Mistral 7B v0.1: 4,096).
+WINDOW_ON_EVERY_LAYER = ("mistral",)
+
+
+def _attention_window(config: dict[str, Any], layers: int | None) -> dict[str, Any]:
+    """``attention_window`` and ``windowed_layers`` from ``sliding_window``: the layers
+    ``layer_types`` marks ``sliding_attention`` (gpt-oss, recent Gemma configs), else the family's
+    pattern as its transformers configuration class places them (Gemma 2: every other layer from the
+    first; Gemma 3: all but every ``sliding_window_pattern``-th, default 6; Mistral: every layer).
+    Qwen's configs carry a ``sliding_window`` that applies only with ``use_sliding_window`` (and then
+    from ``max_window_layers`` on), and other families' are not read: a window left out costs memory,
+    never undercounts it."""
+    if config.get("sliding_window") is None or config.get("use_sliding_window") is not None:
+        return {}
+    window = _whole(config, "sliding_window")
+    kinds = config.get("layer_types")
+    if kinds is not None:
+        if not isinstance(kinds, list) or not all(isinstance(kind, str) for kind in kinds):
+            raise ConfigError("layer_types must be a list of layer kinds (\"sliding_attention\", \"full_attention\")")
+        return {"attention_window": window, "windowed_layers": sum(kind == "sliding_attention" for kind in kinds)}
+    model_type = config.get("model_type")
+    if model_type in WINDOW_ON_EVERY_LAYER:
+        return {"attention_window": window}
+    if layers is None:
+        return {}
+    if model_type == "gemma2":
+        return {"attention_window": window, "windowed_layers": (layers + 1) // 2}
+    if model_type == "gemma3_text":
+        pattern = _whole(config, "sliding_window_pattern") or 6
+        return {"attention_window": window, "windowed_layers": layers - layers // pattern}
+    return {}
 
 
 def _moe_layers(config: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:

@@ -66,6 +66,12 @@ class ModelSpec(StrictModel):
     rope_head_dim: PositiveCount | None = Field(None, description="mla: dimension of the decoupled RoPE key, cached beside the latent (DeepSeek-V3: 64).")
     nope_head_dim: PositiveCount | None = Field(None, description="mla: per-head query/key dimension without RoPE (DeepSeek-V3: 128).")
     v_head_dim: PositiveCount | None = Field(None, description="mla: per-head value dimension (DeepSeek-V3: 128).")
+    attention_window: PositiveCount | None = Field(
+        None, description="Sliding-window attention: positions a windowed layer attends to and keeps in its KV cache (gpt-oss 128, Gemma 3 1024, Mistral 7B 4096)."
+    )
+    windowed_layers: NonNegativeCount | None = Field(
+        None, description="Layers with attention_window, the rest attending to everything (gpt-oss-120b: 18 of 36; Gemma 3 27B: 52 of 62); default: every layer."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -119,6 +125,11 @@ class ModelSpec(StrictModel):
         for name in ("q_lora_rank", "nope_head_dim", "v_head_dim"):
             if getattr(self, name) is not None and self.attention != "mla":
                 raise user_error("mla_only", f"{name} applies only to attention: mla", field=self._origin(name))
+        if self.windowed_layers is not None:
+            if self.attention_window is None:
+                raise user_error("window_layers", "windowed_layers needs attention_window (the positions a windowed layer attends to)", field=self._origin("windowed_layers"))
+            if self.layers is not None and self.windowed_layers > self.layers:
+                raise user_error("window_layers", f"windowed_layers ({self.windowed_layers}) exceeds layers ({self.layers})", field=self._origin("windowed_layers"))
         if self.kv_heads is not None:
             if self.heads is None:
                 raise user_error("kv_heads_without_heads", "kv_heads needs heads", field=self._origin("kv_heads"))
