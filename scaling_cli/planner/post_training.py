@@ -24,9 +24,6 @@ from scaling_cli.defaults import (
     FORWARD_EFFICIENCY,
     GENERATION,
     RL_TRAINING_EFFICIENCY,
-    ROLLOUT_GPU_SHARE,
-    TRAINING_GPU_SHARE,
-    WEIGHT_SYNC_BANDWIDTH,
 )
 from scaling_cli.engine import post_training as formulas
 from scaling_cli.engine import costing, serving
@@ -40,7 +37,7 @@ from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, model
 from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device
 from scaling_cli.scenario.root import Scenario
 from scaling_cli.planner.post_training_checks import post_training_warnings
-from scaling_cli.techniques import rl as rl_technique
+from scaling_cli.planner.rl_steps import RlPools, StepHours, expected_longest_response, rl_pipeline, rl_pools, rollout_replica
 from scaling_cli.techniques.registry import TECHNIQUES
 
 #: Figures that add up across steps, derivatives and groups.
@@ -123,7 +120,7 @@ def plan_derivative(group: Any, scope: str, scenario: Scenario, hardware: Resolv
     """One derivative of ``group``: its technique's steps, each timed and priced, and their sum."""
     steps = TECHNIQUES[group.technique].steps(group, scenario.model, scope, assumptions)
     decode_mfu = getattr(group, "decode_mfu", None)
-    pools = rl_pools(group, hardware, scope, assumptions)
+    pools = rl_pools(group, hardware, scope, assumptions, steps)
     timing = [
         step_hours(step, scope, scenario, hardware, decode_mfu, serving_defaults, compute_mfu(step, group, hardware, assumptions), pools) for step in steps
     ]
@@ -201,55 +198,6 @@ def plan_group(
     }
 
 
-@dataclass(frozen=True)
-class StepHours:
-    """Productive GPU-hours of one step of one derivative, and its decode part (generation only)."""
-
-    productive: Any
-    decode: Any = 0.0
-    #: generation on the roofline: min(1, batch ÷ sequences queued per replica), the share of a
-    #: replica's decode iterations the step's longest sample extends (``formulas.rollout_tail_share``)
-    tail_share: Any = 1.0
-    #: generation on the roofline: GPUs of the smallest replica that holds the generator's weights
-    #: and one full-length sequence (``serving.min_replica_gpus``; an RL rollout runs on it)
-    replica_gpus: Any = None
-
-
-@dataclass(frozen=True)
-class RlPools:
-    """An RL group's GPUs by role (``None`` where unknown) and its schedule, as its pipeline needs them."""
-
-    placement: str
-    rollout: Any
-    forward: Any
-    training: Any
-    prompts_per_step: Any
-    steps: Any
-    rollout_batch: Any
-    #: false: generation overlaps scoring and training (split placement only)
-    synchronous: bool = True
-
-
-def rl_pools(group: Any, hardware: ResolvedHardware, scope: str, assumptions: Assumptions) -> RlPools | None:
-    """Rollout, forward and training GPUs of an RL group that generates: all of its GPUs for every role
-    when colocated; under split placement a share each (defaults from OpenRLHF's benchmark)."""
-    if group.technique != "rl" or not TECHNIQUES["rl"].generates(group):
-        return None
-    count = hardware.count
-    rollout = forward = training = count
-    if group.placement == "split":
-        share = assumptions.use(ROLLOUT_GPU_SHARE, f"{scope}.rollout_gpus") if group.rollout_gpus is None else None
-        rollout = group.rollout_gpus if share is None else np.maximum(np.round(share * count), 1.0)
-        forward = count - rollout
-        if np.any(forward <= 0):
-            raise PlanError(f"{scope}.rollout_gpus", "split placement leaves no GPUs to train: rollout_gpus must be fewer than hardware.count")
-        share = assumptions.use(TRAINING_GPU_SHARE, f"{scope}.training_gpus") if group.training_gpus is None else None
-        training = group.training_gpus if share is None else np.maximum(np.round(share * forward), 1.0)
-        if np.any(training > forward):
-            raise PlanError(f"{scope}.training_gpus", "training_gpus must be at most hardware.count - rollout_gpus")
-    return RlPools(group.placement, rollout, forward, training, group.prompts_per_step, group.steps, group.rollout_batch, group.synchronous)
-
-
 def compute_mfu(step: formulas.Step, group: Any, hardware: ResolvedHardware, assumptions: Assumptions) -> Any:
     """The MFU a compute-bound step runs at: the group's ``hardware.mfu`` when given, else the
     post-training efficiency of its kind (fine-tuning by model size, RL training, forward scoring;
@@ -294,69 +242,13 @@ def step_hours(
     # shared), on the replica size and batch with the fewest GPU-seconds (as test-time serving does).
     prefill_per_request = step.prefill_flops / step.requests
     request = serving.RequestShape(step.prompt_tokens, step.samples, step.sample_tokens, True, prefill_per_request)
-    replica, cap, queue = None, None, None
-    if pools is not None and (pools.rollout_batch is not None or (pools.prompts_per_step is not None and pools.rollout is not None)):
-        replica = serving.min_replica_gpus(model, device, request.full_context)
-        if pools.prompts_per_step is not None and pools.rollout is not None:
-            queue = formulas.in_flight_per_replica(pools.prompts_per_step, step.samples, pools.rollout, replica)
-        cap = pools.rollout_batch if pools.rollout_batch is not None else queue
+    device, replica, cap, queue = rollout_replica(pools, model, device, request, scope)
     choice = serving.serve_requests(model, device, request, gpus=replica, max_batch=cap)
     total = step.requests * choice.gpu_seconds_per_request
     decode = step.requests * choice.gpus * step.samples * step.sample_tokens * choice.step_seconds / choice.batch
     share = 1.0 if queue is None else np.minimum(choice.batch / queue, 1.0)
     smallest = replica if replica is not None else serving.min_replica_gpus(model, device, request.full_context)
-    return StepHours(total / SECONDS_PER_HOUR, decode / SECONDS_PER_HOUR, share, smallest)
-
-
-def expected_longest_response(group: Any, steps: list[formulas.Step], pools: RlPools) -> Any:
-    """E[longest of the n = prompts per step × samples responses of one synchronous RL step]
-    (``formulas.expected_longest``), or ``None`` for one fixed length or without a schedule."""
-    quantile = rl_technique.response_quantile(group)
-    if quantile is None or pools.prompts_per_step is None:
-        return None
-    generation = next(step for step in steps if step.kind == formulas.GENERATION)
-    return formulas.expected_longest(quantile, pools.prompts_per_step * generation.samples)
-
-
-def rollout_tail(steps: list[formulas.Step], timing: list[StepHours], longest: Any) -> Any:
-    """GPU-hours a synchronous step's rollout GPUs wait for its longest sample beyond the mean:
-    decode GPU-hours × ``formulas.rollout_tail_share``."""
-    generation = [(s, h) for s, h in zip(steps, timing) if s.kind == formulas.GENERATION]
-    return sum((h.decode * formulas.rollout_tail_share(s.sample_tokens, longest, h.tail_share, 1.0) for s, h in generation), 0.0)
-
-
-def rl_pipeline(
-    group: Any,
-    steps: list[formulas.Step],
-    timing: list[StepHours],
-    pools: RlPools,
-    scenario: Scenario,
-    hardware: ResolvedHardware,
-    scope: str,
-    assumptions: Assumptions,
-    longest: Any = None,
-) -> tuple[list[formulas.Step], list[StepHours]]:
-    """An RL run's steps plus the wait for each step's longest response (``rollout_tail``, when
-    lengths are a distribution), its weight syncs (one per RL step, all GPUs waiting) and, under
-    split placement, the idle GPU-hours that make the bill wall-clock × every GPU (engine.post_training)."""
-    policy = getattr(scenario.model, "params", None)
-    policy = scenario.model.n_active if policy is None else policy
-    sync_seconds = 0.0
-    if pools.steps is not None:
-        bandwidth = assumptions.use(WEIGHT_SYNC_BANDWIDTH)
-        sync_seconds = pools.steps * formulas.weight_sync_seconds(policy, 2.0, bandwidth)
-    sync_gpu_hours = 0.0 if hardware.count is None else sync_seconds / SECONDS_PER_HOUR * hardware.count
-    tail = 0.0 if longest is None else rollout_tail(steps, timing, longest)
-    waits = [] if longest is None else [(formulas.Step("rollout_tail", "idle", policy, 0.0, 0.0), StepHours(tail))]
-    extra = [] if pools.steps is None else [(formulas.Step("weight_sync", "sync", policy, 0.0, 0.0), StepHours(sync_gpu_hours))]
-    if pools.placement == "split":
-        busy = {kind: sum((h.productive for s, h in zip(steps, timing) if s.kind == kind), 0.0) for kind in (formulas.GENERATION, formulas.FORWARD, formulas.TRAINING)}
-        bill = formulas.split_pipeline_hours(
-            busy[formulas.GENERATION] + tail, busy[formulas.FORWARD], busy[formulas.TRAINING], sync_seconds, (pools.rollout, pools.forward, pools.training), pools.synchronous
-        )
-        extra = [(s, StepHours(bill["sync_gpu_hours"])) for s, _ in extra] + [(formulas.Step("idle", "idle", 0.0, 0.0, 0.0), StepHours(bill["idle_gpu_hours"]))]
-    extra = waits + extra
-    return [*steps, *(s for s, _ in extra)], [*timing, *(h for _, h in extra)]
+    return StepHours(total / SECONDS_PER_HOUR, decode / SECONDS_PER_HOUR, share, smallest, choice.batch)
 
 
 def generator_model(params: Any, scenario: Scenario, defaults: ServingDefaults, precision: str) -> Any:

@@ -31,6 +31,14 @@ ANSWER_TOKENS = Default(
     "DeepSeek-R1's final summaries average 689 tokens on ArenaHard (DeepSeek-AI 2025, arXiv 2501.12948): the answer after the reasoning",
     "post_training[].answer_tokens",
 )
+#: DeepSpeed-Chat's generate micro-batch per GPU (Hybrid Engine) when the group gives none.
+GENERATION_BATCH_PER_GPU = Default(
+    16,
+    "prompts",
+    "DeepSpeed-Chat step 3 main.py --per_device_train_batch_size default 16, 'Batch size (per device) for the training dataloader and "
+    "generation purpose' (microsoft/DeepSpeedExamples applications/DeepSpeed-Chat/training/step3_rlhf_finetuning/main.py @ 0079e59d)",
+    "post_training[].generation_batch_per_gpu",
+)
 CRITIC_SOURCE = "PPO's value model is initialized from the reward model (InstructGPT, Ouyang et al. 2022 §3.5), else from the policy"
 #: For the table of defaults (``_critic`` resolves it per group).
 CRITIC_PARAMS = Default("the reward model's size, else the policy's", "params", CRITIC_SOURCE, "post_training[].critic_params")
@@ -47,7 +55,12 @@ _RL_ONLY = {
     "reward": (("ppo", "grpo"), "DPO trains on given preference pairs (Rafailov et al. 2023): nothing is scored"),
     "reward_reads": (("ppo", "grpo"), "DPO trains on given preference pairs (Rafailov et al. 2023): nothing is scored"),
     "synchronous": (("ppo", "grpo"), "DPO has no rollouts to overlap with training"),
+    "rollout_engine": (("ppo", "grpo"), "DPO trains on given preference pairs: nothing is generated"),
+    "generation_batch_per_gpu": (("ppo", "grpo"), "DPO trains on given preference pairs: nothing is generated"),
+    "inference_tp": (("ppo", "grpo"), "DPO trains on given preference pairs: nothing is generated"),
 }
+#: Fields of the Hybrid Engine only.
+_HYBRID_ONLY = ("generation_batch_per_gpu", "inference_tp", "offload")
 
 
 @dataclass(frozen=True)
@@ -145,6 +158,21 @@ class ReinforcementLearning(DerivativeGroup):
         True,
         description="false: step t+1 generates while step t trains (one step off-policy; placement: split): a step takes max(generation, scoring + training) instead of their sum.",
     )
+    rollout_engine: Literal["serving", "hybrid_engine"] = Field(
+        "serving",
+        description="What generates the rollouts: serving (a dedicated inference engine such as vLLM, timed on the serving roofline at the batch in flight) "
+        "or hybrid_engine (DeepSpeed-Chat: the trained actor, its ZeRO-3 shards gathered before each generate call, each GPU decoding its own "
+        "micro-batch beside the resident training states; placement: colocated).",
+    )
+    generation_batch_per_gpu: PositiveQuantity | None = Field(
+        None, description="hybrid_engine: prompts each GPU generates per call (DeepSpeed-Chat --per_device_train_batch_size); default 16, at most its share of a step."
+    )
+    inference_tp: AtLeastOne | None = Field(
+        None, description="hybrid_engine: tensor-parallel GPUs per generating replica (DeepSpeed-Chat --inference_tp_size); default the smallest that holds the weights (1 when they fit)."
+    )
+    offload: bool = Field(
+        False, description="hybrid_engine: optimizer states and the reference and reward models kept in CPU memory (ZeRO-Offload, --offload_reference_model): more room for the KV cache."
+    )
     recompute_activations: bool = recompute_field()
     reward_curve: RewardCurve | None = Field(None, description="Reward against RL GPU-hours per model (Khatri et al. 2025): the plan reports expected_reward.")
     target_reward: float | None = Field(None, description="With reward_curve: the reward wanted; the plan reports the GPU-hours and steps it needs.")
@@ -192,6 +220,15 @@ class ReinforcementLearning(DerivativeGroup):
             raise user_error("answer_tokens", "answer_tokens applies to reward_reads: answer", field="answer_tokens")
         if self.reward_reads == "answer" and self.reward_model_params is None and self.algorithm != "dpo":
             raise user_error("reward_reads", "reward_reads applies to a reward model (reward_model_params); verifiable rewards read nothing on the GPU", field="reward_reads")
+        if self.rollout_engine == "hybrid_engine" and self.placement != "colocated":
+            raise user_error("rollout_engine", "rollout_engine: hybrid_engine generates with the trained actor on every GPU: it needs placement: colocated", field="rollout_engine")
+        if self.rollout_engine == "hybrid_engine" and (self.hardware is None or self.hardware.count is None):
+            raise user_error("hybrid_needs_count", "rollout_engine: hybrid_engine needs the group's hardware.count (its ZeRO-3 shards are gathered over them)", field="rollout_engine")
+        if self.rollout_engine == "hybrid_engine" and _given(self, "rollout_batch"):
+            raise user_error("rollout_engine", "rollout_batch applies to rollout_engine: serving; the Hybrid Engine's batch is generation_batch_per_gpu", field="rollout_batch")
+        for name in _HYBRID_ONLY:
+            if _given(self, name) and self.rollout_engine != "hybrid_engine":
+                raise user_error("rollout_engine", f"{name} applies to rollout_engine: hybrid_engine", field=name)
         if not self.synchronous and self.placement != "split":
             raise user_error("synchronous", "synchronous: false overlaps generation and training on disjoint GPUs: it needs placement: split", field="synchronous")
 
