@@ -171,6 +171,7 @@ WORKLOAD: list[Row] = [  # in the reading order of the workload table: the query
     ("scoring_flops_per_query", "  of which verifier / PRM", "FLOP", "sci", False, "verifier and process-reward-model share of `flops_per_query`"),
     ("kv_cache_bytes_per_token", "KV cache per token", "bytes", "si", False, "per token of context, one copy"),
     ("gpus_per_replica", "GPUs per replica", "GPUs", "int", False, "GPUs of one tensor-parallel replica, or of the expert-parallel group"),
+    ("pipeline_stages", "Pipeline stages", "stages", "int", False, "stages of a replica larger than one scale-up (NVLink) domain, tensor-parallel within each; 1 within it; `null` under expert parallelism"),
     ("expert_parallel", "Expert-parallel group", "GPUs", "int", False, "GPUs the routed experts are spread over (data-parallel attention), or `null`"),
     ("batch_size", "Batch (running sequences)", "sequences", "int", False, "sequences decoded together (by the whole expert-parallel group)"),
     ("max_batch_in_memory", "Largest batch in memory", "sequences", "int", False, "the most that fit beside the weights"),

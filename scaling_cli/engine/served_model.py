@@ -104,3 +104,7 @@ class Device:
     half_fill_tokens: ArrayLike = 0.0
     #: tokens an engine packs into one forward pass of prefill at load (chunked / batched prefill)
     prefill_token_budget: ArrayLike = np.inf
+    #: GPUs on one scale-up fabric (NVLink domain); a larger replica is pipelined (``engine/pipeline.py``)
+    scale_up_domain: ArrayLike = np.inf
+    #: scale-out link bandwidth per GPU, bytes/s (pipeline stages' sends)
+    scale_out_bandwidth: ArrayLike = np.inf

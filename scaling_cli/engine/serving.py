@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scaling_cli.engine import parallelism
+from scaling_cli.engine import parallelism, pipeline
 from scaling_cli.engine.selection import choose, take, take_choice, target_excess
 from scaling_cli.engine.kv_cache import BYTES_PER_ELEMENT, Architecture, approximate_architecture, kv_cache_bytes_per_element, kv_cache_bytes_per_token, kv_head_replication
 from scaling_cli.engine.served_model import MAX_RUNNING_SEQUENCES, MEMORY_FRACTION, Device, ServedModel
@@ -61,12 +61,12 @@ def allreduce_seconds(model: ServedModel, device: Device, gpus: ArrayLike, token
     that other tokens also ride (a prompt prefilled inside a running batch)."""
     a = model.architecture
     latency = device.allreduce_latency if per_call else 0.0
-    return parallelism.allreduce_seconds(tokens, a.hidden, a.layers, gpus, device.link_bandwidth, latency)
+    return parallelism.allreduce_seconds(tokens, a.hidden, a.layers, pipeline.tensor_parallel(device, gpus), device.link_bandwidth, latency)
 
 
 def fits(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
     """True where a replica of ``gpus`` holds the weights plus one sequence of ``context`` tokens."""
-    return kv_capacity_bytes(model, device, gpus) >= replica_kv_bytes(model, gpus, context)
+    return kv_capacity_bytes(model, device, gpus) >= replica_kv_bytes(model, device, gpus, context)
 
 
 def kv_capacity_bytes(model: ServedModel, device: Device, gpus: ArrayLike) -> ArrayLike:
@@ -76,14 +76,15 @@ def kv_capacity_bytes(model: ServedModel, device: Device, gpus: ArrayLike) -> Ar
     return np.where(free > 0, free * device.memory_fraction, free)
 
 
-def replica_kv_bytes(model: ServedModel, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
-    """KV cache of one sequence of ``context`` tokens across a replica, KV heads copied as it needs."""
-    return model.kv_bytes(context) * kv_head_replication(gpus, model.architecture.kv_heads, model.architecture.latent_dim is not None)
+def replica_kv_bytes(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
+    """KV cache of one sequence of ``context`` tokens across a replica, KV heads copied as each
+    pipeline stage's tensor-parallel GPUs need."""
+    return model.kv_bytes(context) * kv_head_replication(pipeline.tensor_parallel(device, gpus), model.architecture.kv_heads, model.architecture.latent_dim is not None)
 
 
 def max_batch(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
     """Most sequences of mean resident ``context`` tokens whose KV cache fits (0 or less: none)."""
-    return np.floor(kv_capacity_bytes(model, device, gpus) / replica_kv_bytes(model, gpus, context))
+    return np.floor(kv_capacity_bytes(model, device, gpus) / replica_kv_bytes(model, device, gpus, context))
 
 
 def _ndim(*values: object) -> int:
@@ -143,16 +144,22 @@ def weight_read_seconds(model: ServedModel, device: Device, gpus: ArrayLike, tok
 
 
 def decode_memory_seconds(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ArrayLike:
-    """Memory side of a decode step: weights touched plus every sequence's KV cache, read once."""
-    kv = batch * replica_kv_bytes(model, gpus, context)
-    return weight_read_seconds(model, device, gpus, batch) + kv / (gpus * device.bandwidth * device.bandwidth_efficiency)
+    """Memory side of a decode step: weights touched plus every sequence's KV cache, read once; a
+    pipelined replica reads each stage's weights once per micro-batch (``engine/pipeline.py``)."""
+    kv = batch * replica_kv_bytes(model, device, gpus, context)
+    stages = pipeline.stages(device, gpus)
+    return stages * weight_read_seconds(model, device, gpus, pipeline.micro_batch(batch, stages)) + kv / (gpus * device.bandwidth * device.bandwidth_efficiency)
 
 
 def prefill_seconds(model: ServedModel, device: Device, gpus: ArrayLike, flops: ArrayLike, tokens: ArrayLike) -> ArrayLike:
     """Time to first token of one request alone: max(compute, one read of the weights) + all-reduces
-    of its ``tokens`` + the per-step overhead (the memory floor, module docstring)."""
-    floor = weight_read_seconds(model, device, gpus, np.maximum(tokens, 1.0))
-    return np.maximum(compute_seconds(flops, device, gpus, model.fill(tokens, device.half_fill_tokens)), floor) + allreduce_seconds(model, device, gpus, tokens) + device.step_overhead
+    of its ``tokens`` + the per-step overhead (the memory floor, module docstring); a pipelined
+    replica's stages take the prompt one after another, t GPUs at a time, and pass it on."""
+    stages = pipeline.stages(device, gpus)
+    floor = stages * weight_read_seconds(model, device, gpus, np.maximum(tokens, 1.0))
+    compute = stages * compute_seconds(flops, device, gpus, model.fill(tokens, device.half_fill_tokens))
+    links = allreduce_seconds(model, device, gpus, tokens) + pipeline.send_seconds(model, device, gpus, tokens)
+    return np.maximum(compute, floor) + links + device.step_overhead
 
 
 @dataclass(frozen=True)
@@ -176,9 +183,12 @@ class DecodeStep:
 
 
 def decode_step(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> DecodeStep:
-    """One decode step of ``batch`` sequences at mean ``context`` on replicas of ``gpus``."""
-    compute = compute_seconds(batch * model.flops_per_token(context), device, gpus, model.fill(batch, device.half_fill_tokens))
-    fixed = allreduce_seconds(model, device, gpus, batch) + device.step_overhead
+    """One decode step of ``batch`` sequences at mean ``context`` on replicas of ``gpus`` (pipelined
+    beyond the scale-up domain: P micro-batches of B / P, ``engine/pipeline.py``)."""
+    stages = pipeline.stages(device, gpus)
+    micro = pipeline.micro_batch(batch, stages)
+    compute = compute_seconds(stages * micro * model.flops_per_token(context), device, gpus, model.fill(micro, device.half_fill_tokens))
+    fixed = allreduce_seconds(model, device, gpus, micro) + pipeline.send_seconds(model, device, gpus, micro) + device.step_overhead
     return DecodeStep(compute, decode_memory_seconds(model, device, gpus, batch, context), fixed)
 
 
@@ -272,7 +282,7 @@ def _request_metrics(model: ServedModel, device: Device, request: RequestShape, 
     prefill = request.compute_flops if request.prefill_flops is None else request.prefill_flops
     ttft = prefill_seconds(model, device, gpus, prefill, request.prompt_tokens)
     # at load the prompt rides a running forward pass: its FLOP and its all-reduce volume, not its latency
-    prompt_allreduce = allreduce_seconds(model, device, gpus, request.prompt_tokens, per_call=False)
+    prompt_allreduce = allreduce_seconds(model, device, gpus, request.prompt_tokens, per_call=False) + pipeline.send_seconds(model, device, gpus, request.prompt_tokens, per_call=False)
     packed = model.fill(at_load_prefill_tokens(device, request.prompt_tokens), device.half_fill_tokens)
     upfront = compute_seconds(request.compute_flops, device, gpus, packed) + prompt_allreduce
     after = compute_seconds(request.compute_flops - prefill, device, gpus, model.fill(request.prompt_tokens, device.half_fill_tokens))

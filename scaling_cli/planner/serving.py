@@ -92,6 +92,8 @@ def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidt
     if accel.bandwidth_tb_s is None or accel.memory_bytes is None:
         return None
     link = float("inf") if accel.interconnect_gb_s is None else accel.interconnect_gb_s * BYTES_PER_GB
+    domain = defaults.SCALE_UP_DOMAIN.value if accel.scale_up_domain is None else accel.scale_up_domain
+    scale_out = defaults.SCALE_OUT_BANDWIDTH.value if accel.scale_out_gb_s is None else accel.scale_out_gb_s * BYTES_PER_GB
     return serving.Device(
         hardware.peak_flops,
         accel.bandwidth_tb_s * BYTES_PER_TB,
@@ -104,6 +106,8 @@ def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidt
         max_sequences=defaults.MAX_RUNNING_SEQUENCES.value if max_sequences is None else max_sequences,
         half_fill_tokens=0.0 if measured else defaults.GEMM_HALF_FILL_TOKENS.value,
         prefill_token_budget=defaults.PREFILL_TOKEN_BUDGET.value,
+        scale_up_domain=float(domain),
+        scale_out_bandwidth=float(scale_out),
     )
 
 

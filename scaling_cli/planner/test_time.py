@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from scaling_cli import defaults
-from scaling_cli.engine import expert_parallel, serving
+from scaling_cli.engine import expert_parallel, pipeline, serving
 from scaling_cli.engine import test_time as flops
 from scaling_cli.engine.kv_cache import ACTIVATION_BYTES, BYTES_PER_ELEMENT
 from scaling_cli.engine.types import whole
@@ -142,6 +142,16 @@ def _engine_settings(index: int, workload: TestTimeWorkload, precision: str, ass
     return cap, kv_dtype
 
 
+def _pipeline_stages(index: int, device: serving.Device, choice: serving.ServingChoice, assumptions: Assumptions) -> Any:
+    """Pipeline stages of the chosen replica (``engine/pipeline.py``), said in the assumptions when above 1."""
+    stages = pipeline.stages(device, choice.gpus)
+    if np.max(stages) > 1:
+        per_stage = whole(pipeline.tensor_parallel(device, choice.gpus))
+        note = f"the replica exceeds the {device.scale_up_domain:g}-GPU scale-up domain: {per_stage} tensor-parallel GPUs per stage; "
+        assumptions.use(defaults.PIPELINE_STAGES, f"test_time[{index}].pipeline_stages", value=whole(stages), source=note + defaults.PIPELINE_STAGES.source)
+    return whole(stages)
+
+
 def _kv_transfer_seconds(
     workload: TestTimeWorkload, model: serving.ServedModel, choice: serving.ServingChoice, shape: flops.QueryShape, hw: ResolvedHardware, assumptions: Assumptions, index: int
 ) -> Any:
@@ -227,6 +237,7 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
         "flops": per_query * workload.queries_per_day * days,
         "kv_cache_bytes_per_token": model.kv_bytes_per_token,
         "gpus_per_replica": whole(choice.gpus),
+        "pipeline_stages": None if workload.expert_parallel is not None else _pipeline_stages(index, device, choice, assumptions),
         "expert_parallel": workload.expert_parallel,
         "batch_size": whole(choice.batch),
         "max_batch_in_memory": whole(choice.max_batch),
