@@ -9,19 +9,40 @@ predicted from an efficiency model refitted without it: the honest figure), over
 generation, size group and architecture, then in-sample. Aims (#13): median error <= 12%, coverage
 within 70-90% in every generation. Runs that publish their GPU count are read, and predicted, at the
 goodput and scale efficiency of that count (docs/CALIBRATION.md §1.1); the last line says how many.
+
+First, apart: the runs of the latest batch added to the supplement (``extra.added``), each predicted
+by the model fitted WITHOUT any of them (``first_sight_report``): a true held-out check of the model
+as it stood before they were bundled. They are in every figure after it.
 """
 
 from __future__ import annotations
 
 from scaling_cli.catalog.calibration import run_efficiencies
-from scaling_cli.commands.reference import reference_report
+from scaling_cli.commands.reference import first_sight_report, reference_report
 
 
 def _line(name: str, g: dict) -> str:
     return f"  {name:24s} {g['runs']:3d} runs  median |error| {g['median_abs_error']:6.1%}  coverage {g['band_coverage']:4.0%}  width {g['band_median_width']:.2f}"
 
 
+def first_sight() -> None:
+    """The latest batch, predicted from the fit without it."""
+    report = first_sight_report()
+    s = report.summary
+    if not s["runs_with_gpu_hours"]:
+        return
+    print(
+        f"first sight (added {report.first_sight}, fitted without them): {s['runs_with_gpu_hours']} runs, median |GPU-hour error| "
+        f"{s['gpu_hours_median_abs_error']:.1%}, band coverage {s['gpu_hours_band_coverage']:.0%}, median band width P90/P10 {s['gpu_hours_band_median_width']:.2f}"
+    )
+    for name, group in report.groups.items():
+        print(_line(name, group))
+    rows = [f"{r['name']} ({r['gpu_hours_error']:+.0%}{'' if r['in_band'] else ', outside'})" for r in report.runs if r["gpu_hours"] is not None]
+    print(f"first sight: {', '.join(rows)}")
+
+
 def main() -> None:
+    first_sight()
     for leave_one_out in (True, False):
         report = reference_report(leave_one_out=leave_one_out)
         s = report.summary

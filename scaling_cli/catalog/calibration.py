@@ -121,19 +121,28 @@ def run_efficiencies() -> tuple[RunEfficiency, ...]:
     return tuple(result)
 
 
-def observations(leave_out: str | None = None) -> list[Observation]:
+#: What a fit leaves out: no run, one run's name (leave-one-out), or a set of names (the runs added
+#: in one batch, predicted at first sight by the fit without any of them).
+LeaveOut = str | frozenset[str] | None
+
+
+def left_out(name: str, leave_out: LeaveOut) -> bool:
+    return name == leave_out if isinstance(leave_out, str) else bool(leave_out) and name in leave_out
+
+
+def observations(leave_out: LeaveOut = None) -> list[Observation]:
     """The runs the efficiency model is fitted on (less ``leave_out``), plus a pseudo-run for each
     generation whose only evidence is a reported steady-state MFU (``efficiency.yaml``: MFU × the
     default goodput, at that run's size)."""
     found = [
         Observation(r.name, r.efficiency_class, float(r.run["active_params"]), float(r.run.get("params") or r.run["active_params"]), r.efficiency / r.scale_factor, includes_more(r.run))
         for r in run_efficiencies()
-        if r.in_fit and r.name != leave_out
+        if r.in_fit and not left_out(r.name, leave_out)
     ]
     seen = {o.efficiency_class for o in found}
     goodput, _ = goodput_default()
     for name, entry in reference_data()["efficiency"].get("reported_mfu", {}).items():
-        if name not in seen and entry.get("run") != leave_out:
+        if name not in seen and not left_out(entry.get("run", name), leave_out):
             size = float(entry["active_params"])
             found.append(Observation(entry.get("run", name), name, size, size, float(entry["value"]) * goodput))
     return found
@@ -160,13 +169,13 @@ def includes_more(run: dict[str, Any]) -> bool:
 
 
 @lru_cache(maxsize=128)
-def efficiency_fit(leave_out: str | None = None) -> EfficiencyFit:
-    """The efficiency model fitted on every bundled run, or on all but ``leave_out`` (leave-one-out
-    validation in ``scaling reference``)."""
+def efficiency_fit(leave_out: LeaveOut = None) -> EfficiencyFit:
+    """The efficiency model fitted on every bundled run, or on all but ``leave_out`` (one run:
+    leave-one-out validation in ``scaling reference``; a set: the first-sight check of a batch)."""
     return fit(observations(leave_out))
 
 
-def prior_for(efficiency_class: str, active: Any, total: Any, leave_out: str | None = None, more: bool = False) -> EfficiencyPrior:
+def prior_for(efficiency_class: str, active: Any, total: Any, leave_out: LeaveOut = None, more: bool = False) -> EfficiencyPrior:
     """The predicted whole-run efficiency of the final pretraining run (or, with ``more``, of a
     figure that covers more than it) of ``active``/``total`` parameters on ``efficiency_class``
     hardware (floats or arrays of samples), with its predictive band."""

@@ -4,7 +4,9 @@ For every bundled run (``data/published_runs*.yaml``) with reported FLOP or GPU-
 FLOP as 6·N_active·D and reserved GPU-hours with the same engine and efficiency defaults a plan
 uses, and say whether the reported figure falls inside the P10-P90 band. By default each run is
 predicted from priors fitted *without* it (leave-one-out), so the report measures prediction, not
-memory of the fit; ``in_sample=True`` uses the full fit.
+memory of the fit; ``in_sample=True`` uses the full fit. ``first_sight_report`` predicts the runs
+added in one batch (``extra.added``) from the fit without any of them: how the model did on them
+before they joined it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from scaling_cli.catalog.calibration import goodput_default, includes_more, prior_for, published_runs, run_peak, scale_factor
+from scaling_cli.catalog.calibration import LeaveOut, goodput_default, includes_more, prior_for, published_runs, run_peak, scale_factor
 from scaling_cli.engine import costing
 from scaling_cli.engine.pretraining import dense_training_flops
 from scaling_cli.engine.uncertainty import Z90, median
@@ -29,6 +31,8 @@ class ReferenceReport:
     leave_one_out: bool
     #: the summary's figures per hardware generation, size group and architecture
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the batch (``extra.added``) predicted at first sight, when this is a first-sight report
+    first_sight: str | None = None
 
     def tables(self) -> list[Any]:
         return [*views.reference_tables(self), self.groups_table()]
@@ -39,7 +43,7 @@ class ReferenceReport:
             [name, Num(g["runs"], "int"), Num(g["median_abs_error"], "frac"), Num(g["band_coverage"], "frac"), Num(g["band_median_width"], "frac")]
             for name, g in self.groups.items()
         ]
-        mode = "leave-one-out" if self.leave_one_out else "in-sample"
+        mode = f"first sight, added {self.first_sight}" if self.first_sight else "leave-one-out" if self.leave_one_out else "in-sample"
         return Table(title=f"By group ({mode})", columns=["Group", "Runs", "Median |error|", "Band coverage", "Band width P90/P10"], rows=rows, numeric={1, 2, 3, 4})
 
     def csv_table(self) -> Any:
@@ -49,10 +53,11 @@ class ReferenceReport:
         return {"reference": {"summary": self.summary, "runs": self.runs}}, ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema_version": SCHEMA_VERSION, "leave_one_out": self.leave_one_out, "summary": self.summary, "groups": self.groups, "runs": self.runs}
+        data = {"schema_version": SCHEMA_VERSION, "leave_one_out": self.leave_one_out, "summary": self.summary, "groups": self.groups, "runs": self.runs}
+        return {**data, "first_sight": self.first_sight} if self.first_sight else data
 
 
-def _predict(run: dict[str, Any], leave_one_out: bool) -> dict[str, Any]:
+def _predict(run: dict[str, Any], leave_out: LeaveOut) -> dict[str, Any]:
     flops = dense_training_flops(run["active_params"], run["tokens"]) if run.get("tokens") else None
     row: dict[str, Any] = {
         "name": run["name"],
@@ -79,7 +84,7 @@ def _predict(run: dict[str, Any], leave_one_out: bool) -> dict[str, Any]:
         return row
     efficiency_class, _, precision, peak = mapped  # peak: the 16-bit peak the fit is calibrated on
     total = run.get("params") or run["active_params"]
-    prior = prior_for(efficiency_class, run["active_params"], total, run["name"] if leave_one_out else None, more=includes_more(run))
+    prior = prior_for(efficiency_class, run["active_params"], total, leave_out, more=includes_more(run))
     goodput, _ = goodput_default()
     mfu = prior.efficiency / goodput
     flat = costing.reserved_gpu_hours(costing.productive_gpu_hours(flops, peak, mfu), goodput)
@@ -137,7 +142,28 @@ def group_summaries(timed: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def reference_report(*, leave_one_out: bool = True) -> ReferenceReport:
-    rows = [_predict(run, leave_one_out) for run in published_runs()]
+    rows = [_predict(run, run["name"] if leave_one_out else None) for run in published_runs()]
+    return _report(rows, leave_one_out)
+
+
+def added_in(run: dict[str, Any]) -> str | None:
+    """The batch a run was added in (``extra.added``, a date), None for the runs calibrated before."""
+    added = (run.get("extra") or {}).get("added")
+    return str(added) if added else None
+
+
+def first_sight_report(batch: str | None = None) -> ReferenceReport:
+    """The runs added in ``batch`` (default: the latest), each predicted by the efficiency model
+    fitted without that batch or any later one: a held-out check, as the model stood before them."""
+    runs = published_runs()
+    batch = batch or max(filter(None, map(added_in, runs)), default=None)
+    held = frozenset(r["name"] for r in runs if batch and (added_in(r) or "") >= batch)
+    report = _report([_predict(run, held) for run in runs if batch and added_in(run) == batch], leave_one_out=False)
+    report.first_sight = batch
+    return report
+
+
+def _report(rows: list[dict[str, Any]], leave_one_out: bool) -> ReferenceReport:
     rows = [r for r in rows if r["flops_error"] is not None or r["gpu_hours"] is not None]
     timed = [r for r in rows if r["gpu_hours"] is not None]
     flops_rows = [r for r in rows if r["flops_error"] is not None]
