@@ -107,3 +107,41 @@ def test_a_key_longer_than_any_scenario_key_is_refused_without_quoting_it():
     problem = _problem("name: t\nmodel:\n  ? " + "k" * 100_000 + "\n  : 1\n")  # explicit: implicit keys stop at 1,024
     assert (problem.line, problem.column) == (3, 5)
     assert problem.message == "a key of 100,000 characters; keys are short names such as hardware or count"
+
+
+# --- one pass over the events (issue #16) ---------------------------------------------------------
+
+
+def _count_passes(monkeypatch) -> list[str]:
+    """Record each event pass and composition PyYAML makes."""
+    import yaml
+
+    calls: list[str] = []
+    parse, compose = yaml.parse, yaml.compose
+    monkeypatch.setattr(yaml, "parse", lambda *a, **k: (calls.append("parse"), parse(*a, **k))[1])
+    monkeypatch.setattr(yaml, "compose", lambda *a, **k: (calls.append("compose"), compose(*a, **k))[1])
+    return calls
+
+
+def test_a_plain_document_is_read_in_one_event_pass(monkeypatch):
+    calls = _count_passes(monkeypatch)
+    doc = parse_yaml("name: t\nmodel: {params: 7B, layers: 32}\nlist:\n  - a: 1\n  - [x, 2.5, null, true]\n", "f.yaml")
+    assert calls == ["parse"]
+    assert doc.data == {"name": "t", "model": {"params": "7B", "layers": 32}, "list": [{"a": 1}, ["x", 2.5, None, True]]}
+    assert doc.value_positions[("list", 1, 3)] == Position(5, 20)  # `true`: column 20 of `  - [x, 2.5, null, true]`
+    assert doc.key_positions[("model", "layers")] == Position(2, 21)
+
+
+def test_anchors_and_merge_keys_are_built_from_the_node_graph(monkeypatch):
+    calls = _count_passes(monkeypatch)
+    doc = parse_yaml("base: &b {x: 1}\nother:\n  <<: *b\n  y: [*b]\n", "f.yaml")
+    assert calls == ["parse", "compose"]
+    assert doc.data == {"base": {"x": 1}, "other": {"y": [{"x": 1}], "x": 1}}
+    assert doc.value_positions[("other", "y", 0, "x")] == Position(1, 14)  # where the anchored value stands
+
+
+def test_a_syntax_error_later_in_the_text_is_reported_before_a_refused_value():
+    # the whole text is parsed before a value is refused, as when the node graph came first
+    problem = _problem("a: !!python/name:os.system\nb: [1,\n")
+    assert "tag" not in problem.message
+    assert problem.line == 3
