@@ -116,6 +116,14 @@ def test_the_entry_point_sets_thread_and_plugin_defaults_only_where_the_user_has
     assert mine[-3:] == ["4", "1", "logfire"]
 
 
+def test_main_raises_the_collectors_thresholds():
+    """A run keeps its trees until it writes them: the cyclic collector's youngest generation is
+    collected every 100,000 allocations, not CPython's 700 (``startup.GC_THRESHOLDS``)."""
+    probe = "import gc, sys\nsys.argv = ['scaling', '--version']\nfrom scaling_cli.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\nprint(*gc.get_threshold())\n"
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert shown[-3:] == ["100000", "50", "100"]
+
+
 def test_every_module_imports_first_so_there_is_no_import_cycle():
     """Each module of the package imported into a fresh set of ``scaling_cli`` modules: a cycle that
     only a lucky import order hides fails here (the probe clears the package between imports)."""

@@ -170,14 +170,19 @@ def fingerprint(value: Any, arrays: dict[int, tuple[np.ndarray, Any]] | None = N
         return known[1]
     if isinstance(value, (tuple, list)):
         parts: tuple[Any, ...] = (kind, *(fingerprint(v, arrays) for v in value))
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        parts = (kind, *(fingerprint(getattr(value, f.name), arrays) for f in dataclasses.fields(value)))
     else:
-        return None
+        names = _FIELDS.get(kind)
+        if names is None:
+            if not dataclasses.is_dataclass(kind):
+                return None
+            names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+        parts = (kind, *(fingerprint(getattr(value, name), arrays) for name in names))
     return None if None in parts else parts
 
 
 _PLAIN_KEYS = frozenset({type(None), bool, int, str})
+#: A dataclass's field names, by class (``dataclasses.fields`` builds a tuple on every call).
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def quantiles(samples: ArrayLike | Sequence[float], probabilities: tuple[float, ...] = (0.1, 0.9), axis: int | None = None) -> list[Any]:

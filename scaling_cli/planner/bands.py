@@ -28,27 +28,29 @@ class _Merge:
 
     def __init__(self, bands: SharedQuantiles) -> None:
         self.bands = bands
-        self._children: dict[tuple[str, str], tuple[str, bool, str, str]] = {}
+        self._children: dict[str, dict[str, tuple[str, bool, str, str]]] = {}
 
-    def _child(self, pattern: str, key: str) -> tuple[str, bool, str, str]:
+    def _child(self, pattern: str, key: str, known: dict[str, tuple[str, bool, str, str]]) -> tuple[str, bool, str, str]:
         """The key's pattern, whether its metric is always banded, and its band keys."""
-        found = self._children.get((pattern, key))
-        if found is None:
-            path = f"{pattern}.{key}" if pattern else key
-            found = self._children[pattern, key] = (path, is_banded(path), key + "_p10", key + "_p90")
+        path = f"{pattern}.{key}" if pattern else key
+        found = known[key] = (path, is_banded(path), key + "_p10", key + "_p90")
         return found
 
     def merge(self, point: Any, sample: Any, pattern: str) -> Any:
         if isinstance(point, dict):
             copy: dict[str, Any] = {}
             other = sample.get if isinstance(sample, dict) else _nothing
+            children = self._children.get(pattern)
+            if children is None:
+                children = self._children[pattern] = {}
             for key, value in point.items():
                 kind = type(value)
                 if kind is str or kind is bool:  # text and flags: never banded
                     copy[key] = value
                     continue
-                path, banded, low, high = self._child(pattern, key)
-                if isinstance(value, (dict, list)):
+                found = children.get(key)
+                path, banded, low, high = found if found is not None else self._child(pattern, key, children)
+                if kind is dict or kind is list or isinstance(value, (dict, list)):
                     copy[key] = self.merge(value, other(key), path)
                     continue
                 copy[key] = value
@@ -70,7 +72,13 @@ def _nothing(key: str) -> None:
 def _band(point: Any, sample: Any, banded: bool, bands: SharedQuantiles) -> tuple[Any, Any] | None:
     if isinstance(point, bool) or not isinstance(point, (int, float)) and point is not None:
         return None
-    quantiles = bands(sample) if isinstance(sample, (np.ndarray, Scaled)) and sample.ndim == 1 and sample.size > 1 else None
+    kind = type(sample)
+    if kind is Scaled:  # always 1-D samples
+        quantiles = bands(sample) if sample.base.size > 1 else None
+    elif kind is float or sample is None:  # a figure no draw moves (the common case)
+        quantiles = None
+    else:
+        quantiles = bands(sample) if isinstance(sample, (np.ndarray, Scaled)) and sample.ndim == 1 and sample.size > 1 else None
     if not (quantiles is not None or banded):
         return None
     if point is None:

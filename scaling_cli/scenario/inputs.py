@@ -35,7 +35,9 @@ class Inputs:
         object.__setattr__(self, "given", frozenset(given))
 
     def __getattr__(self, name: str) -> Any:
-        values = object.__getattribute__(self, "_values")
+        if name == "_values":  # the slot itself unset (an object being copied): no recursion
+            raise AttributeError(name)
+        values = self._values
         if name in values:
             return values[name]
         derived = getattr(object.__getattribute__(self, "_spec"), name, None)
