@@ -179,3 +179,30 @@ def test_a_section_the_grid_does_not_touch_is_planned_once(monkeypatch, varied, 
     result = run_sweep(load_scenario(None), [parse_vary(varied)], objective=None, minimize=True, conditions=[], top=1, samples=0, seed=0)
     assert result.evaluated == 400_000
     assert len(calls) == expected if expected else len(calls) > 2
+
+
+@pytest.mark.parametrize("spec", ["1T:100T:1000001", "0.1:7.3:999", "3:1:11", "5:5:7", "7:9:1", "-5:5:100001", "1e-320:2e-320:5", "1K:1M:4:log", "0.001:1000:777777:log", "1e-300:1e300:99999:log"])
+def test_a_range_axis_at_any_indices_is_linspace_or_geomspace_bit_for_bit(spec):
+    """A range's values are computed per chunk of the grid, never all at once, as numpy's
+    linspace/geomspace make them (then snapped to whole numbers within 1e-9)."""
+    vary = parse_vary("a.b=" + spec)
+    whole = (np.geomspace if vary.scale == "log" else np.linspace)(vary.start, vary.stop, vary.count)
+    near = np.round(whole)
+    expected = np.where(np.abs(whole - near) <= 1e-9 * np.abs(near), near, whole)
+    assert vary.values.view(np.int64).tolist() == expected.view(np.int64).tolist()
+    rng = np.random.default_rng(7)
+    for start in rng.integers(0, vary.count, 5):
+        index = np.arange(start, min(vary.count, start + 65_537))
+        assert vary.at(index).view(np.int64).tolist() == expected[index].view(np.int64).tolist()
+
+
+def test_a_sweep_never_makes_every_value_of_a_range(monkeypatch):
+    """A 10M-point axis would be 80 MB of values (and as much again per temporary): the grid is made
+    chunk by chunk from the axis's spec, the checks read its ends and its first fraction."""
+    from scaling_cli.commands.sweep_spec import Vary
+
+    vary = parse_vary("pretraining.tokens=1T:100T:300000")
+    monkeypatch.setattr(Vary, "values", property(lambda self: pytest.fail("every value of the axis was made")))
+    result = run_sweep(load_scenario(SCENARIO), [vary], objective=None, minimize=True, conditions=[], top=1, samples=0, seed=0)
+    assert result.evaluated == 300_000
+    assert result.to_dict()["vary"] == [{"path": "pretraining.tokens", "start": 1e12, "stop": 1e14, "count": 300_000, "scale": "linear"}]

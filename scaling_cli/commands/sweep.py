@@ -16,6 +16,7 @@ that points × varying figures stays near what fits in cache.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -230,8 +231,8 @@ def _chunk_size(layout: _Layout, samples: int) -> int:
 
 def _grid(varies: list[Vary], start: int, stop: int) -> list[np.ndarray]:
     """Points ``start`` to ``stop`` of the outer product of all --vary values, flattened."""
-    index = np.unravel_index(np.arange(start, stop), tuple(len(v.values) for v in varies))
-    return [v.values[i] for v, i in zip(varies, index)]
+    index = np.unravel_index(np.arange(start, stop), tuple(v.size for v in varies)) if len(varies) > 1 else (np.arange(start, stop),)
+    return [v.at(i) for v, i in zip(varies, index)]
 
 
 def run_sweep(
@@ -249,7 +250,7 @@ def run_sweep(
     """Evaluate the grid, keep feasible points, return the ``top`` best (all of them for ``top=None``)."""
     if not varies:
         raise UsageError("give at least one --vary PATH=START:STOP[:N][:log] or PATH=a,b,c")
-    total = int(np.prod([len(v.values) for v in varies]))
+    total = math.prod(v.size for v in varies)
     if total > MAX_POINTS:
         raise UsageError(f"the grid has {total:,} points; the limit is {MAX_POINTS:,}")
     for vary in varies:

@@ -26,32 +26,75 @@ LISTED_VALUES = 100
 
 @dataclass(frozen=True)
 class Vary:
-    """One varied input: its path, its values, and how they were asked for (``scale`` "linear" or
-    "log" with ``start``/``stop`` for a range, ``None`` for a list of values)."""
+    """One varied input: its path, how its values were asked for (``scale`` "linear" or "log" with
+    ``start``/``stop`` and ``count`` for a range, ``None`` for a list of values, kept in ``listed``),
+    and its values: ``at(index)`` computes a range's values at grid indices as ``np.linspace`` or
+    ``np.geomspace`` gives them, bit for bit, without making all of them (a 10M-point axis is 80 MB)."""
 
     path: PathKey
-    values: np.ndarray
+    listed: np.ndarray | None
     start: float | None = None
     stop: float | None = None
     scale: str | None = None
+    count: int = 0
 
     @property
     def name(self) -> str:
         return dotted(self.path)
 
+    @property
+    def size(self) -> int:
+        return len(self.listed) if self.listed is not None else self.count
+
+    @property
+    def values(self) -> np.ndarray:
+        """Every value, in order."""
+        return self.listed if self.listed is not None else self.at(np.arange(self.count))
+
+    def at(self, index: np.ndarray) -> np.ndarray:
+        """The values at ``index`` (integers below ``size``)."""
+        if self.listed is not None:
+            return self.listed[index]
+        assert self.start is not None and self.stop is not None
+        if self.scale == "log":
+            return _snapped(_geometric(self.start, self.stop, self.count, index))
+        return _snapped(_linear(self.start, self.stop, self.count, index))
+
     def spec(self) -> dict[str, Any]:
         """The axis as JSON: a range by its spec (its values follow from it; listed too when there are
         at most ``LISTED_VALUES``), a list by its values; a whole GPU count as an integer (#13)."""
         if self.scale is None:
-            return {"path": self.name, "count": len(self.values), "values": [self._number(x) for x in self.values]}
-        spec = {"path": self.name, "start": self._number(self.start), "stop": self._number(self.stop), "count": len(self.values), "scale": self.scale}
-        if len(self.values) <= LISTED_VALUES:  # a short axis also lists its values, as schema 1.0 did
+            return {"path": self.name, "count": self.size, "values": [self._number(x) for x in self.values]}
+        spec = {"path": self.name, "start": self._number(self.start), "stop": self._number(self.stop), "count": self.size, "scale": self.scale}
+        if self.size <= LISTED_VALUES:  # a short axis also lists its values, as schema 1.0 did
             spec["values"] = [self._number(x) for x in self.values]
         return spec
 
     def _number(self, value: Any) -> float | int:
         value = float(value)
         return int(value) if self.name.endswith(".count") and value.is_integer() else value
+
+
+def _linear(start: float, stop: float, count: int, index: np.ndarray) -> np.ndarray:
+    """``np.linspace(start, stop, count)[index]`` in linspace's own arithmetic (index × step + start,
+    the last value ``stop``); a degenerate range (one value, a zero or subnormal step) from linspace itself."""
+    step = np.subtract(np.float64(stop), np.float64(start)) / (count - 1) if count > 1 else 0.0
+    if step == 0 or not np.isfinite(step):
+        return np.linspace(start, stop, count)[index]
+    values = index.astype(np.float64)
+    values *= step
+    values += np.float64(start)
+    values[index == count - 1] = stop
+    return values
+
+
+def _geometric(start: float, stop: float, count: int, index: np.ndarray) -> np.ndarray:
+    """``np.geomspace(start, stop, count)[index]`` for positive ends, in geomspace's arithmetic: 10 to
+    the power of the linear range of the ends' log10, the ends themselves at the ends."""
+    values = np.power(10.0, _linear(float(np.log10(np.float64(start))), float(np.log10(np.float64(stop))), count, index))
+    values[index == 0] = start
+    values[index == count - 1] = stop
+    return values
 
 
 def parse_vary(text: str) -> Vary:
@@ -93,8 +136,7 @@ def _vary_spec(text: str) -> tuple[PathKey, int, Callable[[], Vary]]:
             raise ValueError("a log range needs positive START and STOP")
     except ValueError as exc:
         raise UsageError(f"--vary {shown(text, 80)}: {exc}") from None
-    values = lambda: _snapped((np.geomspace if log else np.linspace)(start, stop, count))  # noqa: E731
-    return path, count, lambda: Vary(path, values(), start, stop, "log" if log else "linear")
+    return path, count, lambda: Vary(path, None, start, stop, "log" if log else "linear", count)
 
 
 def _snapped(values: np.ndarray) -> np.ndarray:
@@ -160,11 +202,29 @@ def check_values(loaded: LoadedScenario, vary: Vary) -> None:
     first fractional value, if any, so that a whole-number field (a GPU count) varied to fractions
     is refused rather than planned with 1.5 GPUs. A path that is not in the scenario is a --vary error."""
     apply_overrides(apply_overrides(loaded.document.data, loaded.overrides), {vary.path: 0}, option="--vary")
-    values = vary.values
-    fractional = values[values != np.floor(values)]
-    for point in sorted({float(values.min()), float(values.max()), *(float(f) for f in fractional[:1])}):
+    for point in sorted(_checked_points(vary)):
         value: Any = int(point) if point.is_integer() else point
         try:
             validate_document(loaded.document, [f"{dotted(p)}={v}" for p, v in loaded.overrides.items()] + [f"{vary.name}={value!r}"])
         except InputError as exc:
             raise UsageError(f"--vary {vary.name}: {exc.problems[0].message} (at {value:g})") from None
+
+
+#: Values per block when a long axis is searched for its first fraction.
+_BLOCK = 1 << 20
+
+
+def _checked_points(vary: Vary) -> set[float]:
+    """The axis's least and greatest value and its first fractional one, if any: a range is
+    monotonic, so its extremes are its ends; the rest is searched block by block."""
+    if vary.listed is not None:
+        values = vary.listed
+        ends = {float(values.min()), float(values.max())}
+    else:
+        ends = {float(x) for x in vary.at(np.array([0, vary.size - 1]))}
+    for first in range(0, vary.size, _BLOCK):
+        block = vary.at(np.arange(first, min(vary.size, first + _BLOCK)))
+        fractional = block[block != np.floor(block)]
+        if fractional.size:
+            return ends | {float(fractional[0])}
+    return ends
