@@ -299,17 +299,17 @@ FINETUNE_EFFICIENCY_AT_10B = Default(
 )
 FINETUNE_EFFICIENCY_EXPONENT = Default(0.21, "", "size exponent b of the same fit (docs/CALIBRATION.md §1.4)", "post_training.finetune_efficiency_exponent")
 RL_TRAINING_EFFICIENCY = Default(
-    0.374,
+    0.384,
     "fraction",
-    "policy and critic training in RL, fraction of dense peak on the GPUs that train: geometric mean of 0.397 / 0.332 / "
-    f"0.382 / 0.386 implied by the training stage of the {_OPENRLHF} (docs/CALIBRATION.md §1.4)",
+    "policy and critic training in RL (with the policy's attention), fraction of dense peak on the GPUs that train: geometric mean of 0.413 / 0.343 / "
+    f"0.391 / 0.394 implied by the training stage of the {_OPENRLHF} (docs/CALIBRATION.md §1.4)",
     "post_training.rl_training_efficiency",
 )
 FORWARD_EFFICIENCY = Default(
-    0.47,
+    0.477,
     "fraction",
-    "forward scoring (reward, reference, critic values), fraction of dense peak: geometric mean of 0.69 / 0.74 / 0.17 / "
-    f"0.54 implied by the logits+reward stage of the {_OPENRLHF} (docs/CALIBRATION.md §1.4)",
+    "forward scoring (reward, reference, critic values), fraction of dense peak: geometric mean of 0.71 / 0.75 / 0.18 / "
+    f"0.55 implied by the logits+reward stage of the {_OPENRLHF} (docs/CALIBRATION.md §1.4)",
     "post_training.forward_efficiency",
 )
 WEIGHT_SYNC_BANDWIDTH = Default(

@@ -181,3 +181,21 @@ def test_a_sequence_length_without_the_students_architecture_is_warned_and_adds_
     document = with_groups("- {name: d, technique: distillation, student_params: 1B, tokens: 1B, teacher_labelled_tokens: 1B, sequence_length: 4096}")
     assert document["post_training"]["derivatives"][0]["flops"] == pytest.approx(6 * 1e9 * 1e9 + 2 * 7e9 * 1e9)
     assert any("student_layers and student_d_model" in w for w in document["warnings"])
+
+
+def test_rl_counts_the_policys_attention_over_its_sequences():
+    # GRPO, 100 prompts × 4 samples × (200 + 1,800) tokens = 8e5 tokens of experience; the policy's
+    # attention at T = 2,000: 12·L·d·T = 12 × 32 × 4096 × 2000 = 3.1457e9 FLOP a token (PaLM App. B).
+    # policy training (6·N + attention)·T = (4.2e10 + 3.1457e9) × 8e5 = 3.6117e16;
+    # reference forward (2·N + attention / 3)·T = (1.4e10 + 1.0486e9) × 8e5 = 1.2039e16
+    group = _group(
+        "- {name: r, technique: rl, algorithm: grpo, prompts: 100, samples_per_prompt: 4, prompt_tokens: 200, response_tokens: 1800, verifiable_rewards: true}",
+        ARCHITECTURE,
+    )
+    steps = _steps(group)
+    attention = 12 * 32 * 4096 * 2000
+    assert steps["policy_training"]["flops"] == pytest.approx((6 * 7e9 + attention) * 8e5)
+    assert steps["reference_forward"]["flops"] == pytest.approx((2 * 7e9 + attention / 3) * 8e5)
+    # without the architecture there is nothing to count it from: 6·N·T and 2·N·T
+    bare = _steps(_group("- {name: r, technique: rl, algorithm: grpo, prompts: 100, samples_per_prompt: 4, prompt_tokens: 200, response_tokens: 1800, verifiable_rewards: true}"))
+    assert bare["policy_training"]["flops"] == pytest.approx(6 * 7e9 * 8e5)

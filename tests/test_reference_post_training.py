@@ -113,17 +113,19 @@ def test_implied_efficiency_of_a_supervised_job_by_hand():
 
 
 def test_implied_rl_stage_figures_by_hand():
-    # OpenRLHF 7B: T = 1024 × (1024 + 1024) = 2,097,152 tokens of experience.
-    # training (policy + critic, 6·N·T each) = 12 × 6.74e9 × T = 1.6962e17 FLOP in 171.13 s on 8 A100s (312 TFLOP/s):
-    #   1.6962e17 / (171.13 × 8 × 312e12) = 0.3971
-    # scoring (reward, reference, critic values: 2·N·T each) = 6 × 6.74e9 × T = 8.481e16 FLOP in 32.7 s on 12 GPUs:
-    #   8.481e16 / (32.7 × 12 × 312e12) = 0.6927
+    # OpenRLHF 7B: T = 1024 × (1024 + 1024) = 2,097,152 tokens of experience; the policy's attention at
+    # 2,048-token sequences, 12·L·d·2048 = 12 × 32 × 4096 × 2048 = 3.2212e9 FLOP a token (PaLM App. B).
+    # training (policy + critic, 6·N·T each, + the policy's attention) = (12 × 6.74e9 + 3.2212e9) × T = 1.7638e17 FLOP
+    #   in 171.13 s on 8 A100s (312 TFLOP/s): 1.7638e17 / (171.13 × 8 × 312e12) = 0.4129
+    # scoring (reward, reference, critic values: 2·N·T each, + a third of the attention for the reference)
+    #   = (6 × 6.74e9 + 3.2212e9 / 3) × T = 8.706e16 FLOP in 32.7 s on 12 GPUs: 8.706e16 / (32.7 × 12 × 312e12) = 0.7111
     # weight sync: 2 bytes × 6.74e9 / 4.32 s = 3.12 GB/s
     case = _case("OpenRLHF PPO benchmark, LLaMA2-7B")
     figures = implied_figures(case, plan_case(case))
     tokens = 1024 * 2048
-    assert figures["rl_training_efficiency"] == pytest.approx(12 * 6.74e9 * tokens / (171.13 * 8 * 312e12), rel=2e-3)
-    assert figures["forward_efficiency"] == pytest.approx(6 * 6.74e9 * tokens / (32.7 * 12 * 312e12), rel=2e-3)
+    attention = 12 * 32 * 4096 * 2048
+    assert figures["rl_training_efficiency"] == pytest.approx((12 * 6.74e9 + attention) * tokens / (171.13 * 8 * 312e12), rel=2e-3)
+    assert figures["forward_efficiency"] == pytest.approx((6 * 6.74e9 + attention / 3) * tokens / (32.7 * 12 * 312e12), rel=2e-3)
     assert figures["weight_sync_bandwidth"] == pytest.approx(2 * 6.74e9 / 4.32, rel=2e-3)
 
 

@@ -199,7 +199,9 @@ def test_builder_gives_the_same_steps_for_the_spec_and_a_plain_copy(name):
     scenario = validate_document(parse_yaml(json.dumps(document), "t.yaml")).scenario
     (group,) = scenario.post_training
     plain_group = SimpleNamespace(**{field: getattr(group, field) for field in type(group).model_fields})
-    plain_model = SimpleNamespace(n_active=scenario.model.n_active, **{field: getattr(scenario.model, field) for field in type(scenario.model).model_fields})
+    plain_model = SimpleNamespace(
+        n_active=scenario.model.n_active, attention_width=scenario.model.attention_width, **{field: getattr(scenario.model, field) for field in type(scenario.model).model_fields}
+    )
     technique = TECHNIQUES[name]
     from_spec = technique.steps(group, scenario.model, "pt", Recorded())
     from_plain = technique.steps(plain_group, plain_model, "pt", Recorded())

@@ -12,6 +12,8 @@ waits on another (pipeline bubbles between generation and training fold into the
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -200,6 +202,7 @@ def rl(
     updates_per_batch: ArrayLike,
     reward_tokens: ArrayLike | None = None,
     recompute: bool = False,
+    attention: ArrayLike = 0.0,
 ) -> list[Step]:
     """One RL run (docs/DOMAIN.md §2), ``prompts`` = prompt visits over the whole run.
 
@@ -212,7 +215,11 @@ def rl(
       term, Shao et al. 2024 eq. 3; DPO's reference log-probabilities, Rafailov et al. 2023 eq. 7), 2·N·T;
     - critic (PPO only): value estimates 2·N_C·T, then its training 6·N_C·T·updates;
     - policy training: 6·N·T·updates (PPO epochs per batch; InstructGPT App. C.4 uses 1), 8·N with
-      activation recomputation, likewise the critic's.
+      activation recomputation, likewise the critic's;
+    - ``attention``: the policy's attention FLOP per experience token of training (12·L·(H·Q)·T,
+      ``fine_tuning_attention`` at T = prompt + response), added to its training and a third of it
+      to the reference forward (the forward of fwd + 2× bwd); the critic's and reward model's own
+      architectures are not known, so their attention is not counted.
     Neglected: recomputing the old policy's log-probabilities (one more 2·N·T when updates > 1).
     """
     experience = prompts * samples_per_prompt * (prompt_tokens + response_tokens)
@@ -223,11 +230,12 @@ def rl(
         read = experience if reward_tokens is None else prompts * samples_per_prompt * reward_tokens
         steps.append(forward_step("reward_scoring", reward_params, read))
     if reference:
-        steps.append(forward_step("reference_forward", policy_params, experience))
+        ref = forward_step("reference_forward", policy_params, experience)
+        steps.append(dataclasses.replace(ref, flops=ref.flops + attention * experience / 3.0))
     if critic_params is not None:
         steps.append(forward_step("critic_forward", critic_params, experience))
         steps.append(training_step("critic_training", critic_params, experience * updates_per_batch, recompute))
-    steps.append(training_step("policy_training", policy_params, experience * updates_per_batch, recompute))
+    steps.append(training_step("policy_training", policy_params, experience * updates_per_batch, recompute, attention * experience * updates_per_batch))
     return steps
 
 

@@ -310,6 +310,7 @@ def steps(group: Any, model: Any, scope: str, assumptions: Recorder) -> list[for
         updates_per_batch=1 if group.updates_per_batch is None else group.updates_per_batch,
         reward_tokens=_reward_tokens(group, scope, assumptions),
         recompute=recomputes(group),
+        attention=formulas.fine_tuning_attention(getattr(model, "layers", None), getattr(model, "attention_width", None), group.prompt_tokens + mean_response_tokens(group), 1.0),
     )
 
 
