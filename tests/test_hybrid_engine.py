@@ -118,6 +118,8 @@ def test_training_states_that_leave_no_room_are_refused(cli, scenario_file):
         ({"placement": "split", "rollout_gpus": 4}, 4, 18, "rollout_engine: hybrid_engine generates with the trained actor on every GPU"),
         ({"rollout_engine": "serving", "offload": None, "generation_batch_per_gpu": 4}, 4, 18, "generation_batch_per_gpu applies to rollout_engine: hybrid_engine"),
         ({"rollout_batch": 8}, 4, 18, "rollout_batch applies to rollout_engine: serving"),
+        ({"inference_tp": 1.5}, 4, 18, "inference_tp is a whole number of GPUs (got 1.5)"),
+        ({"inference_tp": 32}, 4, 18, "inference_tp (32) exceeds the group's 16 GPUs"),
     ],
 )
 def test_bad_hybrid_fields_are_one_located_line(cli, scenario_file, fields, line, column, fragment):
@@ -143,3 +145,12 @@ def test_every_case_but_one_is_within_2x():
     # Aim of #15: no case beyond 2x. Still beyond: DeepSpeed-Chat LLaMA2-70B in OpenRLHF's table (docs/CALIBRATION.md §1.4).
     beyond = [r["name"] for r in post_training_reference().rows if not 0.5 <= r["loo_ratio"] <= 2.0]
     assert len(beyond) <= 1 and all("LLaMA2-70B" in name for name in beyond), beyond
+
+
+def test_an_inference_tp_too_small_for_the_weights_is_refused(cli, scenario_file):
+    # LLaMA-2-70B in bf16 is 138 GB: one 80 GB GPU cannot hold it, whatever the training states leave.
+    model = "{params: 69B, layers: 80, d_model: 8192, heads: 64, kv_heads: 8, vocab: 32000, ffn_dim: 28672}"
+    group = _group(reward_model_params="69B", inference_tp=1, hardware="{accelerator: nvidia-a100-sxm-80gb, count: 32}")
+    result = cli("plan", scenario_file(f"name: t\nmodel: {model}\npost_training:\n{group}\n"), "--format", "json")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert "post_training[0].inference_tp" in result.stderr and "the group gives 1" in result.stderr

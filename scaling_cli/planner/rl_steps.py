@@ -117,9 +117,16 @@ def rollout_replica(pools: RlPools | None, model: Any, device: serving.Device, r
             need, have = np.max(pools.resident_bytes) / 1e9, np.min(device.memory_bytes) / 1e9
             raise PlanError(f"{scope}.offload", f"the colocated training states need {need:.0f} GB per GPU, more than its {have:.0f} GB: give offload: true or more GPUs")
         device = dataclasses.replace(device, memory_bytes=device.memory_bytes - pools.resident_bytes)
-        tp = pools.inference_tp if pools.inference_tp is not None else serving.min_replica_gpus(model, device, request.full_context)
-        if np.any(tp > pools.rollout):
-            raise PlanError(f"{scope}.inference_tp", "the generator's weights and one sequence do not fit beside the colocated training states on the group's GPUs")
+        smallest = serving.min_replica_gpus(model, device, request.full_context)
+        tp = pools.inference_tp if pools.inference_tp is not None else smallest
+        if pools.inference_tp is not None and np.any(tp > pools.rollout):
+            raise PlanError(f"{scope}.inference_tp", f"inference_tp ({np.max(tp):g}) exceeds the group's {np.min(pools.rollout):g} GPUs")
+        if np.any(tp < smallest) or np.any(smallest > pools.rollout):
+            raise PlanError(
+                f"{scope}.inference_tp",
+                f"the generator's weights and one sequence need at least {np.max(smallest):g} GPUs beside the colocated training states; "
+                f"the group gives {np.min(np.minimum(tp, pools.rollout)):g}",
+            )
         return device, tp, tp * pools.batch_per_gpu, None
     if pools.rollout_batch is None and (pools.prompts_per_step is None or pools.rollout is None):
         return device, None, None, None

@@ -226,6 +226,8 @@ class ReinforcementLearning(DerivativeGroup):
             raise user_error("hybrid_needs_count", "rollout_engine: hybrid_engine needs the group's hardware.count (its ZeRO-3 shards are gathered over them)", field="rollout_engine")
         if self.rollout_engine == "hybrid_engine" and _given(self, "rollout_batch"):
             raise user_error("rollout_engine", "rollout_batch applies to rollout_engine: serving; the Hybrid Engine's batch is generation_batch_per_gpu", field="rollout_batch")
+        if self.inference_tp is not None and central(self.inference_tp) != int(central(self.inference_tp)):
+            raise user_error("inference_tp", f"inference_tp is a whole number of GPUs (got {central(self.inference_tp):g})", field="inference_tp")
         for name in _HYBRID_ONLY:
             if _given(self, name) and self.rollout_engine != "hybrid_engine":
                 raise user_error("rollout_engine", f"{name} applies to rollout_engine: hybrid_engine", field=name)
