@@ -154,7 +154,7 @@ COMPUTE_EFFICIENCY = Default(
     0.45,
     "fraction",
     f"large-problem efficiency (× T / (T + T½) for T tokens per forward pass): {SERVING_FIT_SOURCE}; leave-one-out median error "
-    "22.8% (a priori 0.5: beyond-chinchilla's prefill MFU, "
+    "22.6% (a priori 0.5: beyond-chinchilla's prefill MFU, "
     "docs/PEER_TOOLS.md §2.5)",
     "serving.compute_efficiency",
     log_sigma=0.25,

@@ -109,3 +109,27 @@ def test_disaggregated_pools_add_up_and_do_not_stretch_decode(tmp_path):
     assert apart["tpot_at_peak_seconds"] == pytest.approx(apart["tpot_seconds"])
     # together, prefill takes a share of every GPU-second at the peak, and decode steps stretch by it
     assert together["tpot_at_peak_seconds"] > together["tpot_seconds"]
+
+
+def test_a_request_waits_out_the_round_in_progress():
+    # arrivals uniform over a round of n steps of s seconds: the wait is uniform on [0, n·s]
+    assert queueing.round_wait_quantile(1.0, 0.024, 0.5) == pytest.approx(0.012)
+    assert queueing.round_wait_quantile(10.0, 0.024, 0.5) == pytest.approx(0.12)
+    assert queueing.round_wait_quantile(10.0, 0.024, 0.95) == pytest.approx(0.228)
+
+
+def test_multi_step_scheduling_delays_the_first_token_by_half_a_round(tmp_path):
+    one, _ = _workload(tmp_path, "ttft_p95_seconds: 2")
+    ten, _ = _workload(tmp_path, "ttft_p95_seconds: 2, scheduler_steps: 10")
+    # the prefill alone and the step do not change; a busy replica adds half of 1 or of 10 steps
+    assert ten["ttft_seconds"] == one["ttft_seconds"] and ten["tpot_seconds"] == one["tpot_seconds"]
+    assert one["ttft_busy_seconds"] == pytest.approx(one["ttft_seconds"] + 0.5 * one["tpot_seconds"])
+    assert ten["ttft_busy_seconds"] == pytest.approx(ten["ttft_seconds"] + 5.0 * ten["tpot_seconds"])
+    # under load the percentiles carry the round too: the P95 at least 0.95 of ten steps above the prefill
+    assert ten["ttft_p95_seconds"] >= ten["ttft_seconds"] + 9.5 * ten["tpot_seconds"] - 1e-12
+    assert ten["ttft_p95_seconds"] <= 2.0
+
+
+def test_disaggregated_prefill_waits_for_no_decode_round(tmp_path):
+    out, _ = _workload(tmp_path, "disaggregated: true, scheduler_steps: 10")
+    assert out["ttft_busy_seconds"] == out["ttft_seconds"]

@@ -12,7 +12,9 @@ per-case constant — and compare the predicted figure with the measured one per
   SGLang): the plan's decode throughput per GPU and its prefill throughput per GPU at load;
 - ``itl_s`` (time per output token), ``ttft_s`` (time to first token) and ``latency_s`` (end-to-end
   time of one request) at light load: the workload planned for its fastest configuration (a latency
-  target below any reachable, so batch 1).
+  target below any reachable, so batch 1). Every TTFT figure was measured with requests arriving at
+  2–4 per second, a few in flight, so it is read as ``ttft_busy_seconds`` (the request waits out the
+  scheduling round in progress), not as the prefill of a request alone.
 
 A case marked ``held_out: true`` was added after the first serving fit and was held out of it (its
 first-sight figures are in docs/CALIBRATION.md §4); the current constants are fitted on every case,
@@ -121,8 +123,8 @@ def predicted(metric: str, workload: dict[str, Any]) -> float:
         return workload.get("tpot_seconds", workload["decode_step_seconds"])
     if metric == "latency_s":
         return workload["latency_seconds"]
-    if "ttft_seconds" in workload:
-        return workload["ttft_seconds"]
+    if "ttft_busy_seconds" in workload:
+        return workload["ttft_busy_seconds"]
     return workload["latency_seconds"] - (workload["chain_tokens"] - 1) * workload["decode_step_seconds"]
 
 

@@ -17,8 +17,12 @@ chain of decode steps), so the offered load is a = λ·T slots and the utilizati
   M/G/c waits are those of M/M/c times (1 + C_s²)/2 (Lee & Longton 1959; Kingman's heavy-traffic
   form), C_s the service time's coefficient of variation; C_s = 0 halves them.
 
-Time to first token at percentile p = the wait at p + the request's own prefill (its light-load time
-to first token, ``engine/serving.py``).
+Time to first token at percentile p = the wait at p + the wait for the running scheduling round +
+the request's own prefill (its light-load time to first token, ``engine/serving.py``). Engines admit
+new requests between forward passes (Orca's iteration-level scheduling), so a request arriving while
+a replica decodes waits for the pass in progress; an engine that runs n decode steps per scheduling
+round (vLLM 0.5–0.6's multi-step scheduling, ``--num-scheduler-steps``) admits only between rounds.
+For arrivals uniform in time that residual is uniform on [0, n·step]: its p-quantile is p·n·step.
 """
 
 from __future__ import annotations
@@ -57,6 +61,11 @@ def _erlang_c_halfin_whitt(slots: ArrayLike, load: ArrayLike) -> ArrayLike:
     beta = (slots - load) / np.sqrt(load)
     density = np.exp(-0.5 * beta * beta) / np.sqrt(2.0 * np.pi)
     return 1.0 / (1.0 + beta * _normal_cdf(beta) / density)
+
+
+def round_wait_quantile(steps: ArrayLike, step_seconds: ArrayLike, quantile: float) -> ArrayLike:
+    """The ``quantile`` of the wait for the scheduling round in progress: p · n · step (module docstring)."""
+    return quantile * steps * step_seconds
 
 
 def waiting_probability(slots: ArrayLike, load: ArrayLike) -> ArrayLike:

@@ -1,9 +1,9 @@
 """A workload's fleet at the peak load: capacity, service levels, prefill/decode pools, and the bill.
 
 Capacity: GPUs = daily GPU-seconds ÷ 86,400 × peak-to-average, in whole replicas (docs/DOMAIN.md §3).
-Service levels (``engine/queueing.py``): queries queue for batch slots at the peak arrival rate; a
-``ttft_p95_seconds`` target adds replicas until the 95th-percentile wait plus the request's own
-prefill meets it.
+Service levels (``engine/queueing.py``): queries queue for batch slots at the peak arrival rate, then
+wait out the scheduling round in progress (``scheduler_steps`` decode steps); a ``ttft_p95_seconds``
+target adds replicas until the 95th-percentile wait plus the request's own prefill meets it.
 
 Prefill and decode on the same GPUs (the default, chunked prefill as vLLM and TensorRT-LLM run it)
 share each step: at peak utilization u a share s of the GPU time goes to prefill and scoring, so
@@ -52,6 +52,12 @@ class Pool:
     hold: Any
     #: time to first token outside the queue (prefill, transfer)
     service: Any
+    #: a scheduling round a new request waits out at a busy server (``queueing.round_wait_quantile``); 0 for a prefill pool
+    round_seconds: Any = 0.0
+
+    def outside_queue(self, quantile: float) -> Any:
+        """Time to first token beyond the slot wait at ``quantile``: the round in progress, then the service."""
+        return self.service + queueing.round_wait_quantile(1.0, self.round_seconds, quantile)
 
 
 def _queue_pool(workload: TestTimeWorkload, choice: serving.ServingChoice, load: Load) -> Pool:
@@ -60,7 +66,7 @@ def _queue_pool(workload: TestTimeWorkload, choice: serving.ServingChoice, load:
     if workload.disaggregated:
         return Pool(choice.gpus, 1.0, choice.ttft_seconds, choice.ttft_seconds + load.kv_transfer_seconds)
     slots = np.maximum(np.floor(choice.batch * choice.replicas_per_request / load.chains), 1.0)
-    return Pool(choice.gpus * choice.replicas_per_request, slots, choice.latency_seconds, choice.ttft_seconds)
+    return Pool(choice.gpus * choice.replicas_per_request, slots, choice.latency_seconds, choice.ttft_seconds, workload.scheduler_steps * choice.step_seconds)
 
 
 def _capacity(workload: TestTimeWorkload, choice: serving.ServingChoice, load: Load) -> tuple[Any, Any]:
@@ -76,7 +82,7 @@ def _capacity(workload: TestTimeWorkload, choice: serving.ServingChoice, load: L
 
 def _ttft_gpus(workload: TestTimeWorkload, pool: Pool, rate: Any) -> Any:
     """Fewest GPUs of ``pool`` whose P95 wait plus its service time meets ``ttft_p95_seconds``."""
-    wait = workload.ttft_p95_seconds - pool.service
+    wait = workload.ttft_p95_seconds - pool.outside_queue(0.95)
     wait = np.where(wait > 0, wait, UNREACHABLE_WAIT_SHARE * pool.service)
     servers = queueing.replicas_for_wait(rate, pool.slots, pool.hold, wait, 0.95)
     return np.ceil(servers * (1.0 - 1e-12)) * pool.gpus
@@ -88,7 +94,7 @@ def _service_levels(workload: TestTimeWorkload, pool: Pool, pool_gpus: Any, rate
     offered = rate * pool.hold / (pool_gpus / pool.gpus)
     out: dict[str, Any] = {"slot_utilization_at_peak": offered / pool.slots}
     for name, q in (("ttft_p50_seconds", 0.5), ("ttft_p95_seconds", 0.95)):
-        out[name] = None if workload.ttft_p95_seconds is None else queueing.wait_quantile(pool.slots, offered, pool.hold, q) + pool.service
+        out[name] = None if workload.ttft_p95_seconds is None else queueing.wait_quantile(pool.slots, offered, pool.hold, q) + pool.outside_queue(q)
     return out
 
 

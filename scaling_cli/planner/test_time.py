@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from scaling_cli import defaults
-from scaling_cli.engine import expert_parallel, pipeline, serving
+from scaling_cli.engine import expert_parallel, pipeline, queueing, serving
 from scaling_cli.engine import test_time as flops
 from scaling_cli.engine.kv_cache import ACTIVATION_BYTES, BYTES_PER_ELEMENT
 from scaling_cli.engine.types import whole
@@ -276,6 +276,7 @@ def _latency_and_token_prices(workload: TestTimeWorkload, shape: flops.QueryShap
         per_input = None if price is None else np.where(shape.prompt_tokens > 0, choice.upfront_gpu_seconds / shape.prompt_tokens * price, 0.0)
     return {
         "ttft_seconds": choice.ttft_seconds,
+        "ttft_busy_seconds": choice.ttft_seconds + (0.0 if workload.disaggregated else queueing.round_wait_quantile(workload.scheduler_steps, choice.step_seconds, 0.5)),
         "tpot_seconds": choice.step_seconds,
         "output_tokens_per_second_per_gpu": shape.generated_tokens / choice.gpu_seconds_per_request,
         "prefill_tokens_per_second_per_gpu": None if np.all(shape.prompt_tokens == 0) else shape.prompt_tokens / choice.prefill_gpu_seconds,

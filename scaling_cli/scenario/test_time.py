@@ -94,6 +94,11 @@ class TestTimeWorkload(StrictModel):
     kv_cache_dtype: Literal["fp32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"] | None = Field(
         None, description="KV cache element; default: the engine's (TensorRT-LLM: fp8 when serving 8-bit or narrower weights, else bf16)."
     )
+    scheduler_steps: PositiveCount = Field(
+        1,
+        description="Decode steps the engine runs per scheduling round (vLLM 0.5-0.6 --num-scheduler-steps; 1 for iteration-level "
+        "scheduling): a request that arrives while the replica decodes joins when the round ends.",
+    )
     max_running_sequences: PositiveCount | None = Field(None, description="Most sequences one replica runs at once (the engine's batch cap); default: the engine's (TensorRT-LLM max_batch_size 2048, vLLM max_num_seqs 256).")
     hardware: HardwareSpec | None = Field(None, description="Serving hardware; default: the scenario's hardware (its count is a capacity to check).")
 
