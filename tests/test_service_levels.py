@@ -133,3 +133,12 @@ def test_multi_step_scheduling_delays_the_first_token_by_half_a_round(tmp_path):
 def test_disaggregated_prefill_waits_for_no_decode_round(tmp_path):
     out, _ = _workload(tmp_path, "disaggregated: true, scheduler_steps: 10")
     assert out["ttft_busy_seconds"] == out["ttft_seconds"]
+
+
+def test_an_absurd_scheduling_round_is_refused_where_it_stands(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO.replace("EXTRA", "scheduler_steps: 100000"))
+    run = subprocess.run([sys.executable, "-m", "scaling_cli", "plan", str(path)], capture_output=True, text=True)
+    assert run.returncode == 1 and run.stdout == ""
+    # the workload is on line 6 (SCENARIO opens with a newline)
+    assert run.stderr.startswith(f"{path}:6:") and "test_time[0].scheduler_steps" in run.stderr.splitlines()[0]

@@ -36,6 +36,11 @@ class SearchSpec(StrictModel):
     prm_params: PositiveQuantity = Field(description="Parameters of the process reward model scoring each step.")
 
 
+#: Most decode steps per scheduling round: vLLM's multi-step scheduling ran 8-16 (its v0.6 benchmarks: 10);
+#: beyond a few hundred a round outlasts any chat answer.
+MAX_SCHEDULER_STEPS = 256
+
+
 class TestTimeWorkload(StrictModel):
     """One stream of identical queries: its tokens, how many samples and checks each takes, and its traffic."""
 
@@ -94,7 +99,7 @@ class TestTimeWorkload(StrictModel):
     kv_cache_dtype: Literal["fp32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"] | None = Field(
         None, description="KV cache element; default: the engine's (TensorRT-LLM: fp8 when serving 8-bit or narrower weights, else bf16)."
     )
-    scheduler_steps: PositiveCount = Field(
+    scheduler_steps: Annotated[PositiveCount, Field(le=MAX_SCHEDULER_STEPS)] = Field(
         1,
         description="Decode steps the engine runs per scheduling round (vLLM 0.5-0.6 --num-scheduler-steps; 1 for iteration-level "
         "scheduling): a request that arrives while the replica decodes joins when the round ends.",
