@@ -10,24 +10,25 @@ generation, size group and architecture, then in-sample. Aims (#13): median erro
 within 70-90% in every generation. Runs that publish their GPU count are read, and predicted, at the
 goodput and scale efficiency of that count (docs/CALIBRATION.md §1.1); the last line says how many.
 
-First, apart: the runs of the latest batch added to the supplement (``extra.added``), each predicted
-by the model fitted WITHOUT any of them (``first_sight_report``): a true held-out check of the model
-as it stood before they were bundled. They are in every figure after it.
+First, apart: each batch of runs added to the supplement after the model was built (``extra.added``),
+each run predicted by the model fitted WITHOUT that batch or any later one (``first_sight_report``):
+a true held-out check of the model as it stood before they were bundled. They are in every figure
+after it.
 """
 
 from __future__ import annotations
 
 from scaling_cli.catalog.calibration import run_efficiencies
-from scaling_cli.commands.reference import first_sight_report, reference_report
+from scaling_cli.commands.reference import batches, first_sight_report, reference_report
 
 
 def _line(name: str, g: dict) -> str:
     return f"  {name:24s} {g['runs']:3d} runs  median |error| {g['median_abs_error']:6.1%}  coverage {g['band_coverage']:4.0%}  width {g['band_median_width']:.2f}"
 
 
-def first_sight() -> None:
-    """The latest batch, predicted from the fit without it."""
-    report = first_sight_report()
+def first_sight(batch: str) -> None:
+    """One batch, predicted from the fit without it (or any later batch)."""
+    report = first_sight_report(batch)
     s = report.summary
     if not s["runs_with_gpu_hours"]:
         return
@@ -42,7 +43,8 @@ def first_sight() -> None:
 
 
 def main() -> None:
-    first_sight()
+    for batch in batches():
+        first_sight(batch)
     for leave_one_out in (True, False):
         report = reference_report(leave_one_out=leave_one_out)
         s = report.summary

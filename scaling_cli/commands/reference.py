@@ -152,11 +152,16 @@ def added_in(run: dict[str, Any]) -> str | None:
     return str(added) if added else None
 
 
+def batches() -> list[str]:
+    """Every batch of runs added after the model was built (``extra.added``), oldest first."""
+    return sorted(set(filter(None, map(added_in, published_runs()))))
+
+
 def first_sight_report(batch: str | None = None) -> ReferenceReport:
     """The runs added in ``batch`` (default: the latest), each predicted by the efficiency model
     fitted without that batch or any later one: a held-out check, as the model stood before them."""
     runs = published_runs()
-    batch = batch or max(filter(None, map(added_in, runs)), default=None)
+    batch = batch or max(batches(), default=None)
     held = frozenset(r["name"] for r in runs if batch and (added_in(r) or "") >= batch)
     report = _report([_predict(run, held) for run in runs if batch and added_in(run) == batch], leave_one_out=False)
     report.first_sight = batch
