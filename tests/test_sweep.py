@@ -181,7 +181,7 @@ def test_a_section_the_grid_does_not_touch_is_planned_once(monkeypatch, varied, 
     assert len(calls) == expected if expected else len(calls) > 2
 
 
-@pytest.mark.parametrize("spec", ["1T:100T:1000001", "0.1:7.3:999", "3:1:11", "5:5:7", "7:9:1", "-5:5:100001", "1e-320:2e-320:5", "1K:1M:4:log", "0.001:1000:777777:log", "1e-300:1e300:99999:log"])
+@pytest.mark.parametrize("spec", ["1T:100T:1000001", "10B:1T:77777:log", "-2e9:3e9:1001", "-3e9:-1e9:999", "0.1:7.3:999", "3:1:11", "5:5:7", "7:9:1", "-5:5:100001", "1e-320:2e-320:5", "1K:1M:4:log", "0.001:1000:777777:log", "1e-300:1e300:99999:log"])
 def test_a_range_axis_at_any_indices_is_linspace_or_geomspace_bit_for_bit(spec):
     """A range's values are computed per chunk of the grid, never all at once, as numpy's
     linspace/geomspace make them (then snapped to whole numbers within 1e-9)."""
@@ -194,6 +194,8 @@ def test_a_range_axis_at_any_indices_is_linspace_or_geomspace_bit_for_bit(spec):
     for start in rng.integers(0, vary.count, 5):
         index = np.arange(start, min(vary.count, start + 65_537))
         assert vary.at(index).view(np.int64).tolist() == expected[index].view(np.int64).tolist()
+        assert vary.between(int(index[0]), int(index[-1]) + 1).view(np.int64).tolist() == expected[index].view(np.int64).tolist()
+    assert vary.between(0, vary.count).view(np.int64).tolist() == expected.view(np.int64).tolist()
 
 
 def test_a_sweep_never_makes_every_value_of_a_range(monkeypatch):

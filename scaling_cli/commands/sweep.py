@@ -38,10 +38,12 @@ from scaling_cli.tree import Item, Path, index_label, label, pattern, pattern_of
 #: in cache (measured on a 1M-point grid when every figure was carried: 16K points per pass 17M
 #: points/s pretraining-only, 4M points per pass 4M points/s).
 CHUNK_POINTS = 16_384
-#: Later passes: points × figures that vary, at most this many (16K points × ~190 figures, the cache
-#: footprint of a full-lifecycle pass when every figure was carried), and at most MAX_CHUNK points.
-CHUNK_CELLS = 3_145_728
-MAX_CHUNK = 262_144
+#: Later passes: points × figures that vary, at most this many, and at most MAX_CHUNK points: each
+#: intermediate (up to 512 KB) then stays in a core's L2 cache (2 MB here). Measured on the 10M-point
+#: pretraining-only sweep (22 varying figures), CPU time of the passes: 143K points per pass 0.87 s,
+#: 65K 0.73 s, 48K 0.67 s, 33K 0.69 s; the full lifecycle did not move measurably.
+CHUNK_CELLS = 1_048_576
+MAX_CHUNK = 65_536
 #: With Monte Carlo, cap points × samples per pass (1M float64 = 8 MB per intermediate).
 MAX_CELLS = 1_048_576
 #: JSON document version of a sweep: 2.0 describes each axis by its spec and gives the figures that
@@ -231,7 +233,9 @@ def _chunk_size(layout: _Layout, samples: int) -> int:
 
 def _grid(varies: list[Vary], start: int, stop: int) -> list[np.ndarray]:
     """Points ``start`` to ``stop`` of the outer product of all --vary values, flattened."""
-    index = np.unravel_index(np.arange(start, stop), tuple(v.size for v in varies)) if len(varies) > 1 else (np.arange(start, stop),)
+    if len(varies) == 1:
+        return [varies[0].between(start, stop)]
+    index = np.unravel_index(np.arange(start, stop), tuple(v.size for v in varies))
     return [v.at(i) for v, i in zip(varies, index)]
 
 
@@ -338,7 +342,8 @@ def _feasible(metrics: dict[str, np.ndarray], constants: dict[str, Any], conditi
     planned = all(np.isfinite(value) for name, value in constants.items() if not name.startswith("total.crossover_day"))
     finite = np.full(points, planned)
     for name, values in metrics.items():
-        if not name.startswith("total.crossover_day"):
+        # two reductions tell a figure finite at every point (NaN fails both); only then point by point
+        if not name.startswith("total.crossover_day") and not (values.size and values.max() < np.inf and values.min() > -np.inf):
             finite &= np.isfinite(values)
     index = np.flatnonzero(finite)
     for condition in conditions:

@@ -55,10 +55,26 @@ class Vary:
         """The values at ``index`` (integers below ``size``)."""
         if self.listed is not None:
             return self.listed[index]
+        return self._range(index.astype(np.float64), index == 0, index == self.count - 1)
+
+    def between(self, first: int, end: int) -> np.ndarray:
+        """The values at indices ``first`` to ``end`` (exclusive): ``at(np.arange(first, end))``."""
+        if self.listed is not None:
+            return self.listed[first:end]
+        return self._range(np.arange(first, end, dtype=np.float64), slice(0, 1 if first == 0 else 0), slice(self.count - 1 - first, end - first if end == self.count else 0))
+
+    def _range(self, index: np.ndarray, first: Any, last: Any) -> np.ndarray:
+        """A range's values at ``index`` (floats, changed in place); ``first`` and ``last`` select
+        the positions of its two ends, which are its ``start`` and ``stop`` exactly."""
         assert self.start is not None and self.stop is not None
         if self.scale == "log":
-            return _snapped(_geometric(self.start, self.stop, self.count, index))
-        return _snapped(_linear(self.start, self.stop, self.count, index))
+            values = _geometric(self.start, self.stop, self.count, index, last)
+            values[first] = self.start
+        else:
+            values = _linear(self.start, self.stop, self.count, index, last)
+        if min(abs(self.start), abs(self.stop)) >= _ALWAYS_WHOLE and (self.start > 0) == (self.stop > 0):
+            return np.round(values, out=values)  # every value is within 1e-9 of its nearest whole number
+        return _snapped(values)
 
     def spec(self) -> dict[str, Any]:
         """The axis as JSON: a range by its spec (its values follow from it; listed too when there are
@@ -75,25 +91,31 @@ class Vary:
         return int(value) if self.name.endswith(".count") and value.is_integer() else value
 
 
-def _linear(start: float, stop: float, count: int, index: np.ndarray) -> np.ndarray:
-    """``np.linspace(start, stop, count)[index]`` in linspace's own arithmetic (index × step + start,
-    the last value ``stop``); a degenerate range (one value, a zero or subnormal step) from linspace itself."""
+#: A value of at least this magnitude is within 1e-9 (relative) of its nearest whole number (0.5
+#: at most), so ``_snapped`` makes it that number: a range between two such ends of one sign is
+#: rounded in one pass, and has no fractional value.
+_ALWAYS_WHOLE = 1e9
+
+
+def _linear(start: float, stop: float, count: int, index: np.ndarray, last: Any) -> np.ndarray:
+    """``np.linspace(start, stop, count)`` at ``index`` (floats, changed in place; ``last`` selects
+    the last value's position) in linspace's own arithmetic: index × step + start, the last value
+    ``stop``; a degenerate range (one value, a zero or subnormal step) from linspace itself."""
     step = np.subtract(np.float64(stop), np.float64(start)) / (count - 1) if count > 1 else 0.0
     if step == 0 or not np.isfinite(step):
-        return np.linspace(start, stop, count)[index]
-    values = index.astype(np.float64)
-    values *= step
-    values += np.float64(start)
-    values[index == count - 1] = stop
-    return values
+        return np.linspace(start, stop, count)[index.astype(np.intp)]
+    index *= step
+    index += np.float64(start)
+    index[last] = stop
+    return index
 
 
-def _geometric(start: float, stop: float, count: int, index: np.ndarray) -> np.ndarray:
-    """``np.geomspace(start, stop, count)[index]`` for positive ends, in geomspace's arithmetic: 10 to
-    the power of the linear range of the ends' log10, the ends themselves at the ends."""
-    values = np.power(10.0, _linear(float(np.log10(np.float64(start))), float(np.log10(np.float64(stop))), count, index))
-    values[index == 0] = start
-    values[index == count - 1] = stop
+def _geometric(start: float, stop: float, count: int, index: np.ndarray, last: Any) -> np.ndarray:
+    """``np.geomspace(start, stop, count)`` at ``index`` for positive ends, in geomspace's arithmetic:
+    10 to the power of the linear range of the ends' log10, the ends themselves at the ends (the
+    caller sets the first)."""
+    values = np.power(10.0, _linear(float(np.log10(np.float64(start))), float(np.log10(np.float64(stop))), count, index, last), out=index)
+    values[last] = stop
     return values
 
 
@@ -222,8 +244,10 @@ def _checked_points(vary: Vary) -> set[float]:
         ends = {float(values.min()), float(values.max())}
     else:
         ends = {float(x) for x in vary.at(np.array([0, vary.size - 1]))}
+        if vary.start is not None and vary.stop is not None and min(abs(vary.start), abs(vary.stop)) >= _ALWAYS_WHOLE and (vary.start > 0) == (vary.stop > 0):
+            return ends
     for first in range(0, vary.size, _BLOCK):
-        block = vary.at(np.arange(first, min(vary.size, first + _BLOCK)))
+        block = vary.between(first, min(vary.size, first + _BLOCK))
         fractional = block[block != np.floor(block)]
         if fractional.size:
             return ends | {float(fractional[0])}
