@@ -216,13 +216,19 @@ def _next_chunk(layout: _Layout, loaded: LoadedScenario, varies: list[Vary], gri
     """A later chunk's varying figures (and their bands), reusing what does not depend on the grid."""
     points = grid[0].shape[0]
     tree = layout.point.evaluate(loaded, varies, grid)
-    metrics = {name: np.broadcast_to(np.asarray(_at(tree, path), dtype=float), (points,)) for name, path in layout.point.varying}
+    metrics = {name: _column(_at(tree, path), points) for name, path in layout.point.varying}
     if layout.sampled is not None:
         sampled = layout.sampled.evaluate(loaded, varies, grid)
         for name, path in layout.banded:
             full = np.broadcast_to(np.asarray(_at(sampled, path), dtype=float), (points, samples))
             metrics[f"{name}_p10"], metrics[f"{name}_p90"] = quantiles(full, (0.1, 0.9), axis=1)
     return metrics
+
+
+def _column(value: Any, points: int) -> np.ndarray:
+    """A figure over the chunk's points as floats (a figure that varies is one already: no view made)."""
+    array = np.asarray(value, dtype=float)
+    return array if array.shape == (points,) else np.broadcast_to(array, (points,))
 
 
 def _chunk_size(layout: _Layout, samples: int) -> int:
@@ -342,8 +348,7 @@ def _feasible(metrics: dict[str, np.ndarray], constants: dict[str, Any], conditi
     planned = all(np.isfinite(value) for name, value in constants.items() if not name.startswith("total.crossover_day"))
     finite = np.full(points, planned)
     for name, values in metrics.items():
-        # two reductions tell a figure finite at every point (NaN fails both); only then point by point
-        if not name.startswith("total.crossover_day") and not (values.size and values.max() < np.inf and values.min() > -np.inf):
+        if not name.startswith("total.crossover_day"):
             finite &= np.isfinite(values)
     index = np.flatnonzero(finite)
     for condition in conditions:
