@@ -208,3 +208,20 @@ def test_a_sweep_never_makes_every_value_of_a_range(monkeypatch):
     result = run_sweep(load_scenario(SCENARIO), [vary], objective=None, minimize=True, conditions=[], top=1, samples=0, seed=0)
     assert result.evaluated == 300_000
     assert result.to_dict()["vary"] == [{"path": "pretraining.tokens", "start": 1e12, "stop": 1e14, "count": 300_000, "scale": "linear"}]
+
+
+@pytest.mark.parametrize("varied, expected", [("pretraining.tokens=1T:100T:400000", 1), ("post_training[0].tokens=1B:100B:400000", None)])
+def test_post_training_is_planned_once_when_only_pretraining_varies(monkeypatch, varied, expected):
+    """The post-training section meets the grid only through its ratios to pretraining FLOP, which
+    are divided in afterwards (``planner.plan.per_pretraining_flop``): varying pretraining plans it on
+    the first pass only; varying a group's own input, on every pass."""
+    import scaling_cli.planner.plan as planner
+
+    calls = []
+    original = planner.plan_post_training
+    monkeypatch.setattr(planner, "plan_post_training", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
+    result = run_sweep(load_scenario(None), [parse_vary(varied)], objective=None, minimize=True, conditions=[], top=1, samples=0, seed=0)
+    assert result.evaluated == 400_000
+    assert len(calls) == expected if expected else len(calls) > 2
+    ratio = result.columns["post_training.ratio_to_pretraining"][0]
+    assert ratio == result.columns["post_training.flops"][0] / result.columns["pretraining.flops"][0]

@@ -49,13 +49,29 @@ def evaluate(inputs: Inputs, sampler: Sampler, assumptions: Assumptions, reuse: 
     sections = {
         "model": model_section(inputs, realized),
         "pretraining": pretraining,
-        "post_training": part("post_training", lambda: plan_post_training(realized, hardware, assumptions, sampler, pretraining)),
+        "post_training": per_pretraining_flop(part("post_training", lambda: plan_post_training(realized, hardware, assumptions, sampler, None if pretraining is None else UNIT_PRETRAINING)), pretraining),
         "test_time": part("test_time", lambda: plan_test_time(realized, hardware, assumptions, sampler)),
     }
     sections["total"] = part("total", lambda: plan_total(sections, sampler))
     if record is not None:
         record.update(parts)
     return sections
+
+
+#: The post-training section is planned against one FLOP of pretraining: its ``ratio_to_pretraining``
+#: figures are then its FLOP ÷ 1.0, exactly its FLOP, and ``per_pretraining_flop`` divides them by the
+#: plan's pretraining FLOP — the same numbers, while the section itself does not depend on the
+#: pretraining inputs, so a sweep over them plans it once (``commands.sweep``).
+UNIT_PRETRAINING = {"flops": 1.0}
+
+
+def per_pretraining_flop(section: dict[str, Any] | None, pretraining: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The post-training section planned against ``UNIT_PRETRAINING`` with its ratios to ``pretraining``'s FLOP."""
+    if section is None or pretraining is None:
+        return section
+    flops = pretraining["flops"]
+    derivatives = [{**group, "ratio_to_pretraining": group["ratio_to_pretraining"] / flops} for group in section["derivatives"]]
+    return {**section, "ratio_to_pretraining": section["ratio_to_pretraining"] / flops, "derivatives": derivatives}
 
 
 def build_plan(loaded: LoadedScenario, *, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED) -> Plan:
