@@ -167,18 +167,30 @@ def test_figures_the_grid_does_not_move_are_reported_once(cli):
     assert all("pretraining.flops" not in p and "test_time.workloads[chat].flops" in p for p in data["points"])
 
 
-@pytest.mark.parametrize("varied, expected", [("pretraining.tokens=1T:100T:400000", 1), ("test_time[0].queries_per_day=1M:10M:400000", None)])
-def test_a_section_the_grid_does_not_touch_is_planned_once(monkeypatch, varied, expected):
-    """Several passes over a 400,000-point grid: the serving section is planned on the first pass only
-    when no varied input reaches it, and on every pass when one does."""
+@pytest.mark.parametrize(
+    "section, varied, expected",
+    [
+        ("plan_test_time", "pretraining.tokens=1T:100T:400000", 1),
+        ("plan_test_time", "test_time[0].queries_per_day=1M:10M:400000", None),
+        # post-training meets the grid only through its ratios to pretraining FLOP, which are divided
+        # in afterwards (``planner.plan.per_pretraining_flop``)
+        ("plan_post_training", "pretraining.tokens=1T:100T:400000", 1),
+        ("plan_post_training", "post_training[0].tokens=1B:100B:400000", None),
+    ],
+)
+def test_a_section_the_grid_does_not_touch_is_planned_once(monkeypatch, section, varied, expected):
+    """Several passes over a 400,000-point grid: a section is planned on the first pass only when no
+    varied input reaches it, and on every pass when one does."""
     import scaling_cli.planner.plan as planner
 
     calls = []
-    original = planner.plan_test_time
-    monkeypatch.setattr(planner, "plan_test_time", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
+    original = getattr(planner, section)
+    monkeypatch.setattr(planner, section, lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
     result = run_sweep(load_scenario(None), [parse_vary(varied)], objective=None, minimize=True, conditions=[], top=1, samples=0, seed=0)
     assert result.evaluated == 400_000
     assert len(calls) == expected if expected else len(calls) > 2
+    ratio = result.columns["post_training.ratio_to_pretraining"][0]
+    assert ratio == result.columns["post_training.flops"][0] / result.columns["pretraining.flops"][0]
 
 
 @pytest.mark.parametrize("spec", ["1T:100T:1000001", "10B:1T:77777:log", "-2e9:3e9:1001", "-3e9:-1e9:999", "0.1:7.3:999", "3:1:11", "5:5:7", "7:9:1", "-5:5:100001", "1e-320:2e-320:5", "1K:1M:4:log", "0.001:1000:777777:log", "1e-300:1e300:99999:log"])
@@ -208,20 +220,3 @@ def test_a_sweep_never_makes_every_value_of_a_range(monkeypatch):
     result = run_sweep(load_scenario(SCENARIO), [vary], objective=None, minimize=True, conditions=[], top=1, samples=0, seed=0)
     assert result.evaluated == 300_000
     assert result.to_dict()["vary"] == [{"path": "pretraining.tokens", "start": 1e12, "stop": 1e14, "count": 300_000, "scale": "linear"}]
-
-
-@pytest.mark.parametrize("varied, expected", [("pretraining.tokens=1T:100T:400000", 1), ("post_training[0].tokens=1B:100B:400000", None)])
-def test_post_training_is_planned_once_when_only_pretraining_varies(monkeypatch, varied, expected):
-    """The post-training section meets the grid only through its ratios to pretraining FLOP, which
-    are divided in afterwards (``planner.plan.per_pretraining_flop``): varying pretraining plans it on
-    the first pass only; varying a group's own input, on every pass."""
-    import scaling_cli.planner.plan as planner
-
-    calls = []
-    original = planner.plan_post_training
-    monkeypatch.setattr(planner, "plan_post_training", lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs))
-    result = run_sweep(load_scenario(None), [parse_vary(varied)], objective=None, minimize=True, conditions=[], top=1, samples=0, seed=0)
-    assert result.evaluated == 400_000
-    assert len(calls) == expected if expected else len(calls) > 2
-    ratio = result.columns["post_training.ratio_to_pretraining"][0]
-    assert ratio == result.columns["post_training.flops"][0] / result.columns["pretraining.flops"][0]
