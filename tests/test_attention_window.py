@@ -127,3 +127,39 @@ def test_layer_types_count_the_windowed_layers(tmp_path):
     (tmp_path / "c.json").write_text(json.dumps(config), encoding="utf-8")
     fields = read_hf_config("c.json", str(tmp_path)).fields
     assert (fields["attention_window"], fields["windowed_layers"]) == (128, 18)
+
+
+@pytest.mark.parametrize(
+    "keys, positions",
+    [
+        # every layer windowed at 4,096 of an 8,192-token sequence: 32 layers x 4,096 positions per token
+        ("  attention_window: 4096\n", 32 * 4096),
+        # half of them: 16 layers x 8,192 + 16 x 4,096
+        ("  attention_window: 4096\n  windowed_layers: 16\n", 16 * 8192 + 16 * 4096),
+        # no window: 32 x 8,192 (PaLM's 12·L·(H·Q)·T)
+        ("", 32 * 8192),
+    ],
+)
+def test_training_attention_counts_a_windowed_layer_at_its_window(cli, tmp_path, keys, positions):
+    path = tmp_path / "p.scenario.yaml"
+    path.write_text(
+        "name: t\nmodel:\n  params: 7.24B\n  layers: 32\n  d_model: 4096\n  heads: 32\n  kv_heads: 8\n  ffn_dim: 14336\n  vocab: 32000\n"
+        f"{keys}pretraining:\n  tokens: 1T\n  seq_len: 8192\n",
+        encoding="utf-8",
+    )
+    result = cli("plan", str(path), "-f", "json", "--samples", "0")
+    assert result.exit_code == 0, result.stderr
+    # 12 FLOP per layer, width and position (forward + backward of QK^T and AV), width H·Q = 4,096, 1e12 tokens
+    assert result.json()["pretraining"]["attention_flops"] == pytest.approx(12 * 4096 * positions * 1e12)
+
+
+def test_fine_tuning_reads_the_window_from_any_model_record():
+    from types import SimpleNamespace
+
+    from scaling_cli.techniques.common import model_attention_layers
+
+    windowed = SimpleNamespace(layers=32, attention_window=4096, windowed_layers=None)
+    # every layer at 4,096 of 8,192 positions: half a layer each; a 2,048-token sequence fits the window
+    assert model_attention_layers(windowed, 8192) == 16
+    assert model_attention_layers(windowed, 2048) == 32
+    assert model_attention_layers(SimpleNamespace(layers=32), 8192) == 32

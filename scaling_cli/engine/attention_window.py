@@ -12,7 +12,8 @@ Models mix them with full-attention layers: gpt-oss alternates full and 128-toke
     positions attended by n tokens after s:  (L − L_w)·Σ_{p=s+1}^{s+n} p + L_w·Σ_{p=s+1}^{s+n} min(p, W)
     KV cache of a sequence of c tokens:       per-layer bytes · ((L − L_w)·c + L_w·min(c, W))
 
-Both are carried as a full-attention equivalent (positions or context per layer, ÷ L), so the
+Training's attention term (PaLM's 12·L·(H·Q)·T per token, docs/DOMAIN.md §1.2) counts a windowed layer at
+min(T, W) positions instead of T (``attended_layers``). Both are carried as a full-attention equivalent (positions or context per layer, ÷ L), so the
 formulas that multiply by L (``engine/test_time.py``, ``engine/kv_cache.py``) take them unchanged.
 A batch is read at its mean context, min(mean c, W) for the windowed layers: exact when every
 sequence is on one side of W, and otherwise never too low (min is concave, so by Jensen's inequality
@@ -56,6 +57,17 @@ def equivalent_positions(layers: ArrayLike, window: AttentionWindow | None, full
         return full
     share = window.layers / layers
     return (1.0 - share) * full + share * windowed_positions(start, count, window.tokens)
+
+
+def attended_layers(layers: ArrayLike | None, window: ArrayLike | None, windowed_layers: ArrayLike | None, seq_len: ArrayLike | None) -> ArrayLike | None:
+    """The layer count PaLM's training attention term 12·L·(H·Q)·T takes (full T×T scores, App. B)
+    when ``windowed_layers`` (default all) attend to ``window`` positions: a windowed layer's token
+    scores min(T, W) positions instead of T, so L − L_w + L_w·min(T, W) / T. ``layers`` as given
+    without a window or a sequence length."""
+    if layers is None or window is None or seq_len is None:
+        return layers
+    windowed = layers if windowed_layers is None else windowed_layers
+    return layers - windowed + windowed * np.minimum(seq_len, window) / seq_len
 
 
 def equivalent_context(layers: ArrayLike, window: AttentionWindow | None, context: ArrayLike) -> ArrayLike:

@@ -9,6 +9,7 @@ import numpy as np
 from scaling_cli import defaults
 from scaling_cli.catalog.fits import LOSS_CAVEAT, default_fit_name, find_fit
 from scaling_cli.engine import pretraining as formulas
+from scaling_cli.engine.attention_window import attended_layers
 from scaling_cli.engine.data_constrained import constrained_loss
 from scaling_cli.engine.scaling_laws import ParametricFit, lifetime_flops, lifetime_optimum
 from scaling_cli.engine.types import whole
@@ -111,7 +112,8 @@ def plan_pretraining(model: ModelSpec, spec: PretrainingSpec, hardware: Resolved
     dense = formulas.dense_training_flops(model.n_active, tokens)
     width = model.attention_width
     if model.layers is not None and width is not None and spec.seq_len is not None:
-        attention = formulas.attention_training_flops(model.layers, width, spec.seq_len, tokens)
+        layers = attended_layers(model.layers, model.attention_window, model.windowed_layers, spec.seq_len)
+        attention = formulas.attention_training_flops(layers, width, spec.seq_len, tokens)
         convention = CONVENTION_PALM
     else:
         attention = None

@@ -20,6 +20,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from scaling_cli.defaults import Default, Recorder
 from scaling_cli.engine import post_training as formulas
+from scaling_cli.engine.attention_window import attended_layers
 from scaling_cli.engine.post_training import Step
 from scaling_cli.scenario.fields import StrictModel, uncertain, user_error
 from scaling_cli.scenario.ranges import Range
@@ -78,7 +79,14 @@ def sequence_length_field() -> Any:
 def attention_flops(group: Any, model: Any, tokens: Any) -> Any:
     """Attention FLOP of training the scenario's model on ``tokens`` in the group's sequences
     (``engine.post_training.fine_tuning_attention``), 0 without the sequence length or architecture."""
-    return formulas.fine_tuning_attention(getattr(model, "layers", None), getattr(model, "attention_width", None), getattr(group, "sequence_length", None), tokens)
+    length = getattr(group, "sequence_length", None)
+    return formulas.fine_tuning_attention(model_attention_layers(model, length), getattr(model, "attention_width", None), length, tokens)
+
+
+def model_attention_layers(model: Any, seq_len: Any) -> Any:
+    """The model's layers as its training attention term counts them at ``seq_len``: sliding-window
+    layers at min(T, W) / T of a full one (``engine.attention_window.attended_layers``)."""
+    return attended_layers(getattr(model, "layers", None), getattr(model, "attention_window", None), getattr(model, "windowed_layers", None), seq_len)
 
 
 class DerivativeGroup(StrictModel):

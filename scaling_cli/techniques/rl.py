@@ -14,7 +14,7 @@ from scaling_cli.engine import post_training as formulas
 from scaling_cli.scenario.ranges import Range, central
 from scaling_cli.scenario.fields import Fraction, NonNegativeQuantity, PositiveQuantity, StrictModel, user_error
 from scaling_cli.scenario.hardware import HardwareSpec
-from scaling_cli.techniques.common import AtLeastOne, Default, DerivativeGroup, Recorder, Technique, decode_mfu_field, hardware_field, recompute_field, recomputes
+from scaling_cli.techniques.common import AtLeastOne, Default, DerivativeGroup, Recorder, Technique, decode_mfu_field, hardware_field, model_attention_layers, recompute_field, recomputes
 
 ALGORITHMS = ("ppo", "grpo", "dpo")
 
@@ -312,8 +312,13 @@ def steps(group: Any, model: Any, scope: str, assumptions: Recorder) -> list[for
         updates_per_batch=1 if group.updates_per_batch is None else group.updates_per_batch,
         reward_tokens=_reward_tokens(group, scope, assumptions),
         recompute=recomputes(group),
-        attention=formulas.fine_tuning_attention(getattr(model, "layers", None), getattr(model, "attention_width", None), group.prompt_tokens + mean_response_tokens(group), 1.0),
+        attention=_policy_attention(model, group.prompt_tokens + mean_response_tokens(group)),
     )
+
+
+def _policy_attention(model: Any, sequence: Any) -> Any:
+    """The policy's attention FLOP per trained token over a ``sequence`` of prompt + response."""
+    return formulas.fine_tuning_attention(model_attention_layers(model, sequence), getattr(model, "attention_width", None), sequence, 1.0)
 
 
 def _reward_tokens(group: Any, scope: str, assumptions: Recorder) -> Any:
