@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scaling_cli.commands.reference_serving import METRICS, case_metrics, case_scenario, measurements, serving_reference
+from scaling_cli.commands.reference_serving import ACCELERATORS, METRICS, case_metrics, case_scenario, engine_settings, measurements, serving_reference
+from scaling_cli.planner.hardware import find_accelerator
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "serving_measurements.yaml"
 
@@ -46,6 +47,10 @@ def test_scenarios_state_only_what_the_source_states():
             stated = set(case.get("workload") or {})
             for key in stated:
                 assert key == "kv_cache_dtype" or str(case["workload"][key]) in case["notes"] + str(case.get("quote", "")), (case["id"], key)
+            # and those the engine's documented heuristic fixes where the source is silent (engine_settings)
+            derived = engine_settings().get(case["id"], {})
+            assert all(workload[key] == value for key, value in derived.items()), case["id"]
+            stated |= set(derived)
             allowed = {"name", "queries_per_day", "prompt_tokens", "output_tokens", "gpus_per_replica", "expert_parallel", "latency_target_seconds", "engine"}
             # the engine is the one the source names: vLLM or SGLang by name, else the default (TensorRT-LLM's)
             named = case["engine"].lower()
@@ -54,6 +59,51 @@ def test_scenarios_state_only_what_the_source_states():
             else:
                 assert not named.startswith(("vllm", "sglang")), case["id"]
             assert set(workload) <= allowed | stated
+
+
+def _trtllm_bench_batch(case: dict, gib: float, fraction: float, kv_bytes: float, engine_unit: float) -> int:
+    """trtllm-bench's max_batch_size when none is given (tensorrt_llm/bench/build/tuning.py, restated):
+    requests whose ISL + OSL tokens of KV fit in ``fraction`` of the GPUs' memory minus the weights,
+    capped at 4096, rounded up to 32 (at least 64) below 256, to 128 below 1024, else to 256."""
+    model, tp = case["model"], case["hardware"]["tensor_parallel"]
+    weight_bytes = {"fp16": 2, "bf16": 2, "fp8": 1, "fp4": 0.5}[case["precision"]]
+    free = tp * gib - model["params"] * weight_bytes / engine_unit
+    per_request = 2 * model["layers"] * max(tp, model["kv_heads"]) * model["head_dim"] * kv_bytes / 2**30 * (case["input_tokens"] + case["output_tokens"])
+    requests = min(free * fraction / per_request, 4096)
+    step = 32 if requests < 256 else 128 if requests < 1024 else 256
+    return max(64, step * math.ceil(requests / step))
+
+
+def _settings_entries() -> list[dict]:
+    path = Path(__file__).resolve().parent.parent / "scaling_cli" / "data" / "serving_measurements.yaml"
+    return yaml.safe_load(path.read_text())["engine_settings"]
+
+
+def test_engine_settings_are_trtllm_bench_batch_heuristic_under_every_reading():
+    """Each derived max_running_sequences is what trtllm-bench's heuristic gives for the case's own
+    model, accelerator and tokens, and the same under every reading the sources leave open: memory
+    as the catalog's or 1% less (NVML), engine size in GB or GiB, kv_cache_free_gpu_mem_fraction 0.95
+    (v0.17 builds with the default) or also 0.90 with FP8 or BF16 KV (1.x). Hand check of one:
+    Llama 3.1 70B FP8 on 8 H100, 1000/1000: (640 - 70.6) x 0.95 / (2 x 80 x 8 x 128 B x 2000 / 2^30)
+    = 1,773 requests -> 256 x 7 = 1792."""
+    by_id = {c["id"]: c for c in measurements()}
+    settings = engine_settings()
+    assert settings["trt017-llama31-70b-h100-tp8-fp8-1000-1000"] == {"max_running_sequences": 1792}
+    assert (640 - 70.6) * 0.95 / (2 * 80 * 8 * 128 * 2000 / 2**30) == pytest.approx(1773, abs=1)
+    derivations = {e["case"]: e["derivation"] for e in _settings_entries()}
+    for case_id, keys in settings.items():
+        case = by_id[case_id]
+        assert set(keys) == {"max_running_sequences"} and "TensorRT-LLM" in case["engine"], case_id
+        gib = find_accelerator(ACCELERATORS[case["hardware"]["accelerator"]]).memory_bytes / 2**30
+        v017 = case["engine"].startswith("TensorRT-LLM v0.17")
+        kv = [1.0] if v017 and case["precision"] == "fp8" else [2.0] if v017 else [1.0, 2.0]
+        fractions = (0.95,) if v017 else (0.90, 0.95)
+        readings = {
+            _trtllm_bench_batch(case, gib * shrink, fraction, kv_bytes, unit)
+            for shrink in (1.0, 0.99) for fraction in fractions for kv_bytes in kv for unit in (1e9, 2**30)
+        }
+        assert readings == {keys["max_running_sequences"]}, (case_id, readings)
+        assert str(keys["max_running_sequences"]) in derivations[case_id], case_id
 
 
 def test_report_rows_ratios_and_summary_by_hand():

@@ -3,7 +3,8 @@
 For every bundled measurement (``data/serving_measurements.yaml``: engine makers' published
 throughput and latency, each with its source), plan the equivalent workload with the planner's
 defaults only — the case's model, accelerator, precision, tensor-parallel size and token counts, no
-per-case constant — and compare the predicted figure with the measured one per metric:
+per-case constant (engine settings its source leaves to the engine, where the engine's documented
+heuristic fixes them: the file's ``engine_settings``) — and compare the predicted figure with the measured one per metric:
 
 - ``output_tokens_per_gpu_s``: offline / maximum-load output tokens per second per GPU, prefill on
   the same GPUs (the workload planned without a latency target: the largest batch that fits);
@@ -60,10 +61,20 @@ METRICS = {
 FASTEST = 1e-9
 
 
+def _document() -> dict[str, Any]:
+    text = resources.files("scaling_cli.data").joinpath(MEASUREMENTS_FILE).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
 def measurements() -> list[dict[str, Any]]:
     """The bundled cases, in file order."""
-    text = resources.files("scaling_cli.data").joinpath(MEASUREMENTS_FILE).read_text(encoding="utf-8")
-    return list(yaml.safe_load(text)["cases"])
+    return list(_document()["cases"])
+
+
+def engine_settings() -> dict[str, dict[str, Any]]:
+    """Workload keys per case id that an engine's documented defaults fix where the case's source is
+    silent (``engine_settings``: trtllm-bench's max_batch_size heuristic, each entry with its arithmetic)."""
+    return {entry["case"]: dict(entry["workload"]) for entry in _document().get("engine_settings") or ()}
 
 
 def case_metrics(case: dict[str, Any]) -> dict[str, float]:
@@ -91,6 +102,7 @@ def case_scenario(case: dict[str, Any], light_load: bool) -> dict[str, Any]:
     if engine is not None:
         workload["engine"] = engine
     workload.update(case.get("workload") or {})
+    workload.update(engine_settings().get(case["id"], {}))
     if light_load:
         workload["latency_target_seconds"] = FASTEST
     hardware = {"accelerator": ACCELERATORS[case["hardware"]["accelerator"]], "precision": case["precision"]}
