@@ -29,6 +29,7 @@ overall and per metric. Nothing here is fitted to the measurements.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -66,6 +67,12 @@ def _document() -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
+@lru_cache(maxsize=1)
+def _engine_settings() -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+    """Read once: ``case_scenario`` asks for every case, and the fit plans every case at every grid point."""
+    return tuple((entry["case"], tuple(entry["workload"].items())) for entry in _document().get("engine_settings") or ())
+
+
 def measurements() -> list[dict[str, Any]]:
     """The bundled cases, in file order."""
     return list(_document()["cases"])
@@ -74,7 +81,7 @@ def measurements() -> list[dict[str, Any]]:
 def engine_settings() -> dict[str, dict[str, Any]]:
     """Workload keys per case id that an engine's documented defaults fix where the case's source is
     silent (``engine_settings``: trtllm-bench's max_batch_size heuristic, each entry with its arithmetic)."""
-    return {entry["case"]: dict(entry["workload"]) for entry in _document().get("engine_settings") or ()}
+    return {case: dict(keys) for case, keys in _engine_settings()}
 
 
 def case_metrics(case: dict[str, Any]) -> dict[str, float]:
