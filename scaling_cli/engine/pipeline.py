@@ -4,8 +4,7 @@ Tensor parallelism all-reduces every layer's activations, which only the scale-u
 inside an 8-GPU HGX node) carries at speed; across nodes engines split the model into pipeline
 stages instead: "The tensor parallel size is the number of GPUs you want to use in each node, and the
 pipeline parallel size is the number of nodes you want to use" (vLLM docs, *Distributed Inference and
-Serving*, v0.5.5–v0.8), and
-TensorRT-LLM combines both the same way (``tp_size`` × ``pp_size``). A replica of g GPUs on an
+Serving*, v0.5.5–v0.8); TensorRT-LLM combines both the same way (``tp_size`` × ``pp_size``). A replica of g GPUs on an
 accelerator whose scale-up domain holds D is therefore t = min(g, 2^⌊log₂ D⌋) tensor-parallel GPUs
 per stage and P = g / t stages, each holding L / P layers (Narayanan et al. 2021, arXiv 2104.04473 §2).
 
@@ -55,7 +54,9 @@ def micro_batch(batch: ArrayLike, stages: ArrayLike) -> ArrayLike:
 def send_seconds(model: ServedModel, device: Device, gpus: ArrayLike, tokens: ArrayLike, per_call: bool = True) -> ArrayLike:
     """The (P − 1) stage-to-stage sends of ``tokens`` tokens' activations (d_model × 2 bytes each)
     over each GPU's scale-out link; ``per_call=False`` leaves out the fixed latency (a prompt riding
-    a running pass)."""
+    a running pass). Each send pays the device's per-call collective latency
+    (``defaults.ALLREDUCE_LATENCY``, a planning value measured for small all-reduces inside a node;
+    no cross-node point-to-point figure is bundled)."""
     latency = device.allreduce_latency if per_call else 0.0
     message = tokens * model.architecture.hidden * ACTIVATION_BYTES
     return (stages(device, gpus) - 1.0) * (latency + message / device.scale_out_bandwidth)
