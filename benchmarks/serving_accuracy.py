@@ -5,8 +5,10 @@
 For every bundled measurement (scaling_cli/data/serving_measurements.yaml) the planner plans the
 equivalent workload with its defaults only (no per-case tuning) and compares predicted with measured
 throughput (output tokens/s/GPU), time to first token, time per output token and request latency.
-Prints each case's ratio (cases added after the first fit marked), then the median |error| and the
-worst case overall, per metric, and for the first fit's cases and the later ones apart
+Prints each hand-entered case's ratio (cases added after the first fit marked), then the median
+|error| and the worst case overall, per source (the hand-entered cases; the cells of TensorRT-LLM
+v0.17's throughput table, scaling_cli/data/trtllm_v017_throughput.yaml, grouped by model, tensor-parallel
+size, accelerator and input/output lengths so a shape error shows), per metric, and for the first fit's cases and the later ones apart
 (``held_out: true``: held out of the first fit, their first-sight figures in docs/CALIBRATION.md §4;
 the current constants are fitted on every case, and benchmarks/fit_serving.py reports
 leave-one-out). Aim (#14): median within 12% and no case beyond 2×.
@@ -23,15 +25,26 @@ def _line(name: str, s: dict) -> str:
     return f"  {name:24s} {s['cases']:3d} cases  median |error| {s['median_abs_error']:6.1%}  worst {s['worst_ratio']:.3f}× ({s['worst_case']})  beyond 2×: {s['beyond_2x']}"
 
 
+def _table_groups(rows: list[dict]) -> None:
+    """The table's cells by model, tensor-parallel size, accelerator and lengths (median ratio: the sign of a shape error)."""
+    for label, key in (("model", lambda r: r["model"]), ("TP", lambda r: f"TP{r['gpus_per_replica']:g}"), ("GPU", lambda r: r["hardware"].split()[1]), ("in/out", lambda r: r["tokens"])):
+        for value in sorted({key(r) for r in rows}):
+            group = summarize([r for r in rows if key(r) == value])
+            print(f"    table {label + ' ' + value:24s} {group['cases']:3d} cases  median |error| {group['median_abs_error']:6.1%}  median ratio {group['median_ratio']:.2f}  worst {group['worst_ratio']:.2f}×")
+
+
 def main() -> None:
     report = serving_reference()
-    for r in report.rows:
+    for r in (r for r in report.rows if r["table"] is None):
         mark = "  (added later)" if r["held_out"] else ""
         print(f"  {r['id']:48s} {r['metric']:24s} measured {r['measured']:10.4g}  predicted {r['predicted']:10.4g}  ratio {r['ratio']:.3f}  batch {r['batch']}{mark}")
     print(_line("all", report.summary) + "  (aim: median <= 12%, none beyond 2×)")
+    for name, summary in report.by_source.items():
+        print(_line(name, summary))
+    _table_groups([r for r in report.rows if r["table"] is not None])
     for name, summary in report.by_metric.items():
         print(_line(name, summary))
-    print(_line("the first fit's cases", summarize([r for r in report.rows if not r["held_out"]])))
+    print(_line("the first fit's cases", summarize([r for r in report.rows if not r["held_out"] and r["table"] is None])))
     print(_line("added after the first fit", report.held_out))
     for name in report.by_metric:
         held = [r for r in report.rows if r["held_out"] and r["metric"] == name]

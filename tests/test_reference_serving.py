@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scaling_cli.commands.reference_serving import ACCELERATORS, METRICS, case_metrics, case_scenario, engine_settings, measurements, serving_reference
+from scaling_cli.commands.reference_serving import ACCELERATORS, METRICS, case_metrics, case_scenario, engine_settings, measurements, serving_reference, table_cases
 from scaling_cli.planner.hardware import find_accelerator
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "serving_measurements.yaml"
@@ -108,7 +108,7 @@ def test_engine_settings_are_trtllm_bench_batch_heuristic_under_every_reading():
 
 def test_report_rows_ratios_and_summary_by_hand():
     report = serving_reference()
-    assert len(report.rows) == sum(len(case_metrics(c)) for c in measurements())
+    assert len(report.rows) == sum(len(case_metrics(c)) for c in measurements() + table_cases())
     for row in report.rows:
         assert row["ratio"] == pytest.approx(row["predicted"] / row["measured"])
         if METRICS[row["metric"]][1]:  # light load: the fastest configuration, one sequence
@@ -120,6 +120,7 @@ def test_report_rows_ratios_and_summary_by_hand():
     worst = max(report.rows, key=lambda r: abs(math.log(r["ratio"])))
     assert report.summary["worst_ratio"] == worst["ratio"]
     assert sum(s["cases"] for s in report.by_metric.values()) == n
+    assert sum(s["cases"] for s in report.by_source.values()) == n
 
 
 def test_cli_prints_table_and_json(cli):

@@ -17,6 +17,10 @@ heuristic fixes them: the file's ``engine_settings``) — and compare the predic
   2–4 per second, a few in flight, so it is read as ``ttft_busy_seconds`` (the request waits out the
   scheduling round in progress), not as the prefill of a request alone.
 
+Beside the hand-entered cases, every other cell of TensorRT-LLM v0.17's published throughput table
+(``commands/reference_serving_table.py``), each a case of the same shape with trtllm-bench's batch
+heuristic; the summary reports both sources apart (``by_source``).
+
 A case marked ``held_out: true`` was added after the first serving fit and was held out of it (its
 first-sight figures are in docs/CALIBRATION.md §4); the current constants are fitted on every case,
 with leave-one-out in ``benchmarks/fit_serving.py``. Its rows carry ``held_out`` and the summary
@@ -35,6 +39,8 @@ from typing import Any
 
 import yaml
 
+from scaling_cli.catalog.hardware import find_accelerator
+from scaling_cli.commands import reference_serving_table
 from scaling_cli.planner.plan import build_plan
 from scaling_cli.render.model import Num, Table
 from scaling_cli.commands.ratios import ratio_summary
@@ -58,6 +64,9 @@ METRICS = {
     "itl_s": ("TPOT (s)", True),
     "latency_s": ("request latency (s)", True),
 }
+#: The two sources' names in the summary: cases entered one by one, and the table's cells.
+HAND_ENTERED = "hand-entered cases"
+TABLE = reference_serving_table.TABLE_NAME
 #: A latency target no configuration reaches: the planner then picks its fastest (batch 1).
 FASTEST = 1e-9
 
@@ -76,6 +85,13 @@ def _engine_settings() -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
 def measurements() -> list[dict[str, Any]]:
     """The bundled cases, in file order."""
     return list(_document()["cases"])
+
+
+def table_cases() -> list[dict[str, Any]]:
+    """The cells of TensorRT-LLM v0.17's throughput table the hand-entered cases do not hold
+    (``commands/reference_serving_table.py``), each with the batch trtllm-bench's heuristic sets."""
+    memory = {name: find_accelerator(alias).memory_bytes / reference_serving_table.GIB for name, alias in ACCELERATORS.items() if name in {"H100", "H200", "A100"}}
+    return reference_serving_table.table_cases(measurements(), memory)
 
 
 def engine_settings() -> dict[str, dict[str, Any]]:
@@ -161,6 +177,7 @@ def _row(case: dict[str, Any], metric: str, measured: float, workload: dict[str,
         "batch": workload["batch_size"],
         "gpus_per_replica": workload["gpus_per_replica"],
         "held_out": bool(case.get("held_out")),
+        "table": case.get("table"),
     }
 
 
@@ -175,9 +192,14 @@ class ServingReference:
     summary: dict[str, Any]
     by_metric: dict[str, dict[str, Any]]
     held_out: dict[str, Any]
+    #: the hand-entered cases alone, and the table's cells alone
+    by_source: dict[str, dict[str, Any]]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema_version": SCHEMA_VERSION, "summary": self.summary, "by_metric": self.by_metric, "held_out": self.held_out, "cases": self.rows}
+        return {
+            "schema_version": SCHEMA_VERSION, "summary": self.summary, "by_source": self.by_source, "by_metric": self.by_metric,
+            "held_out": self.held_out, "cases": self.rows,
+        }  # fmt: skip
 
     def tables(self) -> list[Table]:
         rows = [
@@ -192,7 +214,7 @@ class ServingReference:
         )
         summary = [
             [name, Num(s["cases"], "int"), Num(s["median_abs_error"], "frac"), Num(s["worst_ratio"], "frac"), s["worst_case"], Num(s["beyond_2x"], "int")]
-            for name, s in [("all", self.summary), *self.by_metric.items(), ("added after the first fit", self.held_out)]
+            for name, s in [("all", self.summary), *self.by_source.items(), *self.by_metric.items(), ("added after the first fit", self.held_out)]
         ]
         totals = Table(
             title="Serving accuracy", columns=["Metric", "Cases", "Median |error|", "Worst ratio", "Worst case", "Beyond 2×"], rows=summary, numeric={1, 2, 3, 5}
@@ -205,9 +227,10 @@ class ServingReference:
 
 
 def serving_reference() -> ServingReference:
-    """Every bundled measurement against the planner's defaults."""
+    """Every bundled measurement against the planner's defaults: the hand-entered cases, then the
+    table's cells."""
     rows = []
-    for case in measurements():
+    for case in measurements() + table_cases():
         metrics = case_metrics(case)
         for light_load in (False, True):
             wanted = {m: v for m, v in metrics.items() if METRICS[m][1] == light_load}
@@ -216,4 +239,5 @@ def serving_reference() -> ServingReference:
                 rows.extend(_row(case, m, v, workload) for m, v in wanted.items())
     by_metric = {m: summarize([r for r in rows if r["metric"] == m]) for m in METRICS}
     held_out = summarize([r for r in rows if r["held_out"]])
-    return ServingReference(rows=rows, summary=summarize(rows), by_metric=by_metric, held_out=held_out)
+    by_source = {HAND_ENTERED: summarize([r for r in rows if r["table"] is None]), TABLE: summarize([r for r in rows if r["table"] == TABLE])}
+    return ServingReference(rows=rows, summary=summarize(rows), by_metric=by_metric, held_out=held_out, by_source=by_source)

@@ -1,0 +1,85 @@
+"""TensorRT-LLM v0.17's throughput table as serving reference cases (commands/reference_serving_table.py)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scaling_cli.commands.reference_serving import measurements, serving_reference, table_cases
+from scaling_cli.commands.reference_serving_table import trtllm_bench_max_batch
+
+TABLE = Path(__file__).resolve().parent.parent / "scaling_cli" / "data" / "trtllm_v017_throughput.yaml"
+
+
+def _cells() -> dict[tuple, float]:
+    """Every planned cell of the file: (model, accelerator, TP, input, output) -> the table's figure."""
+    doc = yaml.safe_load(TABLE.read_text())
+    cells = {}
+    for name, tp, isl, osl, figures in doc["rows"]:
+        for column, figure in zip(doc["columns"], figures):
+            if figure is not None and column["planned"]:
+                cells[(name, column["accelerator"], tp, isl, osl)] = figure
+    return cells
+
+
+def test_hand_entered_cells_agree_with_the_transcribed_table():
+    """Thirteen cells were entered by hand from the same table in an earlier session; the whole-table
+    transcription must give the same figures (per GPU = the cell / TP), a check of both copies."""
+    cells = _cells()
+    checked = 0
+    for case in measurements():
+        if not case["id"].startswith("trt017-"):
+            continue
+        hw = case["hardware"]
+        key = (case["model"]["name"], hw["accelerator"], hw["tensor_parallel"], case["input_tokens"], case["output_tokens"])
+        assert case["measured_per_gpu"] == pytest.approx(cells[key] / hw["tensor_parallel"]), case["id"]
+        checked += 1
+    assert checked == 13
+    # two cells read off the source by hand: Llama 3.1 70B, 2 H100, 1000/1000 = 4390.53; Mixtral 8x22B, 8 A100, 20000/2000 = 575.02
+    assert cells[("Llama 3.1 70B", "H100", 2, 1000, 1000)] == 4390.53
+    assert cells[("Mixtral 8x22B", "A100", 8, 20000, 2000)] == 575.02
+
+
+def test_table_cases_skip_the_hand_entered_cells_and_divide_by_tp():
+    cells = _cells()
+    cases = table_cases()
+    assert len(cases) == len(cells) - 13 == 244
+    assert len({c["id"] for c in cases} | {c["id"] for c in measurements()}) == len(cases) + len(measurements())
+    one = next(c for c in cases if c["id"] == "trt017t-mixtral-8x22b-a100-tp8-fp16-20000-2000")
+    assert one["measured_per_gpu"] == pytest.approx(575.02 / 8)
+    assert one["precision"] == "fp16" and one["hardware"]["count"] == 8
+
+
+def test_batch_heuristic_by_hand():
+    """trtllm-bench's max_batch_size (tensorrt_llm/bench/build/tuning.py), three cells by hand:
+    - Llama 3.1 8B FP8 on one H100 (80 GiB), 128/128: (80 - 8.03e9 / 2^30) x 0.95 / (2 x 32 x 8 x 128 x 1 B / 2^30 x 256)
+      = 4,409 requests -> capped at 4096;
+    - Llama 3.1 70B FP8 on one H200 (141 GiB), 20000/2000: (141 - 65.75) x 0.95 / (2 x 80 x 8 x 128 / 2^30 x 22000)
+      = 21.3 -> at least 64;
+    - Llama 3.1 70B FP16 on 4 A100 (80 GiB), 2048/2048: (320 - 131.5) x 0.95 / (2 x 80 x 8 x 128 x 2 / 2^30 x 4096)
+      = 143.3 -> 32 x 5 = 160."""
+    doc = yaml.safe_load(TABLE.read_text())
+    llama8, llama70 = doc["models"]["Llama 3.1 8B"], doc["models"]["Llama 3.1 70B"]
+    assert (80 - 8.03e9 / 2**30) * 0.95 / (2 * 32 * 8 * 128 / 2**30 * 256) == pytest.approx(4409, abs=1)
+    assert trtllm_bench_max_batch(llama8, 1, 128, 128, "fp8", 80.0) == 4096
+    assert (141 - 70.6e9 / 2**30) * 0.95 / (2 * 80 * 8 * 128 / 2**30 * 22000) == pytest.approx(21.3, abs=0.1)
+    assert trtllm_bench_max_batch(llama70, 1, 20000, 2000, "fp8", 141.0) == 64
+    assert (320 - 2 * 70.6e9 / 2**30) * 0.95 / (2 * 80 * 8 * 128 * 2 / 2**30 * 4096) == pytest.approx(143.3, abs=0.1)
+    assert trtllm_bench_max_batch(llama70, 4, 2048, 2048, "fp16", 80.0) == 160 == 32 * math.ceil(143.3 / 32)
+
+
+def test_table_cases_state_the_heuristic_batch_and_nothing_else():
+    for case in table_cases():
+        assert set(case["workload"]) == {"max_running_sequences"}
+        assert case["workload"]["max_running_sequences"] >= 64
+
+
+def test_no_table_cell_beyond_twice_the_planner():
+    """The issue's bound on every figure (#14: no case beyond 2x), here on 244 cells."""
+    rows = [r for r in serving_reference().rows if r["table"] is not None]
+    assert len(rows) == 244
+    worst = max(rows, key=lambda r: abs(math.log(r["ratio"])))
+    assert 0.5 <= worst["ratio"] <= 2.0, worst["id"]
