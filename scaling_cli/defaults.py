@@ -145,16 +145,20 @@ GENERATION = Default(
     "prefill at the serving compute efficiency",
     "post_training.generation",
 )
-#: The serving model's three free constants (compute and bandwidth efficiency, step overhead) are
-#: fitted together on the bundled serving measurements by benchmarks/fit_serving.py (grid search,
-#: least mean |ln(predicted ÷ measured)|; leave-one-out median error 19.3%, none beyond 2×, on 17
-#: figures). They are effective values: they also absorb what the roofline leaves out (docs/CALIBRATION.md §4).
-SERVING_FIT_SOURCE = "fitted on 47 published inference figures (scaling_cli/data/serving_measurements.yaml) by benchmarks/fit_serving.py"
+#: The serving model's six free constants (compute and bandwidth efficiency, step overhead, GEMM
+#: half-fill, all-reduce bandwidth share and per-call time) are fitted together on the bundled serving
+#: measurements by benchmarks/fit_serving.py (coordinate descent on the mean over the two sources of
+#: mean |ln(predicted ÷ measured)|, every figure within 2×). They are effective values: they also
+#: absorb what the roofline leaves out (docs/CALIBRATION.md §4).
+SERVING_FIT_SOURCE = (
+    "fitted on 291 published inference figures (the 47 cases of scaling_cli/data/serving_measurements.yaml and 244 cells of "
+    "scaling_cli/data/trtllm_v017_throughput.yaml) by benchmarks/fit_serving.py"
+)
 COMPUTE_EFFICIENCY = Default(
     0.45,
     "fraction",
     f"large-problem efficiency (× T / (T + T½) for T tokens per forward pass): {SERVING_FIT_SOURCE}; leave-one-out median error "
-    "22.6% (a priori 0.5: beyond-chinchilla's prefill MFU, "
+    "14.1% on a grid around the fit, docs/CALIBRATION.md §4 (a priori 0.5: beyond-chinchilla's prefill MFU, "
     "docs/PEER_TOOLS.md §2.5)",
     "serving.compute_efficiency",
     log_sigma=0.25,
@@ -231,11 +235,19 @@ TENSOR_PARALLEL_EFFICIENCY = Default(
     "serving.tensor_parallel",
 )
 ALLREDUCE_LATENCY = Default(
-    10e-6,
+    33e-6,
     "s",
-    "fixed time of one small all-reduce inside an NVLink/xGMI node: order of NCCL's small-message all-reduce time "
-    "(nccl-tests, 8 B-64 KB messages: ~10 us on NVLink 4); a planning value, not fitted",
+    f"fixed time of one tensor-parallel all-reduce call inside an NVLink/xGMI node, launch and the GPUs' wait for each other: "
+    f"{SERVING_FIT_SOURCE} (a priori 10 us, the order of NCCL's small-message all-reduce time, nccl-tests 8 B-64 KB on NVLink 4)",
     "serving.allreduce_latency",
+)
+ALLREDUCE_BANDWIDTH_EFFICIENCY = Default(
+    0.42,
+    "fraction",
+    f"share of the catalog's unidirectional scale-up bandwidth a tensor-parallel all-reduce of one forward pass reaches (its "
+    f"bus bandwidth): {SERVING_FIT_SOURCE}; a priori 1 (the link figure); a decode step's all-reduces carry 0.1-30 MB each, "
+    "where NCCL's bus bandwidth is still rising with the message size",
+    "serving.allreduce_bandwidth_efficiency",
 )
 SCALE_UP_DOMAIN = Default(
     8,
@@ -259,14 +271,14 @@ PIPELINE_STAGES = Default(
     "test_time[].pipeline_stages",
 )
 STEP_OVERHEAD = Default(
-    2e-3,
+    0.0,
     "s",
     f"fixed time of every forward step beyond the roofline (scheduling, launches, sampling): {SERVING_FIT_SOURCE} "
-    "(0 on TensorRT-LLM's figures alone; the other engines' light-load latencies want it)",
+    "(0 once prefill rides the decode steps and all-reduces pay their fitted bus bandwidth and per-call time; 2 ms before)",
     "serving.step_overhead",
 )
 GEMM_HALF_FILL_TOKENS = Default(
-    128.0,
+    64.0,
     "tokens",
     f"tokens in a forward pass at which matrix multiplies reach half their large-problem efficiency (T / (T + T½), "
     f"engine/serving.gemm_fill): {SERVING_FIT_SOURCE}",
@@ -348,7 +360,7 @@ TABLE: tuple[Default, ...] = (
     ACCELERATOR, PRECISION, PEAK_FLOPS, MFU, GOODPUT, GOODPUT_SPREAD, FAILURE_RATE, CHECKPOINT_SECONDS, RESTART_SECONDS, SCALE_COMMUNICATION, PRICE, POWER, PUE, FIT, ARCHITECTURE, GENERATION,
     COMPUTE_EFFICIENCY, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, ENGINE, ENGINE_MAX_RUNNING_SEQUENCES["vllm"],
     ENGINE_MAX_RUNNING_SEQUENCES["sglang"], ENGINE_KV_CACHE["vllm"], ENGINE_KV_CACHE["sglang"], TENSOR_PARALLEL_EFFICIENCY,
-    ALLREDUCE_LATENCY, SCALE_UP_DOMAIN, SCALE_OUT_BANDWIDTH, PIPELINE_STAGES, STEP_OVERHEAD, GEMM_HALF_FILL_TOKENS, PREFILL_TOKEN_BUDGET, KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
+    ALLREDUCE_BANDWIDTH_EFFICIENCY, ALLREDUCE_LATENCY, SCALE_UP_DOMAIN, SCALE_OUT_BANDWIDTH, PIPELINE_STAGES, STEP_OVERHEAD, GEMM_HALF_FILL_TOKENS, PREFILL_TOKEN_BUDGET, KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
     WEIGHT_SYNC_BANDWIDTH, ROLLOUT_GPU_SHARE, TRAINING_GPU_SHARE, DAYS, PEAK_TO_AVERAGE, PREFIX_CACHING, REQUEST_TOKENS,
 )  # fmt: skip
 

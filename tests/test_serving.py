@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -134,6 +136,38 @@ def test_generation_gpu_seconds_by_hand():
     assert serving.generation_gpu_seconds(1e6, 0.02, 4, 200, 0.5) == pytest.approx(402.0, rel=1e-15)
 
 
+def test_mixed_step_by_hand():
+    """Prefill inside the running batch (engine/serving.mixed_step_seconds), a decode step of 10 ms compute,
+    30 ms memory and 2 ms fixed:
+    - 100 sequences, 50 tokens a request: 2 requests start per step, so every step carries prefill (f = 1);
+      a 40 ms prefill each adds 80 ms of compute to the step: max(0.01 + 0.08, 0.03) + 0.002 = 0.092 s
+      (adding them up would give 0.03 + 0.08 + 0.002 = 0.112 s);
+    - a 5 ms prefill each (10 ms a step) hides under the memory time: max(0.02, 0.03) + 0.002 = 0.032 s;
+    - 10 sequences, 1,000 tokens a request: 1 step in 100 carries a whole 40 ms prefill:
+      0.01 × max(0.05, 0.03) + 0.99 × 0.03 + 0.002 = 0.0322 s, next to the 0.0324 s of adding up;
+    - the same prompt over 4 passes (the token budget) spreads over 4 times the steps: f = 0.04, each
+      carrying 10 ms of prefill, hidden under the memory time: 0.032 s."""
+    step = serving.DecodeStep(0.01, 0.03, 0.002)
+    assert serving.mixed_step_seconds(step, 0.04, 100, 50, 1) == pytest.approx(0.092, rel=1e-12)
+    assert serving.mixed_step_seconds(step, 0.005, 100, 50, 1) == pytest.approx(0.032, rel=1e-12)
+    assert serving.mixed_step_seconds(step, 0.04, 10, 1000, 1) == pytest.approx(0.0322, rel=1e-12)
+    assert serving.mixed_step_seconds(step, 0.04, 10, 1000, 4) == pytest.approx(0.04 * max(0.01 + 0.01, 0.03) + 0.96 * 0.03 + 0.002, rel=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    compute=st.floats(1e-5, 1.0), memory=st.floats(1e-5, 1.0), prefill=st.floats(0.0, 10.0),
+    batch=st.floats(1.0, 4096.0), tokens=st.floats(1.0, 1e5), passes=st.integers(1, 64),
+)  # fmt: skip
+def test_mixed_step_lies_between_full_overlap_and_adding_up(compute, memory, prefill, batch, tokens, passes):
+    """Whatever the spread, the mean step is no shorter than all prefill hidden in every step's roofline,
+    max(C_d + C_p, M), and no longer than prefill and decode added up, max(C_d, M) + C_p (convexity of max)."""
+    step = serving.DecodeStep(compute, memory, 0.0)
+    per_step = batch / tokens * prefill
+    mixed = serving.mixed_step_seconds(step, prefill, batch, tokens, passes)
+    assert max(compute + per_step, memory) * (1 - 1e-9) <= mixed <= (max(compute, memory) + per_step) * (1 + 1e-9)
+
+
 def test_served_request_by_hand_on_a_tensor_parallel_replica():
     """What ``serve_requests`` reports is the roofline by hand: prefill with its memory floor, decode
     step, latency, GPU-seconds and tokens/s for Llama 3 70B on a fixed 4-GPU replica (no link given:
@@ -152,7 +186,15 @@ def test_served_request_by_hand_on_a_tensor_parallel_replica():
     assert choice.step_seconds == pytest.approx(step, rel=1e-12)
     assert choice.ttft_seconds == pytest.approx(ttft, rel=1e-12)
     assert choice.latency_seconds == pytest.approx(ttft + 998 * step, rel=1e-12)
-    assert choice.gpu_seconds_per_request == pytest.approx(4 * (1e15 / (4 * 989.5e12 * 0.5) + 2 * 999 * step / batch), rel=1e-12)
+    # Prompts ride the running steps (mixed_step_seconds): B / n = 491 / 1,998 requests start per step, each
+    # prompt in one pass (no token budget given), so a share f = 491 / 1,998 of steps also carries a 0.505 s prefill.
+    prefill = 1e15 / (4 * 989.5e12 * 0.5)
+    share = batch / 1998
+    mixed = share * max(compute + prefill, memory) + (1 - share) * step
+    assert choice.gpu_seconds_per_request == pytest.approx(4 * 1998 * mixed / batch, rel=1e-12)
+    # submitted at once (an RL rollout batch), the prompts are prefilled before the batch decodes: the two add up
+    at_once = serving.serve_requests(model, h100(), dataclasses.replace(request, streamed=False), gpus=4)
+    assert at_once.gpu_seconds_per_request == pytest.approx(4 * (prefill + 1998 * step / batch), rel=1e-12)
     assert choice.tokens_per_second_per_gpu == pytest.approx(batch / (step * 4), rel=1e-12)
     assert choice.replicas_per_request == 1
 

@@ -36,9 +36,9 @@ def _plan(cli, scenario_file, text: str, *args: str) -> dict:
 
 def test_chat_workload_by_hand(cli, scenario_file):
     """Llama-3-8B-class chat on one H100 (989.5 TFLOP/s, 3.35 TB/s, 80 GiB of HBM), defaults 0.45 / 0.5 / 0.9
-    (large-problem compute, bandwidth, KV share), a GEMM half-fill of 128 tokens per forward pass and
-    2 ms per forward step (the serving fit of docs/CALIBRATION.md §4); at load, prompts are
-    prefilled 8,192 tokens at a time."""
+    (large-problem compute, bandwidth, KV share), a GEMM half-fill of 64 tokens per forward pass and
+    no per-step overhead (the serving fit of docs/CALIBRATION.md §4); at load, prompts are
+    prefilled 8,192 tokens at a time, inside the running decode steps."""
     w = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
     kv_per_token = 2 * 32 * 8 * 128 * 2  # 131,072 bytes (bf16 serving: bf16 KV)
     assert w["kv_cache_bytes_per_token"] == kv_per_token
@@ -48,38 +48,42 @@ def test_chat_workload_by_hand(cli, scenario_file):
     batch = np.floor(kv_room / (kv_per_token * 1250.5))
     assert batch == 383
     assert w["max_batch_in_memory"] == w["batch_size"] == 383
-    # Decode step at batch 383, mean context 1,250.5, bandwidth-bound, + 2 ms; one GPU: no all-reduce.
+    # Decode step at batch 383, mean context 1,250.5, bandwidth-bound (47.0 ms against 16.7 ms of compute);
+    # one GPU: no all-reduce.
     memory = (16e9 + 383 * kv_per_token * 1250.5) / (3.35e12 * 0.5)
-    compute = 383 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * 0.45 * 383 / (383 + 128))
+    compute = 383 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * 0.45 * 383 / (383 + 64))
     assert memory > compute and w["decode_bound"] == "memory bandwidth"
-    step = memory + 2e-3
+    step = memory
     assert w["decode_step_seconds"] == pytest.approx(step, rel=1e-12)
     assert w["tpot_seconds"] == w["decode_step_seconds"]
     assert w["tokens_per_second_per_gpu"] == pytest.approx(383 / step, rel=1e-12)
-    # Prefill alone (compute-bound, a 1,000-token pass at fill 1000 / 1128, above its floor of one
-    # weight read, 16e9 / 1.675e12 = 9.6 ms), + 2 ms:
+    # Prefill alone (compute-bound, a 1,000-token pass at fill 1000 / 1064, above its floor of one
+    # weight read, 16e9 / 1.675e12 = 9.6 ms):
     prefill_flops = 2 * 8e9 * 1000 + 524_288 * 500_500
-    alone = prefill_flops / (989.5e12 * 0.45 * 1000 / 1128)  # 0.0410 s
-    assert alone > 16e9 / (3.35e12 * 0.5)
-    prefill = alone + 2e-3
+    prefill = prefill_flops / (989.5e12 * 0.45 * 1000 / 1064)  # 0.0389 s
+    assert prefill > 16e9 / (3.35e12 * 0.5)
     assert w["ttft_seconds"] == pytest.approx(prefill, rel=1e-12)
     # The prefill emits the first token; 499 decode steps follow.
     assert w["latency_seconds"] == pytest.approx(prefill + 499 * step, rel=1e-12)
-    # GPU-seconds: at load the prompt is prefilled in 8,192-token passes (fill 8192 / 8320), plus the
-    # query's share of the batch's decode steps
-    packed = prefill_flops / (989.5e12 * 0.45 * 8192 / 8320)
-    per_query = packed + 500 * step / 383
+    # GPU-seconds: at load the prompt is prefilled in an 8,192-token pass (fill 8192 / 8256, 36.8 ms) inside
+    # the running steps: 383 / 500 requests start per step, so that share of steps carries a prompt, and
+    # their roofline is max(16.7 + 36.8 ms, 47.0 ms); the rest stay at 47.0 ms.
+    packed = prefill_flops / (989.5e12 * 0.45 * 8192 / 8256)
+    share = 383 / 500
+    mixed = share * max(compute + packed, memory) + (1 - share) * memory
+    per_query = 500 * mixed / 383
     assert w["gpu_seconds_per_query"] == pytest.approx(per_query, rel=1e-12)
+    assert per_query < packed + 500 * step / 383  # prefill partly hidden under the decode's reads
     assert w["output_tokens_per_second_per_gpu"] == pytest.approx(500 / per_query, rel=1e-12)
-    # $2/GPU-h: the prefill priced per prompt token, the decode per output token.
+    # $2/GPU-h: the prefill priced per prompt token, the rest of the query's GPU-seconds per output token.
     assert w["usd_per_million_input_tokens"] == pytest.approx(packed / 1000 * 2 / 3600 * 1e6, rel=1e-9)
-    assert w["usd_per_million_output_tokens"] == pytest.approx(500 * step / 383 / 500 * 2 / 3600 * 1e6, rel=1e-9)
-    # Fleet: 1M × 0.1011 GPU-s / 86,400 s = 1.17 GPUs → 2; at a 2× peak 2.34 → 3; 72 GPU-hours a day.
-    assert 1e6 * per_query / 86_400 == pytest.approx(1.17, abs=0.01)
-    assert w["gpus_needed"] == 2 and w["gpus_needed_peak"] == 3
-    assert w["gpu_hours_per_day"] == 72 and w["gpu_hours"] == 72 * 30
-    assert w["cost_per_day_usd"] == pytest.approx(144.0) and w["cost_per_query_usd"] == pytest.approx(144.0 / 1e6)
-    assert w["energy_mwh"] == pytest.approx(72 * 700 * 1.2 / 1e6 * 30)  # 700 W, PUE 1.2
+    assert w["usd_per_million_output_tokens"] == pytest.approx((per_query - packed) / 500 * 2 / 3600 * 1e6, rel=1e-9)
+    # Fleet: 1M × 0.0679 GPU-s / 86,400 s = 0.79 GPUs → 1; at a 2× peak 1.57 → 2; 48 GPU-hours a day.
+    assert 1e6 * per_query / 86_400 == pytest.approx(0.786, abs=0.001)
+    assert w["gpus_needed"] == 1 and w["gpus_needed_peak"] == 2
+    assert w["gpu_hours_per_day"] == 48 and w["gpu_hours"] == 48 * 30
+    assert w["cost_per_day_usd"] == pytest.approx(96.0) and w["cost_per_query_usd"] == pytest.approx(96.0 / 1e6)
+    assert w["energy_mwh"] == pytest.approx(48 * 700 * 1.2 / 1e6 * 30)  # 700 W, PUE 1.2
     # Compute: a single pass is the whole query: 2 × 8e9 × 1,500 + 524,288 × (1,500 × 1,501 / 2).
     single = 2 * 8e9 * 1500 + 524_288 * 1_125_750
     assert w["flops_per_query"] == pytest.approx(single) and w["multiplier_vs_single_pass"] == 1.0
@@ -88,13 +92,13 @@ def test_chat_workload_by_hand(cli, scenario_file):
 
 def test_workload_mfu_sets_the_compute_efficiency(cli, scenario_file):
     # The scenario's own MFU replaces the compute efficiency at every batch (no fill curve): the chat
-    # query's prefill by hand above takes FLOP / (peak × 0.2) instead of FLOP / (peak × 0.45 × 1000 / 1128);
+    # query's prefill by hand above takes FLOP / (peak × 0.2) instead of FLOP / (peak × 0.45 × 1000 / 1064);
     # its decode steps stay bandwidth-bound and unchanged.
     text = CHAT_8B.replace("    gpus_per_replica: 1\n", "    gpus_per_replica: 1\n    hardware: {mfu: 0.2}\n")
     slow = _plan(cli, scenario_file, text, "--samples", "0")["test_time"]["workloads"][0]
     fast = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
     prefill = (2 * 8e9 * 1000 + 524_288 * 500_500) / 989.5e12
-    assert slow["latency_seconds"] - fast["latency_seconds"] == pytest.approx(prefill / 0.2 - prefill / (0.45 * 1000 / 1128), rel=1e-9)
+    assert slow["latency_seconds"] - fast["latency_seconds"] == pytest.approx(prefill / 0.2 - prefill / (0.45 * 1000 / 1064), rel=1e-9)
     assert slow["decode_step_seconds"] == fast["decode_step_seconds"]
 
 

@@ -19,10 +19,11 @@ The compute efficiency is scaled by T / (T + T½) for a pass of T tokens (``engi
 Prefill of one request (its time to first token at light load) is compute-bound work with a memory
 floor: it reads every weight at least once, so it is never shorter than one decode step's weight
 reads: prefill = max(FLOP / (g·peak·eff·fill(P)), weights / (g·bandwidth·eff)) + all-reduces(P
-tokens) + per-step overhead. At load, prefills share weight reads and all-reduce calls with the
-running batch (in-flight batching), and prompts are packed into passes of the engine's token budget,
-so a request's GPU-seconds count its prefill FLOP at fill(max(P, budget)) plus the all-reduce volume
-of its P tokens, without the per-call latency.
+tokens) + per-step overhead. At load, prefills ride the running batch's steps (in-flight batching,
+chunked prefill): their FLOP, at fill(max(P, budget)), join the decode's compute inside each step's
+roofline (``mixed_step_seconds``), so a prompt's compute hides under the decode's weight and KV reads
+when many requests start per step and adds to them when a long prompt comes now and then; its
+all-reduce volume is paid without the per-call latency.
 
 Defaults, each with its source (``scaling_cli/defaults.py``):
 - KV cache element: FP8 when the weights are 8-bit or narrower (TensorRT-LLM), else bf16.
@@ -204,6 +205,23 @@ def generation_gpu_seconds(tokens: ArrayLike, step_seconds: ArrayLike, gpus: Arr
     return gpus * (upfront_seconds + tokens * step_seconds / batch)
 
 
+def mixed_step_seconds(step: DecodeStep, prefill_seconds_per_request: ArrayLike, batch: ArrayLike, tokens_per_request: ArrayLike, prompt_steps: ArrayLike) -> ArrayLike:
+    """Mean forward step when prompts are prefilled inside the running batch (in-flight batching with
+    chunked prefill: Agrawal et al. 2023, SARATHI, arXiv 2308.16369 §3; TensorRT-LLM and vLLM schedule
+    context and generation tokens in one step). B / n requests start per step (n tokens each) and each
+    prompt takes k steps (its tokens over the engine's token budget), so a share f = min(1, k·B / n) of
+    steps carries prefill, the mean prefill compute per step C_p = (B / n)·U spread over them:
+
+        step = f · max(C_d + C_p / f, M) + (1 − f) · max(C_d, M) + fixed
+
+    f = 1 (many requests start per step): prefill compute hides under the decode's weight and KV reads;
+    f → 0 (a long prompt now and then): its step is compute-bound and prefill and decode add up."""
+    per_step = batch / tokens_per_request * prefill_seconds_per_request
+    share = np.clip(prompt_steps * batch / tokens_per_request, 1e-12, 1.0)
+    busy = np.maximum(step.compute_seconds + per_step / share, step.memory_seconds)
+    return share * busy + (1.0 - share) * np.maximum(step.compute_seconds, step.memory_seconds) + step.fixed_seconds
+
+
 def fleet_gpus(gpu_seconds_per_day: ArrayLike, replica_gpus: ArrayLike, load_factor: ArrayLike = 1.0) -> ArrayLike:
     """GPUs (whole replicas) that deliver ``gpu_seconds_per_day`` × ``load_factor`` within a day.
 
@@ -233,6 +251,9 @@ class RequestShape:
     compute_flops: ArrayLike = 0.0
     #: the prompt's prefill, the part of ``compute_flops`` before the first token (default: all of it)
     prefill_flops: ArrayLike | None = None
+    #: requests arrive over time, so prompts ride running decode steps (``mixed_step_seconds``); False for
+    #: a batch submitted at once (an RL rollout, a generate() call): its prompts are prefilled before it decodes
+    streamed: bool = True
 
     @property
     def attended_context(self) -> ArrayLike:
@@ -286,11 +307,17 @@ def _request_metrics(model: ServedModel, device: Device, request: RequestShape, 
     packed = model.fill(at_load_prefill_tokens(device, request.prompt_tokens), device.half_fill_tokens)
     upfront = compute_seconds(request.compute_flops, device, gpus, packed) + prompt_allreduce
     after = compute_seconds(request.compute_flops - prefill, device, gpus, model.fill(request.prompt_tokens, device.half_fill_tokens))
+    tokens = request.chains * request.chain_tokens
+    if request.streamed:
+        prompt_steps = np.ceil(request.prompt_tokens / device.prefill_token_budget)
+        mixed, apart = mixed_step_seconds(step, compute_seconds(prefill, device, gpus, packed), batch, tokens, prompt_steps), upfront - compute_seconds(prefill, device, gpus, packed)
+    else:
+        mixed, apart = seconds, upfront
     return {
         "step_seconds": seconds,
         "ttft_seconds": ttft,
         "latency_seconds": ttft + after + np.maximum(request.chain_tokens - 1.0, 0.0) * seconds,
-        "gpu_seconds_per_request": generation_gpu_seconds(request.chains * request.chain_tokens, seconds, gpus, batch, upfront),
+        "gpu_seconds_per_request": generation_gpu_seconds(tokens, mixed, gpus, batch, apart),
         "upfront_gpu_seconds": gpus * upfront,
         "prefill_gpu_seconds": gpus * (compute_seconds(prefill, device, gpus, packed) + prompt_allreduce),
         "tokens_per_second_per_gpu": batch / (seconds * gpus),

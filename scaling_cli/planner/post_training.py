@@ -241,7 +241,7 @@ def step_hours(
     # One request per prompt: its prefill, then `samples` sequences decoded side by side (prefix
     # shared), on the replica size and batch with the fewest GPU-seconds (as test-time serving does).
     prefill_per_request = step.prefill_flops / step.requests
-    request = serving.RequestShape(step.prompt_tokens, step.samples, step.sample_tokens, True, prefill_per_request)
+    request = serving.RequestShape(step.prompt_tokens, step.samples, step.sample_tokens, True, prefill_per_request, streamed=False)  # a rollout batch is submitted at once
     device, replica, cap, queue = rollout_replica(pools, model, device, request, scope)
     choice = serving.serve_requests(model, device, request, gpus=replica, max_batch=cap)
     total = step.requests * choice.gpu_seconds_per_request

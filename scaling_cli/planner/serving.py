@@ -91,7 +91,7 @@ def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidt
     accel = hardware.accelerator
     if accel.bandwidth_tb_s is None or accel.memory_bytes is None:
         return None
-    link = float("inf") if accel.interconnect_gb_s is None else accel.interconnect_gb_s * BYTES_PER_GB
+    link = float("inf") if accel.interconnect_gb_s is None else accel.interconnect_gb_s * BYTES_PER_GB * defaults.ALLREDUCE_BANDWIDTH_EFFICIENCY.value
     domain = defaults.SCALE_UP_DOMAIN.value if accel.scale_up_domain is None else accel.scale_up_domain
     scale_out = defaults.SCALE_OUT_BANDWIDTH.value if accel.scale_out_gb_s is None else accel.scale_out_gb_s * BYTES_PER_GB
     return serving.Device(
@@ -128,6 +128,6 @@ def serving_fabric(hardware: ResolvedHardware, assumptions: Assumptions, scope: 
 
 def add_fixed_assumptions(assumptions: Assumptions) -> None:
     """The roofline's fixed defaults (``scaling_cli/defaults.py``; used by ``engine.serving``)."""
-    fixed = (defaults.MEMORY_FRACTION, defaults.MAX_RUNNING_SEQUENCES, defaults.TENSOR_PARALLEL_EFFICIENCY, defaults.ALLREDUCE_LATENCY, defaults.STEP_OVERHEAD, defaults.GEMM_HALF_FILL_TOKENS, defaults.PREFILL_TOKEN_BUDGET)
+    fixed = (defaults.MEMORY_FRACTION, defaults.MAX_RUNNING_SEQUENCES, defaults.TENSOR_PARALLEL_EFFICIENCY, defaults.ALLREDUCE_BANDWIDTH_EFFICIENCY, defaults.ALLREDUCE_LATENCY, defaults.STEP_OVERHEAD, defaults.GEMM_HALF_FILL_TOKENS, defaults.PREFILL_TOKEN_BUDGET)
     for default in (*fixed, defaults.KV_CACHE_BYTES_PER_ELEMENT):
         assumptions.use(default)
