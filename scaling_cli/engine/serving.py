@@ -216,8 +216,9 @@ def mixed_step_seconds(step: DecodeStep, prefill_seconds_per_request: ArrayLike,
 
     f = 1 (many requests start per step): prefill compute hides under the decode's weight and KV reads;
     f → 0 (a long prompt now and then): its step is compute-bound and prefill and decode add up."""
-    per_step = batch / tokens_per_request * prefill_seconds_per_request
-    share = np.clip(prompt_steps * batch / tokens_per_request, 1e-12, 1.0)
+    starts = batch / np.maximum(tokens_per_request, 1.0)  # requests starting per step (a request emits at least one token)
+    per_step = starts * prefill_seconds_per_request
+    share = np.clip(prompt_steps * starts, 1e-12, 1.0)
     busy = np.maximum(step.compute_seconds + per_step / share, step.memory_seconds)
     return share * busy + (1.0 - share) * np.maximum(step.compute_seconds, step.memory_seconds) + step.fixed_seconds
 
