@@ -1,27 +1,29 @@
-"""Fit the serving model's free constants on the bundled measurements, and report leave-one-out.
+"""Fit the serving model's free constants on the bundled measurements, and cross-validate them.
 
-    python benchmarks/fit_serving.py          # ~15 min on 2 cores
+    python benchmarks/fit_serving.py          # ~10 min on 2 cores
 
-The roofline (engine/serving.py) has six constants no datasheet gives: the large-problem compute
-efficiency of prefill and compute-bound decode, the tokens per forward pass at which matrix
-multiplies reach half of it (``gemm_fill``), the achieved share of HBM bandwidth in decode, a fixed
-overhead per forward step (scheduling, kernel launches, sampling), the share of the scale-up link a
-tensor-parallel all-reduce reaches, and the fixed time per all-reduce call. This script plans every
-bundled figure — the hand-entered cases of scaling_cli/data/serving_measurements.yaml and the cells of
-TensorRT-LLM v0.17's throughput table (scaling_cli/data/trtllm_v017_throughput.yaml), through `scaling
-reference --serving`'s own functions — and minimises the mean over the two sources of the mean
-|ln(predicted ÷ measured)| (so the table's 244 cells weigh as much as the 47 cases from a dozen
-sources, not five times more), with every figure beyond 2× (the issue's bound) penalised.
+The roofline (engine/serving.py) has eight constants no datasheet gives: the large-problem compute
+efficiency at 16 bits, the exponent by which a narrower format keeps less of it, the share of it a
+decode step reaches, the tokens per forward pass at which matrix multiplies reach half of it
+(``gemm_fill``), the achieved share of HBM bandwidth in decode, a fixed overhead per forward step,
+the share of the scale-up link a tensor-parallel all-reduce reaches, and the fixed time per
+all-reduce call. This script plans every bundled figure — the hand-entered cases of
+scaling_cli/data/serving_measurements.yaml and the cells of TensorRT-LLM v0.17's throughput table
+(scaling_cli/data/trtllm_v017_throughput.yaml), through `scaling reference --serving`'s own functions
+— and minimises the mean over the two sources of the mean |ln(predicted ÷ measured)| (so the table's
+244 cells weigh as much as the 47 cases from a dozen sources, not five times more), with every
+figure beyond 2× (the issue's bound) penalised.
 
 Search: coordinate descent from the values in scaling_cli/defaults.py, each constant in turn
 multiplied or divided by a step (10% for the efficiencies, 35% for the others) while that lowers the
 objective, the steps halved when no move helps. It is a local search: rerun from the fitted values it
 returns them.
 
-Leave-one-out: a grid of three values per constant around the fit (×0.85, ×1, ×1.18; the overhead 0,
-0.5 and 1 ms) is planned once; each figure is predicted at the grid point chosen without it, so the
-reported error is a prediction within that neighbourhood, not a fresh search. The fitted values are
-what scaling_cli/defaults.py states (``NAMES``); rerun this after adding measurements.
+Cross-validation: the figures are split into 10 folds (every 10th figure of each source, in report
+order); each fold is predicted by constants refitted without it (the same descent, from the full fit,
+three rounds), so the reported error is a prediction. Leave-one-out would be 291 refits, too slow to
+run on every change. The fitted values are what scaling_cli/defaults.py states (``NAMES``, rounded);
+rerun this after adding measurements.
 """
 
 from __future__ import annotations
@@ -37,14 +39,13 @@ from scaling_cli import defaults
 from scaling_cli.commands import reference_serving
 
 NAMES = (
-    "COMPUTE_EFFICIENCY", "BANDWIDTH_EFFICIENCY", "STEP_OVERHEAD", "GEMM_HALF_FILL_TOKENS",
-    "ALLREDUCE_BANDWIDTH_EFFICIENCY", "ALLREDUCE_LATENCY",
+    "COMPUTE_EFFICIENCY", "COMPUTE_FORMAT_EXPONENT", "DECODE_COMPUTE_RATIO", "BANDWIDTH_EFFICIENCY", "STEP_OVERHEAD",
+    "GEMM_HALF_FILL_TOKENS", "ALLREDUCE_BANDWIDTH_EFFICIENCY", "ALLREDUCE_LATENCY",
 )  # fmt: skip
-STEPS = (0.1, 0.1, 0.35, 0.35, 0.1, 0.35)
-#: a constant at 0 (the step overhead) moves to this value first
-FROM_ZERO = (0.0, 0.0, 2.5e-4, 16.0, 0.0, 1e-6)
-LOO_FACTORS = (0.85, 1.0, 1.18)
-LOO_OVERHEAD = (0.0, 5e-4, 1e-3)
+STEPS = (0.1, 0.35, 0.1, 0.1, 0.35, 0.35, 0.1, 0.35)
+#: a constant at 0 (the step overhead, the format exponent) moves to this value first
+FROM_ZERO = (0.0, 0.05, 0.0, 0.0, 2.5e-4, 16.0, 0.0, 1e-6)
+FOLDS = 10
 
 
 def logs_at(values: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -60,8 +61,11 @@ def logs_at(values: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
     return np.abs(np.log([r["ratio"] for r in rows])), np.array([r["table"] is not None for r in rows])
 
 
-def objective(logs: np.ndarray, table: np.ndarray) -> float:
-    """Mean over the two sources of mean |ln r|, + 10 × the excess of every figure beyond 2×."""
+def objective(logs: np.ndarray, table: np.ndarray, keep: np.ndarray | None = None) -> float:
+    """Mean over the two sources of mean |ln r| (of the figures in ``keep``, default all), + 10 × the
+    excess of every such figure beyond 2×."""
+    if keep is not None:
+        logs, table = logs[keep], table[keep]
     return 0.5 * float(logs[table].mean()) + 0.5 * float(logs[~table].mean()) + 10.0 * float(np.maximum(logs - math.log(2), 0).sum())
 
 
@@ -71,15 +75,15 @@ def _moved(values: tuple[float, ...], i: int, direction: int, steps: list[float]
     return tuple(new)
 
 
-def coordinate_descent(start: tuple[float, ...], rounds: int = 6) -> tuple[float, ...]:
-    """The local search of the module docstring."""
+def coordinate_descent(start: tuple[float, ...], rounds: int = 6, keep: np.ndarray | None = None) -> tuple[float, ...]:
+    """The local search of the module docstring, on the figures in ``keep`` (default all)."""
     values, steps = start, list(STEPS)
-    best = objective(*logs_at(values))
+    best = objective(*logs_at(values), keep)
     for _ in range(rounds):
         improved = False
         for i, direction in itertools.product(range(len(NAMES)), (1, -1)):
             while (candidate := _moved(values, i, direction, steps)) != values:
-                score = objective(*logs_at(candidate))
+                score = objective(*logs_at(candidate), keep)
                 if score >= best - 1e-5:
                     break
                 values, best, improved = candidate, score, True
@@ -88,24 +92,31 @@ def coordinate_descent(start: tuple[float, ...], rounds: int = 6) -> tuple[float
     return values
 
 
-def loo_grid(fit: tuple[float, ...]) -> list[tuple[float, ...]]:
-    axes = [LOO_OVERHEAD if name == "STEP_OVERHEAD" else tuple(v * f for f in LOO_FACTORS) for name, v in zip(NAMES, fit)]
-    return list(itertools.product(*axes))
+def folds(table: np.ndarray) -> np.ndarray:
+    """Fold number of each figure: every FOLDS-th figure of each source, in report order."""
+    fold = np.empty(len(table), dtype=int)
+    for source in (True, False):
+        where = np.flatnonzero(table == source)
+        fold[where] = np.arange(len(where)) % FOLDS
+    return fold
 
 
-def leave_one_out(fit: tuple[float, ...]) -> np.ndarray:
-    """Each figure's |ln r| at the grid point that is best without it (module docstring)."""
-    grid = loo_grid(fit)
+def _fold_prediction(args: tuple[tuple[float, ...], np.ndarray]) -> np.ndarray:
+    fit, held = args
+    refit = coordinate_descent(fit, rounds=3, keep=~held)
+    return logs_at(refit)[0][held]
+
+
+def cross_validate(fit: tuple[float, ...], table: np.ndarray) -> np.ndarray:
+    """Each figure's |ln r| at constants refitted without its fold (module docstring)."""
+    fold = folds(table)
+    masks = [fold == k for k in range(FOLDS)]
     with ProcessPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(logs_at, grid, chunksize=8))
-    logs = np.array([r[0] for r in results])  # (points, figures)
-    table = results[0][1]
-    held = []
-    for i in range(logs.shape[1]):
-        keep = np.arange(logs.shape[1]) != i
-        scores = [objective(row[keep], table[keep]) for row in logs]
-        held.append(logs[int(np.argmin(scores)), i])
-    return np.array(held)
+        predictions = list(pool.map(_fold_prediction, [(fit, m) for m in masks]))
+    held = np.empty(len(table))
+    for mask, logs in zip(masks, predictions):
+        held[mask] = logs
+    return held
 
 
 def _summary(name: str, logs: np.ndarray, table: np.ndarray) -> None:
@@ -121,7 +132,7 @@ def main() -> None:
     print("fit: " + ", ".join(f"{name} {value:.4g}" for name, value in zip(NAMES, fit)))
     print(f"objective (mean over sources of mean |ln r|): {objective(logs, table):.4f}")
     _summary("in-sample    ", logs, table)
-    _summary("leave-one-out", leave_one_out(fit), table)
+    _summary("10-fold CV   ", cross_validate(fit, table), table)
 
 
 if __name__ == "__main__":

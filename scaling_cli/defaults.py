@@ -145,8 +145,8 @@ GENERATION = Default(
     "prefill at the serving compute efficiency",
     "post_training.generation",
 )
-#: The serving model's six free constants (compute and bandwidth efficiency, step overhead, GEMM
-#: half-fill, all-reduce bandwidth share and per-call time) are fitted together on the bundled serving
+#: The serving model's eight free constants (compute efficiency, its format exponent and decode share,
+#: bandwidth efficiency, step overhead, GEMM half-fill, all-reduce bandwidth share and per-call time) are fitted together on the bundled serving
 #: measurements by benchmarks/fit_serving.py (coordinate descent on the mean over the two sources of
 #: mean |ln(predicted ÷ measured)|, every figure within 2×). They are effective values: they also
 #: absorb what the roofline leaves out (docs/CALIBRATION.md §4).
@@ -155,16 +155,33 @@ SERVING_FIT_SOURCE = (
     "scaling_cli/data/trtllm_v017_throughput.yaml) by benchmarks/fit_serving.py"
 )
 COMPUTE_EFFICIENCY = Default(
-    0.45,
+    0.72,
     "fraction",
-    f"large-problem efficiency (× T / (T + T½) for T tokens per forward pass): {SERVING_FIT_SOURCE}; leave-one-out median error "
-    "14.1% on a grid around the fit, docs/CALIBRATION.md §4 (a priori 0.5: beyond-chinchilla's prefill MFU, "
+    f"large-problem efficiency (× T / (T + T½) for T tokens per forward pass): {SERVING_FIT_SOURCE}; 10-fold cross-validated median error "
+    "14.3%, docs/CALIBRATION.md §4 (a priori 0.5: beyond-chinchilla's prefill MFU, "
     "docs/PEER_TOOLS.md §2.5)",
     "serving.compute_efficiency",
     log_sigma=0.25,
 )
+COMPUTE_FORMAT_EXPONENT = Default(
+    0.38,
+    "",
+    f"a narrower number format reaches a smaller share of its higher peak: the serving compute efficiency is × (16-bit peak ÷ "
+    f"the format's peak)^γ, so FP8 at twice the 16-bit peak runs 2^(1-γ) times as fast, not twice (dequantization, scaling "
+    f"and the work left in 16 bits do not speed up): {SERVING_FIT_SOURCE}; the figures span FP16 (A100), BF16, FP8 and FP4",
+    "serving.compute_format_exponent",
+)
+DECODE_COMPUTE_RATIO = Default(
+    0.83,
+    "",
+    f"share of the compute efficiency a decode step reaches: its matrix multiplies have B rows against the same weights as "
+    f"prefill's, but per-token work beyond them (attention over each sequence's own KV cache, sampling, norms) batches less "
+    f"well: {SERVING_FIT_SOURCE}; what binds it is the 2x bound on SGLang's wide expert-parallel GB200 decode figure "
+    "(2.2x at 1, docs/CALIBRATION.md §4)",
+    "serving.decode_compute_ratio",
+)
 BANDWIDTH_EFFICIENCY = Default(
-    0.5,
+    0.49,
     "fraction",
     f"{SERVING_FIT_SOURCE}; an effective share of HBM bandwidth that also absorbs unmodelled per-step costs (a priori 0.8: "
     "NVIDIA aiconfigurator mem_bw_empirical_scaling_factor; LLM-Viewer 0.92 on H100; docs/PEER_TOOLS.md §2.8, §2.11)",
@@ -235,14 +252,14 @@ TENSOR_PARALLEL_EFFICIENCY = Default(
     "serving.tensor_parallel",
 )
 ALLREDUCE_LATENCY = Default(
-    33e-6,
+    31e-6,
     "s",
     f"fixed time of one tensor-parallel all-reduce call inside an NVLink/xGMI node, launch and the GPUs' wait for each other: "
     f"{SERVING_FIT_SOURCE} (a priori 10 us, the order of NCCL's small-message all-reduce time, nccl-tests 8 B-64 KB on NVLink 4)",
     "serving.allreduce_latency",
 )
 ALLREDUCE_BANDWIDTH_EFFICIENCY = Default(
-    0.42,
+    0.37,
     "fraction",
     f"share of the catalog's unidirectional scale-up bandwidth a tensor-parallel all-reduce of one forward pass reaches (its "
     f"bus bandwidth): {SERVING_FIT_SOURCE}; a priori 1 (the link figure); a decode step's all-reduces carry 0.1-30 MB each, "
@@ -278,7 +295,7 @@ STEP_OVERHEAD = Default(
     "serving.step_overhead",
 )
 GEMM_HALF_FILL_TOKENS = Default(
-    64.0,
+    183.0,
     "tokens",
     f"tokens in a forward pass at which matrix multiplies reach half their large-problem efficiency (T / (T + T½), "
     f"engine/serving.gemm_fill): {SERVING_FIT_SOURCE}",
@@ -358,7 +375,7 @@ REQUEST_TOKENS = Default(
 #: Every default above that a plan can list, in reading order.
 TABLE: tuple[Default, ...] = (
     ACCELERATOR, PRECISION, PEAK_FLOPS, MFU, GOODPUT, GOODPUT_SPREAD, FAILURE_RATE, CHECKPOINT_SECONDS, RESTART_SECONDS, SCALE_COMMUNICATION, PRICE, POWER, PUE, FIT, ARCHITECTURE, GENERATION,
-    COMPUTE_EFFICIENCY, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, ENGINE, ENGINE_MAX_RUNNING_SEQUENCES["vllm"],
+    COMPUTE_EFFICIENCY, COMPUTE_FORMAT_EXPONENT, DECODE_COMPUTE_RATIO, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, ENGINE, ENGINE_MAX_RUNNING_SEQUENCES["vllm"],
     ENGINE_MAX_RUNNING_SEQUENCES["sglang"], ENGINE_KV_CACHE["vllm"], ENGINE_KV_CACHE["sglang"], TENSOR_PARALLEL_EFFICIENCY,
     ALLREDUCE_BANDWIDTH_EFFICIENCY, ALLREDUCE_LATENCY, SCALE_UP_DOMAIN, SCALE_OUT_BANDWIDTH, PIPELINE_STAGES, STEP_OVERHEAD, GEMM_HALF_FILL_TOKENS, PREFILL_TOKEN_BUDGET, KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
     WEIGHT_SYNC_BANDWIDTH, ROLLOUT_GPU_SHARE, TRAINING_GPU_SHARE, DAYS, PEAK_TO_AVERAGE, PREFIX_CACHING, REQUEST_TOKENS,

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scaling_cli import defaults
 from scaling_cli.planner.plan import build_plan
 from scaling_cli.scenario.loading import validate_document
 from scaling_cli.yaml_source import parse_yaml
@@ -206,7 +207,7 @@ def test_defaults_are_recorded_as_assumptions():
     assert assumptions["post_training[0].teacher_params"]["value"] == 7e9
     # generation is timed by the serving roofline, whose defaults are recorded once for the plan
     assert assumptions["post_training.generation"]["value"] == "serving roofline"
-    assert assumptions["serving.bandwidth_efficiency"]["value"] == 0.5  # the serving fit (docs/CALIBRATION.md §4)
+    assert assumptions["serving.bandwidth_efficiency"]["value"] == defaults.BANDWIDTH_EFFICIENCY.value  # the serving fit (docs/CALIBRATION.md §4), recorded
     assert assumptions["post_training[0].sample_tokens"]["value"] == 1024
     assert assumptions["post_training[1].samples_per_prompt"]["value"] == 64  # DeepSeekMath GRPO
     assert assumptions["post_training[2].samples_per_prompt"]["value"] == 1

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scaling_cli import defaults
 from scaling_cli.planner.plan import build_plan
 from scaling_cli.commands.sweep import parse_vary, run_sweep
 from scaling_cli.scenario.loading import load_scenario, validate_document
@@ -34,11 +38,19 @@ def _plan(cli, scenario_file, text: str, *args: str) -> dict:
     return result.json()
 
 
+#: The serving fit as docs/CALIBRATION.md §4 states it, written out (the test below checks defaults.py agrees):
+#: compute efficiency at 16 bits, decode's share of it, GEMM half-fill, bandwidth efficiency.
+FIT_COMPUTE, FIT_DECODE_RATIO, FIT_HALF_FILL, FIT_BANDWIDTH = 0.72, 0.83, 183.0, 0.49
+
+
 def test_chat_workload_by_hand(cli, scenario_file):
-    """Llama-3-8B-class chat on one H100 (989.5 TFLOP/s, 3.35 TB/s, 80 GiB of HBM), defaults 0.45 / 0.5 / 0.9
-    (large-problem compute, bandwidth, KV share), a GEMM half-fill of 64 tokens per forward pass and
-    no per-step overhead (the serving fit of docs/CALIBRATION.md §4); at load, prompts are
-    prefilled 8,192 tokens at a time, inside the running decode steps."""
+    """Llama-3-8B-class chat on one H100 (989.5 TFLOP/s, 3.35 TB/s, 80 GiB of HBM) in bf16 (no format
+    discount), the serving fit (FIT_*: docs/CALIBRATION.md §4), KV share 0.9, no per-step overhead; at
+    load, prompts are prefilled 8,192 tokens at a time, inside the running decode steps."""
+    assert (defaults.COMPUTE_EFFICIENCY.value, defaults.DECODE_COMPUTE_RATIO.value, defaults.GEMM_HALF_FILL_TOKENS.value, defaults.BANDWIDTH_EFFICIENCY.value) == (
+        FIT_COMPUTE, FIT_DECODE_RATIO, FIT_HALF_FILL, FIT_BANDWIDTH
+    )
+    assert defaults.STEP_OVERHEAD.value == 0.0
     w = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
     kv_per_token = 2 * 32 * 8 * 128 * 2  # 131,072 bytes (bf16 serving: bf16 KV)
     assert w["kv_cache_bytes_per_token"] == kv_per_token
@@ -48,27 +60,26 @@ def test_chat_workload_by_hand(cli, scenario_file):
     batch = np.floor(kv_room / (kv_per_token * 1250.5))
     assert batch == 383
     assert w["max_batch_in_memory"] == w["batch_size"] == 383
-    # Decode step at batch 383, mean context 1,250.5, bandwidth-bound (47.0 ms against 16.7 ms of compute);
-    # one GPU: no all-reduce.
-    memory = (16e9 + 383 * kv_per_token * 1250.5) / (3.35e12 * 0.5)
-    compute = 383 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * 0.45 * 383 / (383 + 64))
+    # Decode step at batch 383, mean context 1,250.5: bandwidth-bound; one GPU: no all-reduce.
+    memory = (16e9 + 383 * kv_per_token * 1250.5) / (3.35e12 * FIT_BANDWIDTH)
+    compute = 383 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * FIT_COMPUTE * FIT_DECODE_RATIO * 383 / (383 + FIT_HALF_FILL))
     assert memory > compute and w["decode_bound"] == "memory bandwidth"
     step = memory
     assert w["decode_step_seconds"] == pytest.approx(step, rel=1e-12)
     assert w["tpot_seconds"] == w["decode_step_seconds"]
     assert w["tokens_per_second_per_gpu"] == pytest.approx(383 / step, rel=1e-12)
-    # Prefill alone (compute-bound, a 1,000-token pass at fill 1000 / 1064, above its floor of one
-    # weight read, 16e9 / 1.675e12 = 9.6 ms):
+    # Prefill alone (compute-bound, a 1,000-token pass at fill 1000 / (1000 + T½), above its floor of one
+    # weight read):
     prefill_flops = 2 * 8e9 * 1000 + 524_288 * 500_500
-    prefill = prefill_flops / (989.5e12 * 0.45 * 1000 / 1064)  # 0.0389 s
-    assert prefill > 16e9 / (3.35e12 * 0.5)
+    prefill = prefill_flops / (989.5e12 * FIT_COMPUTE * 1000 / (1000 + FIT_HALF_FILL))
+    assert prefill > 16e9 / (3.35e12 * FIT_BANDWIDTH)
     assert w["ttft_seconds"] == pytest.approx(prefill, rel=1e-12)
     # The prefill emits the first token; 499 decode steps follow.
     assert w["latency_seconds"] == pytest.approx(prefill + 499 * step, rel=1e-12)
-    # GPU-seconds: at load the prompt is prefilled in an 8,192-token pass (fill 8192 / 8256, 36.8 ms) inside
-    # the running steps: 383 / 500 requests start per step, so that share of steps carries a prompt, and
-    # their roofline is max(16.7 + 36.8 ms, 47.0 ms); the rest stay at 47.0 ms.
-    packed = prefill_flops / (989.5e12 * 0.45 * 8192 / 8256)
+    # GPU-seconds: at load the prompt is prefilled in an 8,192-token pass inside the running steps:
+    # 383 / 500 requests start per step, so that share of steps carries a prompt, whose roofline is
+    # max(decode compute + the prompt's, memory); the rest stay at the memory time.
+    packed = prefill_flops / (989.5e12 * FIT_COMPUTE * 8192 / (8192 + FIT_HALF_FILL))
     share = 383 / 500
     mixed = share * max(compute + packed, memory) + (1 - share) * memory
     per_query = 500 * mixed / 383
@@ -78,27 +89,58 @@ def test_chat_workload_by_hand(cli, scenario_file):
     # $2/GPU-h: the prefill priced per prompt token, the rest of the query's GPU-seconds per output token.
     assert w["usd_per_million_input_tokens"] == pytest.approx(packed / 1000 * 2 / 3600 * 1e6, rel=1e-9)
     assert w["usd_per_million_output_tokens"] == pytest.approx((per_query - packed) / 500 * 2 / 3600 * 1e6, rel=1e-9)
-    # Fleet: 1M × 0.0679 GPU-s / 86,400 s = 0.79 GPUs → 1; at a 2× peak 1.57 → 2; 48 GPU-hours a day.
-    assert 1e6 * per_query / 86_400 == pytest.approx(0.786, abs=0.001)
-    assert w["gpus_needed"] == 1 and w["gpus_needed_peak"] == 2
-    assert w["gpu_hours_per_day"] == 48 and w["gpu_hours"] == 48 * 30
-    assert w["cost_per_day_usd"] == pytest.approx(96.0) and w["cost_per_query_usd"] == pytest.approx(96.0 / 1e6)
-    assert w["energy_mwh"] == pytest.approx(48 * 700 * 1.2 / 1e6 * 30)  # 700 W, PUE 1.2
+    # Fleet: 1M queries a day, whole GPUs at the average and at a 2× peak, a GPU-day each.
+    gpus, peak = math.ceil(1e6 * per_query / 86_400), math.ceil(2 * 1e6 * per_query / 86_400)
+    assert w["gpus_needed"] == gpus and w["gpus_needed_peak"] == peak
+    assert w["gpu_hours_per_day"] == 24 * peak and w["gpu_hours"] == 24 * peak * 30
+    assert w["cost_per_day_usd"] == pytest.approx(2 * 24 * peak) and w["cost_per_query_usd"] == pytest.approx(2 * 24 * peak / 1e6)
+    assert w["energy_mwh"] == pytest.approx(24 * peak * 700 * 1.2 / 1e6 * 30)  # 700 W, PUE 1.2
     # Compute: a single pass is the whole query: 2 × 8e9 × 1,500 + 524,288 × (1,500 × 1,501 / 2).
     single = 2 * 8e9 * 1500 + 524_288 * 1_125_750
     assert w["flops_per_query"] == pytest.approx(single) and w["multiplier_vs_single_pass"] == 1.0
     assert w["flops"] == pytest.approx(single * 1e6 * 30)
 
 
+def test_fp8_prefill_is_faster_than_bf16_by_less_than_its_peak():
+    """The format exponent γ (defaults.COMPUTE_FORMAT_EXPONENT, docs/CALIBRATION.md §4): FP8 on an H100
+    has twice the 16-bit peak (1,979 vs 989.5 TFLOP/s) and keeps 0.5^γ of the compute efficiency, so a
+    compute-bound prefill (a 1,000-token prompt of an 8B model) takes 0.5^(1 − γ) of its bf16 time:
+    0.5^0.62 = 0.651 at γ = 0.38 (twice as fast would be 0.5)."""
+    gamma = defaults.COMPUTE_FORMAT_EXPONENT.value
+    assert gamma == 0.38
+    fp8 = CHAT_8B.replace("hardware: {accelerator: h100,", "hardware: {accelerator: h100, precision: fp8,")
+    plans = [build_plan(validate_document(parse_yaml(text, "<chat>")), samples=0).sections["test_time"]["workloads"][0] for text in (CHAT_8B, fp8)]
+    bf16_ttft, fp8_ttft = (p["ttft_seconds"] for p in plans)
+    assert fp8_ttft / bf16_ttft == pytest.approx(0.5 ** (1 - 0.38), rel=1e-9) == pytest.approx(0.651, abs=1e-3)
+
+
+def test_decode_runs_at_its_share_of_the_compute_efficiency():
+    """A compute-bound decode step (a 1B model's batch of 2,048 short chains) takes 1 / DECODE_COMPUTE_RATIO
+    of the time it would at the prefill's efficiency: planned twice, with the ratio and with 1."""
+    text = CHAT_8B.replace("model: {params: 8B, layers: 32, d_model: 4096, heads: 32, kv_heads: 8}", "model: {params: 1B, layers: 16, d_model: 2048, heads: 16, kv_heads: 8}").replace(
+        "prompt_tokens: 1000\n    output_tokens: 500", "prompt_tokens: 16\n    output_tokens: 16"
+    )
+    plan = build_plan(validate_document(parse_yaml(text, "<tiny>")), samples=0).sections["test_time"]["workloads"][0]
+    assert plan["decode_bound"] == "compute"
+    saved = defaults.DECODE_COMPUTE_RATIO
+    defaults.DECODE_COMPUTE_RATIO = dataclasses.replace(saved, value=1.0)
+    try:
+        full = build_plan(validate_document(parse_yaml(text, "<tiny>")), samples=0).sections["test_time"]["workloads"][0]
+    finally:
+        defaults.DECODE_COMPUTE_RATIO = saved
+    assert plan["batch_size"] == full["batch_size"]
+    assert plan["decode_step_seconds"] == pytest.approx(full["decode_step_seconds"] / saved.value, rel=1e-9)
+
+
 def test_workload_mfu_sets_the_compute_efficiency(cli, scenario_file):
     # The scenario's own MFU replaces the compute efficiency at every batch (no fill curve): the chat
-    # query's prefill by hand above takes FLOP / (peak × 0.2) instead of FLOP / (peak × 0.45 × 1000 / 1064);
+    # query's prefill by hand above takes FLOP / (peak × 0.2) instead of FLOP / (peak × FIT_COMPUTE × fill(1000));
     # its decode steps stay bandwidth-bound and unchanged.
     text = CHAT_8B.replace("    gpus_per_replica: 1\n", "    gpus_per_replica: 1\n    hardware: {mfu: 0.2}\n")
     slow = _plan(cli, scenario_file, text, "--samples", "0")["test_time"]["workloads"][0]
     fast = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
     prefill = (2 * 8e9 * 1000 + 524_288 * 500_500) / 989.5e12
-    assert slow["latency_seconds"] - fast["latency_seconds"] == pytest.approx(prefill / 0.2 - prefill / (0.45 * 1000 / 1064), rel=1e-9)
+    assert slow["latency_seconds"] - fast["latency_seconds"] == pytest.approx(prefill / 0.2 - prefill / (FIT_COMPUTE * 1000 / (1000 + FIT_HALF_FILL)), rel=1e-9)
     assert slow["decode_step_seconds"] == fast["decode_step_seconds"]
 
 

@@ -142,7 +142,7 @@ class ExpertParallelStep:
 def decode_step(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ExpertParallelStep:
     """One decode step of one GPU running ``batch`` sequences at mean ``context``."""
     # each GPU's experts receive the tokens of the whole group's B·G
-    fill = model.fill(batch, device.half_fill_tokens, model.routed_tokens(batch * group))
+    fill = model.fill(batch, device.half_fill_tokens, model.routed_tokens(batch * group)) * device.decode_compute_ratio
     compute = compute_seconds(batch * model.flops_per_token(context), device, 1.0, fill)
     read = read_weight_bytes(model, group, batch) + batch * model.kv_bytes(context)
     memory = read / (device.bandwidth * device.bandwidth_efficiency)

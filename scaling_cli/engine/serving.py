@@ -185,10 +185,12 @@ class DecodeStep:
 
 def decode_step(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> DecodeStep:
     """One decode step of ``batch`` sequences at mean ``context`` on replicas of ``gpus`` (pipelined
-    beyond the scale-up domain: P micro-batches of B / P, ``engine/pipeline.py``)."""
+    beyond the scale-up domain: P micro-batches of B / P, ``engine/pipeline.py``); its compute runs at
+    the device's decode share of the compute efficiency."""
     stages = pipeline.stages(device, gpus)
     micro = pipeline.micro_batch(batch, stages)
-    compute = compute_seconds(stages * micro * model.flops_per_token(context), device, gpus, model.fill(micro, device.half_fill_tokens))
+    fill = model.fill(micro, device.half_fill_tokens) * device.decode_compute_ratio
+    compute = compute_seconds(stages * micro * model.flops_per_token(context), device, gpus, fill)
     fixed = allreduce_seconds(model, device, gpus, micro) + pipeline.send_seconds(model, device, gpus, micro) + device.step_overhead
     return DecodeStep(compute, decode_memory_seconds(model, device, gpus, batch, context), fixed)
 

@@ -84,6 +84,12 @@ def served_model(
     )
 
 
+def format_factor(hardware: ResolvedHardware) -> float:
+    """(16-bit peak ÷ the precision's peak)^γ: the share of the serving compute efficiency a narrower
+    format keeps (``defaults.COMPUTE_FORMAT_EXPONENT``); 1 at 16 bits and for formats no faster than them."""
+    return min(1.0, hardware.accelerator.reference_peak() / hardware.peak_flops) ** defaults.COMPUTE_FORMAT_EXPONENT.value
+
+
 def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidth_efficiency: Any, max_sequences: Any = None, measured: bool = False) -> serving.Device | None:
     """The accelerator as the roofline sees it, or ``None`` when the catalog lacks its memory or bandwidth.
     Without a published scale-up bandwidth a replica's all-reduces cost only their latency. A
@@ -91,6 +97,8 @@ def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidt
     accel = hardware.accelerator
     if accel.bandwidth_tb_s is None or accel.memory_bytes is None:
         return None
+    if not measured:
+        compute_efficiency = compute_efficiency * format_factor(hardware)
     link = float("inf") if accel.interconnect_gb_s is None else accel.interconnect_gb_s * BYTES_PER_GB * defaults.ALLREDUCE_BANDWIDTH_EFFICIENCY.value
     domain = defaults.SCALE_UP_DOMAIN.value if accel.scale_up_domain is None else accel.scale_up_domain
     scale_out = defaults.SCALE_OUT_BANDWIDTH.value if accel.scale_out_gb_s is None else accel.scale_out_gb_s * BYTES_PER_GB
@@ -105,6 +113,7 @@ def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidt
         step_overhead=defaults.STEP_OVERHEAD.value,
         max_sequences=defaults.MAX_RUNNING_SEQUENCES.value if max_sequences is None else max_sequences,
         half_fill_tokens=0.0 if measured else defaults.GEMM_HALF_FILL_TOKENS.value,
+        decode_compute_ratio=1.0 if measured else defaults.DECODE_COMPUTE_RATIO.value,
         prefill_token_budget=defaults.PREFILL_TOKEN_BUDGET.value,
         scale_up_domain=float(domain),
         scale_out_bandwidth=float(scale_out),
@@ -128,6 +137,6 @@ def serving_fabric(hardware: ResolvedHardware, assumptions: Assumptions, scope: 
 
 def add_fixed_assumptions(assumptions: Assumptions) -> None:
     """The roofline's fixed defaults (``scaling_cli/defaults.py``; used by ``engine.serving``)."""
-    fixed = (defaults.MEMORY_FRACTION, defaults.MAX_RUNNING_SEQUENCES, defaults.TENSOR_PARALLEL_EFFICIENCY, defaults.ALLREDUCE_BANDWIDTH_EFFICIENCY, defaults.ALLREDUCE_LATENCY, defaults.STEP_OVERHEAD, defaults.GEMM_HALF_FILL_TOKENS, defaults.PREFILL_TOKEN_BUDGET)
+    fixed = (defaults.COMPUTE_FORMAT_EXPONENT, defaults.DECODE_COMPUTE_RATIO, defaults.MEMORY_FRACTION, defaults.MAX_RUNNING_SEQUENCES, defaults.TENSOR_PARALLEL_EFFICIENCY, defaults.ALLREDUCE_BANDWIDTH_EFFICIENCY, defaults.ALLREDUCE_LATENCY, defaults.STEP_OVERHEAD, defaults.GEMM_HALF_FILL_TOKENS, defaults.PREFILL_TOKEN_BUDGET)
     for default in (*fixed, defaults.KV_CACHE_BYTES_PER_ELEMENT):
         assumptions.use(default)
