@@ -2,10 +2,10 @@
 
     python benchmarks/fit_serving.py          # ~10 min on 2 cores
 
-The roofline (engine/serving.py) has eight constants no datasheet gives: the large-problem compute
+The roofline (engine/serving.py) has nine constants no datasheet gives: the large-problem compute
 efficiency at 16 bits, the exponent by which a narrower format keeps less of it, the share of it a
-decode step reaches, the tokens per forward pass at which matrix multiplies reach half of it
-(``gemm_fill``), the achieved share of HBM bandwidth in decode, a fixed overhead per forward step,
+decode step reaches, the tokens per forward pass and the matrix width per GPU at which matrix
+multiplies reach half of it (``pass_fill``), the achieved share of HBM bandwidth in decode, a fixed overhead per forward step,
 the share of the scale-up link a tensor-parallel all-reduce reaches, and the fixed time per
 all-reduce call. This script plans every bundled figure — the hand-entered cases of
 scaling_cli/data/serving_measurements.yaml and the cells of TensorRT-LLM v0.17's throughput table
@@ -40,11 +40,11 @@ from scaling_cli.commands import reference_serving
 
 NAMES = (
     "COMPUTE_EFFICIENCY", "COMPUTE_FORMAT_EXPONENT", "DECODE_COMPUTE_RATIO", "BANDWIDTH_EFFICIENCY", "STEP_OVERHEAD",
-    "GEMM_HALF_FILL_TOKENS", "ALLREDUCE_BANDWIDTH_EFFICIENCY", "ALLREDUCE_LATENCY",
+    "GEMM_HALF_FILL_TOKENS", "GEMM_HALF_FILL_WIDTH", "ALLREDUCE_BANDWIDTH_EFFICIENCY", "ALLREDUCE_LATENCY",
 )  # fmt: skip
-STEPS = (0.1, 0.35, 0.1, 0.1, 0.35, 0.35, 0.1, 0.35)
-#: a constant at 0 (the step overhead, the format exponent) moves to this value first
-FROM_ZERO = (0.0, 0.05, 0.0, 0.0, 2.5e-4, 16.0, 0.0, 1e-6)
+STEPS = (0.1, 0.35, 0.1, 0.1, 0.35, 0.35, 0.35, 0.1, 0.35)
+#: a constant at 0 (the step overhead, the format exponent, a half-fill) moves to this value first
+FROM_ZERO = (0.0, 0.05, 0.0, 0.0, 2.5e-4, 16.0, 64.0, 0.0, 1e-6)
 FOLDS = 10
 
 

@@ -145,8 +145,9 @@ GENERATION = Default(
     "prefill at the serving compute efficiency",
     "post_training.generation",
 )
-#: The serving model's eight free constants (compute efficiency, its format exponent and decode share,
-#: bandwidth efficiency, step overhead, GEMM half-fill, all-reduce bandwidth share and per-call time) are fitted together on the bundled serving
+#: The serving model's nine free constants (compute efficiency, its format exponent and decode share,
+#: bandwidth efficiency, step overhead, GEMM half-fill in tokens and in width, all-reduce bandwidth share
+#: and per-call time) are fitted together on the bundled serving
 #: measurements by benchmarks/fit_serving.py (coordinate descent on the mean over the two sources of
 #: mean |ln(predicted ÷ measured)|, every figure within 2×). They are effective values: they also
 #: absorb what the roofline leaves out (docs/CALIBRATION.md §4).
@@ -155,16 +156,16 @@ SERVING_FIT_SOURCE = (
     "scaling_cli/data/trtllm_v017_throughput.yaml) by benchmarks/fit_serving.py"
 )
 COMPUTE_EFFICIENCY = Default(
-    0.72,
+    0.77,
     "fraction",
     f"large-problem efficiency (× T / (T + T½) for T tokens per forward pass): {SERVING_FIT_SOURCE}; 10-fold cross-validated median error "
-    "14.3%, docs/CALIBRATION.md §4 (a priori 0.5: beyond-chinchilla's prefill MFU, "
+    "12.3%, docs/CALIBRATION.md §4 (a priori 0.5: beyond-chinchilla's prefill MFU, "
     "docs/PEER_TOOLS.md §2.5)",
     "serving.compute_efficiency",
     log_sigma=0.25,
 )
 COMPUTE_FORMAT_EXPONENT = Default(
-    0.38,
+    0.40,
     "",
     f"a narrower number format reaches a smaller share of its higher peak: the serving compute efficiency is × (16-bit peak ÷ "
     f"the format's peak)^γ, so FP8 at twice the 16-bit peak runs 2^(1-γ) times as fast, not twice (dequantization, scaling "
@@ -181,7 +182,7 @@ DECODE_COMPUTE_RATIO = Default(
     "serving.decode_compute_ratio",
 )
 BANDWIDTH_EFFICIENCY = Default(
-    0.49,
+    0.53,
     "fraction",
     f"{SERVING_FIT_SOURCE}; an effective share of HBM bandwidth that also absorbs unmodelled per-step costs (a priori 0.8: "
     "NVIDIA aiconfigurator mem_bw_empirical_scaling_factor; LLM-Viewer 0.92 on H100; docs/PEER_TOOLS.md §2.8, §2.11)",
@@ -259,7 +260,7 @@ ALLREDUCE_LATENCY = Default(
     "serving.allreduce_latency",
 )
 ALLREDUCE_BANDWIDTH_EFFICIENCY = Default(
-    0.37,
+    0.52,
     "fraction",
     f"share of the catalog's unidirectional scale-up bandwidth a tensor-parallel all-reduce of one forward pass reaches (its "
     f"bus bandwidth): {SERVING_FIT_SOURCE}; a priori 1 (the link figure); a decode step's all-reduces carry 0.1-30 MB each, "
@@ -288,18 +289,25 @@ PIPELINE_STAGES = Default(
     "test_time[].pipeline_stages",
 )
 STEP_OVERHEAD = Default(
-    0.0,
+    2.5e-4,
     "s",
     f"fixed time of every forward step beyond the roofline (scheduling, launches, sampling): {SERVING_FIT_SOURCE} "
-    "(0 once prefill rides the decode steps and all-reduces pay their fitted bus bandwidth and per-call time; 2 ms before)",
+    "(0.25 ms once prefill rides the decode steps and all-reduces pay their fitted bus bandwidth and per-call time; 2 ms before)",
     "serving.step_overhead",
 )
 GEMM_HALF_FILL_TOKENS = Default(
-    183.0,
+    213.0,
     "tokens",
     f"tokens in a forward pass at which matrix multiplies reach half their large-problem efficiency (T / (T + T½), "
     f"engine/serving.gemm_fill): {SERVING_FIT_SOURCE}",
     "serving.gemm_half_fill_tokens",
+)
+GEMM_HALF_FILL_WIDTH = Default(
+    271.0,
+    "columns",
+    f"matrix width per GPU (d_model ÷ tensor-parallel GPUs) at which matrix multiplies reach half their large-problem "
+    f"efficiency, the fill curve of GEMM_HALF_FILL_TOKENS in the other dimension (engine/serving.pass_fill): {SERVING_FIT_SOURCE}",
+    "serving.gemm_half_fill_width",
 )
 PREFILL_TOKEN_BUDGET = Default(
     8192,
@@ -377,7 +385,7 @@ TABLE: tuple[Default, ...] = (
     ACCELERATOR, PRECISION, PEAK_FLOPS, MFU, GOODPUT, GOODPUT_SPREAD, FAILURE_RATE, CHECKPOINT_SECONDS, RESTART_SECONDS, SCALE_COMMUNICATION, PRICE, POWER, PUE, FIT, ARCHITECTURE, GENERATION,
     COMPUTE_EFFICIENCY, COMPUTE_FORMAT_EXPONENT, DECODE_COMPUTE_RATIO, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, ENGINE, ENGINE_MAX_RUNNING_SEQUENCES["vllm"],
     ENGINE_MAX_RUNNING_SEQUENCES["sglang"], ENGINE_KV_CACHE["vllm"], ENGINE_KV_CACHE["sglang"], TENSOR_PARALLEL_EFFICIENCY,
-    ALLREDUCE_BANDWIDTH_EFFICIENCY, ALLREDUCE_LATENCY, SCALE_UP_DOMAIN, SCALE_OUT_BANDWIDTH, PIPELINE_STAGES, STEP_OVERHEAD, GEMM_HALF_FILL_TOKENS, PREFILL_TOKEN_BUDGET, KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
+    ALLREDUCE_BANDWIDTH_EFFICIENCY, ALLREDUCE_LATENCY, SCALE_UP_DOMAIN, SCALE_OUT_BANDWIDTH, PIPELINE_STAGES, STEP_OVERHEAD, GEMM_HALF_FILL_TOKENS, GEMM_HALF_FILL_WIDTH, PREFILL_TOKEN_BUDGET, KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
     WEIGHT_SYNC_BANDWIDTH, ROLLOUT_GPU_SHARE, TRAINING_GPU_SHARE, DAYS, PEAK_TO_AVERAGE, PREFIX_CACHING, REQUEST_TOKENS,
 )  # fmt: skip
 

@@ -136,6 +136,18 @@ def test_generation_gpu_seconds_by_hand():
     assert serving.generation_gpu_seconds(1e6, 0.02, 4, 200, 0.5) == pytest.approx(402.0, rel=1e-15)
 
 
+def test_pass_fill_by_hand():
+    """A forward pass's fill is its token fill × its width fill (engine/serving.pass_fill): Llama 3 70B
+    (d_model 8,192) on 8 tensor-parallel GPUs has matrices 1,024 wide per GPU; at a width half-fill of
+    256 and a token half-fill of 128, a 512-token pass reaches 1024 / 1280 × 512 / 640 = 0.64 of the
+    large-problem rate; on one GPU 8192 / 8448 × 0.8 = 0.7758."""
+    model = serving.ServedModel(70.6e9, 70.6e9, LLAMA3_70B, 2.0, 2.0)
+    device = dataclasses.replace(h100(), half_fill_tokens=128.0, half_fill_width=256.0)
+    assert serving.pass_fill(model, device, 8, 512) == pytest.approx(0.64, rel=1e-12)
+    assert serving.pass_fill(model, device, 1, 512) == pytest.approx(8192 / 8448 * 0.8, rel=1e-12)
+    assert serving.pass_fill(model, h100(), 8, 512) == model.fill(512, 0.0) == 1.0  # no half-fills: full rate
+
+
 def test_mixed_step_by_hand():
     """Prefill inside the running batch (engine/serving.mixed_step_seconds), a decode step of 10 ms compute,
     30 ms memory and 2 ms fixed:

@@ -39,18 +39,22 @@ def _plan(cli, scenario_file, text: str, *args: str) -> dict:
 
 
 #: The serving fit as docs/CALIBRATION.md §4 states it, written out (the test below checks defaults.py agrees):
-#: compute efficiency at 16 bits, decode's share of it, GEMM half-fill, bandwidth efficiency.
-FIT_COMPUTE, FIT_DECODE_RATIO, FIT_HALF_FILL, FIT_BANDWIDTH = 0.72, 0.83, 183.0, 0.49
+#: compute efficiency at 16 bits, decode's share of it, GEMM half-fill in tokens and in width per GPU,
+#: bandwidth efficiency, per-step overhead.
+FIT_COMPUTE, FIT_DECODE_RATIO, FIT_HALF_FILL, FIT_HALF_WIDTH, FIT_BANDWIDTH, FIT_OVERHEAD = 0.77, 0.83, 213.0, 271.0, 0.53, 2.5e-4
 
 
 def test_chat_workload_by_hand(cli, scenario_file):
     """Llama-3-8B-class chat on one H100 (989.5 TFLOP/s, 3.35 TB/s, 80 GiB of HBM) in bf16 (no format
-    discount), the serving fit (FIT_*: docs/CALIBRATION.md §4), KV share 0.9, no per-step overhead; at
+    discount), the serving fit (FIT_*: docs/CALIBRATION.md §4), KV share 0.9; at
     load, prompts are prefilled 8,192 tokens at a time, inside the running decode steps."""
-    assert (defaults.COMPUTE_EFFICIENCY.value, defaults.DECODE_COMPUTE_RATIO.value, defaults.GEMM_HALF_FILL_TOKENS.value, defaults.BANDWIDTH_EFFICIENCY.value) == (
-        FIT_COMPUTE, FIT_DECODE_RATIO, FIT_HALF_FILL, FIT_BANDWIDTH
-    )
-    assert defaults.STEP_OVERHEAD.value == 0.0
+    assert (
+        defaults.COMPUTE_EFFICIENCY.value, defaults.DECODE_COMPUTE_RATIO.value, defaults.GEMM_HALF_FILL_TOKENS.value,
+        defaults.GEMM_HALF_FILL_WIDTH.value, defaults.BANDWIDTH_EFFICIENCY.value,
+    ) == (FIT_COMPUTE, FIT_DECODE_RATIO, FIT_HALF_FILL, FIT_HALF_WIDTH, FIT_BANDWIDTH)  # fmt: skip
+    # one GPU: its matrices are the whole d_model = 4,096 wide, filling 4096 / (4096 + W½) of the large-problem rate
+    width = 4096 / (4096 + FIT_HALF_WIDTH)
+    assert defaults.STEP_OVERHEAD.value == FIT_OVERHEAD
     w = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
     kv_per_token = 2 * 32 * 8 * 128 * 2  # 131,072 bytes (bf16 serving: bf16 KV)
     assert w["kv_cache_bytes_per_token"] == kv_per_token
@@ -62,26 +66,26 @@ def test_chat_workload_by_hand(cli, scenario_file):
     assert w["max_batch_in_memory"] == w["batch_size"] == 383
     # Decode step at batch 383, mean context 1,250.5: bandwidth-bound; one GPU: no all-reduce.
     memory = (16e9 + 383 * kv_per_token * 1250.5) / (3.35e12 * FIT_BANDWIDTH)
-    compute = 383 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * FIT_COMPUTE * FIT_DECODE_RATIO * 383 / (383 + FIT_HALF_FILL))
+    compute = 383 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * FIT_COMPUTE * FIT_DECODE_RATIO * width * 383 / (383 + FIT_HALF_FILL))
     assert memory > compute and w["decode_bound"] == "memory bandwidth"
-    step = memory
+    step = memory + FIT_OVERHEAD
     assert w["decode_step_seconds"] == pytest.approx(step, rel=1e-12)
     assert w["tpot_seconds"] == w["decode_step_seconds"]
     assert w["tokens_per_second_per_gpu"] == pytest.approx(383 / step, rel=1e-12)
     # Prefill alone (compute-bound, a 1,000-token pass at fill 1000 / (1000 + T½), above its floor of one
     # weight read):
     prefill_flops = 2 * 8e9 * 1000 + 524_288 * 500_500
-    prefill = prefill_flops / (989.5e12 * FIT_COMPUTE * 1000 / (1000 + FIT_HALF_FILL))
+    prefill = prefill_flops / (989.5e12 * FIT_COMPUTE * width * 1000 / (1000 + FIT_HALF_FILL))
     assert prefill > 16e9 / (3.35e12 * FIT_BANDWIDTH)
-    assert w["ttft_seconds"] == pytest.approx(prefill, rel=1e-12)
+    assert w["ttft_seconds"] == pytest.approx(prefill + FIT_OVERHEAD, rel=1e-12)
     # The prefill emits the first token; 499 decode steps follow.
-    assert w["latency_seconds"] == pytest.approx(prefill + 499 * step, rel=1e-12)
+    assert w["latency_seconds"] == pytest.approx(prefill + FIT_OVERHEAD + 499 * step, rel=1e-12)
     # GPU-seconds: at load the prompt is prefilled in an 8,192-token pass inside the running steps:
     # 383 / 500 requests start per step, so that share of steps carries a prompt, whose roofline is
     # max(decode compute + the prompt's, memory); the rest stay at the memory time.
-    packed = prefill_flops / (989.5e12 * FIT_COMPUTE * 8192 / (8192 + FIT_HALF_FILL))
+    packed = prefill_flops / (989.5e12 * FIT_COMPUTE * width * 8192 / (8192 + FIT_HALF_FILL))
     share = 383 / 500
-    mixed = share * max(compute + packed, memory) + (1 - share) * memory
+    mixed = share * max(compute + packed, memory) + (1 - share) * memory + FIT_OVERHEAD
     per_query = 500 * mixed / 383
     assert w["gpu_seconds_per_query"] == pytest.approx(per_query, rel=1e-12)
     assert per_query < packed + 500 * step / 383  # prefill partly hidden under the decode's reads
@@ -105,13 +109,13 @@ def test_fp8_prefill_is_faster_than_bf16_by_less_than_its_peak():
     """The format exponent γ (defaults.COMPUTE_FORMAT_EXPONENT, docs/CALIBRATION.md §4): FP8 on an H100
     has twice the 16-bit peak (1,979 vs 989.5 TFLOP/s) and keeps 0.5^γ of the compute efficiency, so a
     compute-bound prefill (a 1,000-token prompt of an 8B model) takes 0.5^(1 − γ) of its bf16 time:
-    0.5^0.62 = 0.651 at γ = 0.38 (twice as fast would be 0.5)."""
+    0.5^0.60 = 0.660 at γ = 0.40 (twice as fast would be 0.5)."""
     gamma = defaults.COMPUTE_FORMAT_EXPONENT.value
-    assert gamma == 0.38
+    assert gamma == 0.40
     fp8 = CHAT_8B.replace("hardware: {accelerator: h100,", "hardware: {accelerator: h100, precision: fp8,")
     plans = [build_plan(validate_document(parse_yaml(text, "<chat>")), samples=0).sections["test_time"]["workloads"][0] for text in (CHAT_8B, fp8)]
-    bf16_ttft, fp8_ttft = (p["ttft_seconds"] for p in plans)
-    assert fp8_ttft / bf16_ttft == pytest.approx(0.5 ** (1 - 0.38), rel=1e-9) == pytest.approx(0.651, abs=1e-3)
+    bf16_ttft, fp8_ttft = (p["ttft_seconds"] - defaults.STEP_OVERHEAD.value for p in plans)  # the prefill's compute alone
+    assert fp8_ttft / bf16_ttft == pytest.approx(0.5 ** (1 - 0.40), rel=1e-9) == pytest.approx(0.660, abs=1e-3)
 
 
 def test_decode_runs_at_its_share_of_the_compute_efficiency():
@@ -129,7 +133,8 @@ def test_decode_runs_at_its_share_of_the_compute_efficiency():
     finally:
         defaults.DECODE_COMPUTE_RATIO = saved
     assert plan["batch_size"] == full["batch_size"]
-    assert plan["decode_step_seconds"] == pytest.approx(full["decode_step_seconds"] / saved.value, rel=1e-9)
+    overhead = defaults.STEP_OVERHEAD.value  # one GPU: no all-reduce; the rest of the step is its compute
+    assert plan["decode_step_seconds"] - overhead == pytest.approx((full["decode_step_seconds"] - overhead) / saved.value, rel=1e-9)
 
 
 def test_workload_mfu_sets_the_compute_efficiency(cli, scenario_file):
@@ -140,7 +145,8 @@ def test_workload_mfu_sets_the_compute_efficiency(cli, scenario_file):
     slow = _plan(cli, scenario_file, text, "--samples", "0")["test_time"]["workloads"][0]
     fast = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
     prefill = (2 * 8e9 * 1000 + 524_288 * 500_500) / 989.5e12
-    assert slow["latency_seconds"] - fast["latency_seconds"] == pytest.approx(prefill / 0.2 - prefill / (FIT_COMPUTE * 1000 / (1000 + FIT_HALF_FILL)), rel=1e-9)
+    fill = 4096 / (4096 + FIT_HALF_WIDTH) * 1000 / (1000 + FIT_HALF_FILL)
+    assert slow["latency_seconds"] - fast["latency_seconds"] == pytest.approx(prefill / 0.2 - prefill / (FIT_COMPUTE * fill), rel=1e-9)
     assert slow["decode_step_seconds"] == fast["decode_step_seconds"]
 
 

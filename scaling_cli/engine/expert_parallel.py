@@ -44,7 +44,7 @@ import numpy as np
 
 from scaling_cli.engine import parallelism
 from scaling_cli.engine.selection import take_choice, target_excess
-from scaling_cli.engine.serving import BATCH_GRID, Device, RequestShape, ServedModel, ServingChoice, at_load_prefill_tokens, compute_seconds, generation_gpu_seconds
+from scaling_cli.engine.serving import BATCH_GRID, Device, RequestShape, ServedModel, ServingChoice, at_load_prefill_tokens, compute_seconds, generation_gpu_seconds, pass_fill
 from scaling_cli.engine.types import ArrayLike
 
 #: Bytes per element a token's activations travel in: dispatch in FP8, combine in BF16 (DeepSeek inference system overview).
@@ -142,7 +142,7 @@ class ExpertParallelStep:
 def decode_step(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ExpertParallelStep:
     """One decode step of one GPU running ``batch`` sequences at mean ``context``."""
     # each GPU's experts receive the tokens of the whole group's B·G
-    fill = model.fill(batch, device.half_fill_tokens, model.routed_tokens(batch * group)) * device.decode_compute_ratio
+    fill = pass_fill(model, device, 1.0, batch, model.routed_tokens(batch * group)) * device.decode_compute_ratio
     compute = compute_seconds(batch * model.flops_per_token(context), device, 1.0, fill)
     read = read_weight_bytes(model, group, batch) + batch * model.kv_bytes(context)
     memory = read / (device.bandwidth * device.bandwidth_efficiency)
@@ -156,10 +156,10 @@ def _metrics(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLik
     prefill = request.compute_flops if request.prefill_flops is None else request.prefill_flops
     a2a_per_token = prefill_all_to_all_seconds_per_token(model, fabric, group)
     floor = resident_weight_bytes(model, group) / (device.bandwidth * device.bandwidth_efficiency)
-    alone = model.fill(request.prompt_tokens, device.half_fill_tokens)
+    alone = pass_fill(model, device, 1.0, request.prompt_tokens)
     packed = at_load_prefill_tokens(device, request.prompt_tokens)
     ttft = np.maximum(compute_seconds(prefill, device, 1.0, alone), floor) + request.prompt_tokens * a2a_per_token + device.step_overhead
-    at_load = model.fill(packed, device.half_fill_tokens, model.routed_tokens(packed * group))
+    at_load = pass_fill(model, device, 1.0, packed, model.routed_tokens(packed * group))
     prefill_gpu_seconds = compute_seconds(prefill, device, 1.0, at_load) + request.prompt_tokens * a2a_per_token
     after = compute_seconds(request.compute_flops - prefill, device, 1.0, alone)  # scoring after the prompt's prefill
     upfront = prefill_gpu_seconds + after

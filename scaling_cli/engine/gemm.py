@@ -15,7 +15,9 @@ def gemm_fill(tokens: ArrayLike, half_fill_tokens: ArrayLike) -> ArrayLike:
     dimension leaves tiles and waves partly empty and the operand reads less amortised, so achieved
     FLOP/s rise with the rows and saturate (NVIDIA, "Matrix Multiplication Background User's Guide",
     Deep Learning Performance docs: tile and wave quantization, arithmetic intensity). T / (T + T½) is
-    the simplest curve with that shape; T½ is fitted (docs/CALIBRATION.md §4).
+    the simplest curve with that shape; T½ is fitted (docs/CALIBRATION.md §4). The same curve in the
+    matrices' width per GPU (d_model over the tensor-parallel GPUs) instead of their rows gives the
+    width fill of ``engine/serving.pass_fill``, with its own fitted half-fill.
     """
     return 1.0 / (1.0 + half_fill_tokens / np.maximum(tokens, 1.0))  # = T / (T + T½), and 1 for T = ∞
 

@@ -102,6 +102,8 @@ class Device:
     max_sequences: ArrayLike = MAX_RUNNING_SEQUENCES
     #: tokens in a forward pass at which matrix multiplies reach half their full efficiency (0: always full)
     half_fill_tokens: ArrayLike = 0.0
+    #: matrix width per GPU (d_model / tensor-parallel GPUs) at which matrix multiplies reach half their full efficiency (0: always full)
+    half_fill_width: ArrayLike = 0.0
     #: share of the compute efficiency a decode step reaches (1: the same as prefill)
     decode_compute_ratio: ArrayLike = 1.0
     #: tokens an engine packs into one forward pass of prefill at load (chunked / batched prefill)

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scaling_cli.engine import parallelism, pipeline
+from scaling_cli.engine.gemm import gemm_fill
 from scaling_cli.engine.selection import choose, take, take_choice, target_excess
 from scaling_cli.engine.kv_cache import BYTES_PER_ELEMENT, Architecture, approximate_architecture, kv_cache_bytes_per_element, kv_cache_bytes_per_token, kv_head_replication
 from scaling_cli.engine.served_model import MAX_RUNNING_SEQUENCES, MEMORY_FRACTION, Device, ServedModel
@@ -128,6 +129,14 @@ def _power_of_two_at_least(value: ArrayLike) -> ArrayLike:
     return 2.0 ** np.ceil(np.log2(np.maximum(value, 1.0)))
 
 
+def pass_fill(model: ServedModel, device: Device, gpus: ArrayLike, tokens: ArrayLike, expert_tokens: ArrayLike | None = None) -> ArrayLike:
+    """Share of the large-problem rate a forward pass of ``tokens`` tokens reaches: its token fill
+    (``ServedModel.fill``) × its width fill: tensor parallelism leaves each GPU matrices d_model / t as
+    wide, and narrow matrices fill the GPU's tiles no better than short ones (``engine/gemm.py``)."""
+    width = model.architecture.hidden / pipeline.tensor_parallel(device, gpus)
+    return model.fill(tokens, device.half_fill_tokens, expert_tokens) * gemm_fill(width, device.half_fill_width)
+
+
 def compute_seconds(flops: ArrayLike, device: Device, gpus: ArrayLike, fill: ArrayLike) -> ArrayLike:
     """Wall time of compute-bound work on a replica of g GPUs: FLOP / (g · peak · compute efficiency ·
     fill), ``fill`` the share of the large-problem rate its passes reach (``ServedModel.fill``)."""
@@ -158,7 +167,7 @@ def prefill_seconds(model: ServedModel, device: Device, gpus: ArrayLike, flops: 
     replica's stages take the prompt one after another, t GPUs at a time, and pass it on."""
     stages = pipeline.stages(device, gpus)
     floor = stages * weight_read_seconds(model, device, gpus, np.maximum(tokens, 1.0))
-    compute = stages * compute_seconds(flops, device, gpus, model.fill(tokens, device.half_fill_tokens))
+    compute = stages * compute_seconds(flops, device, gpus, pass_fill(model, device, gpus, tokens))
     links = allreduce_seconds(model, device, gpus, tokens) + pipeline.send_seconds(model, device, gpus, tokens)
     return np.maximum(compute, floor) + links + device.step_overhead
 
@@ -189,7 +198,7 @@ def decode_step(model: ServedModel, device: Device, gpus: ArrayLike, batch: Arra
     the device's decode share of the compute efficiency."""
     stages = pipeline.stages(device, gpus)
     micro = pipeline.micro_batch(batch, stages)
-    fill = model.fill(micro, device.half_fill_tokens) * device.decode_compute_ratio
+    fill = pass_fill(model, device, gpus, micro) * device.decode_compute_ratio
     compute = compute_seconds(stages * micro * model.flops_per_token(context), device, gpus, fill)
     fixed = allreduce_seconds(model, device, gpus, micro) + pipeline.send_seconds(model, device, gpus, micro) + device.step_overhead
     return DecodeStep(compute, decode_memory_seconds(model, device, gpus, batch, context), fixed)
@@ -307,9 +316,9 @@ def _request_metrics(model: ServedModel, device: Device, request: RequestShape, 
     ttft = prefill_seconds(model, device, gpus, prefill, request.prompt_tokens)
     # at load the prompt rides a running forward pass: its FLOP and its all-reduce volume, not its latency
     prompt_allreduce = allreduce_seconds(model, device, gpus, request.prompt_tokens, per_call=False) + pipeline.send_seconds(model, device, gpus, request.prompt_tokens, per_call=False)
-    packed = model.fill(at_load_prefill_tokens(device, request.prompt_tokens), device.half_fill_tokens)
+    packed = pass_fill(model, device, gpus, at_load_prefill_tokens(device, request.prompt_tokens))
     upfront = compute_seconds(request.compute_flops, device, gpus, packed) + prompt_allreduce
-    after = compute_seconds(request.compute_flops - prefill, device, gpus, model.fill(request.prompt_tokens, device.half_fill_tokens))
+    after = compute_seconds(request.compute_flops - prefill, device, gpus, pass_fill(model, device, gpus, request.prompt_tokens))
     tokens = request.chains * request.chain_tokens
     if request.streamed:
         prompt_steps = np.ceil(request.prompt_tokens / device.prefill_token_budget)

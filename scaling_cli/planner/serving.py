@@ -114,6 +114,7 @@ def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidt
         max_sequences=defaults.MAX_RUNNING_SEQUENCES.value if max_sequences is None else max_sequences,
         half_fill_tokens=0.0 if measured else defaults.GEMM_HALF_FILL_TOKENS.value,
         decode_compute_ratio=1.0 if measured else defaults.DECODE_COMPUTE_RATIO.value,
+        half_fill_width=0.0 if measured else defaults.GEMM_HALF_FILL_WIDTH.value,
         prefill_token_budget=defaults.PREFILL_TOKEN_BUDGET.value,
         scale_up_domain=float(domain),
         scale_out_bandwidth=float(scale_out),
@@ -137,6 +138,6 @@ def serving_fabric(hardware: ResolvedHardware, assumptions: Assumptions, scope: 
 
 def add_fixed_assumptions(assumptions: Assumptions) -> None:
     """The roofline's fixed defaults (``scaling_cli/defaults.py``; used by ``engine.serving``)."""
-    fixed = (defaults.COMPUTE_FORMAT_EXPONENT, defaults.DECODE_COMPUTE_RATIO, defaults.MEMORY_FRACTION, defaults.MAX_RUNNING_SEQUENCES, defaults.TENSOR_PARALLEL_EFFICIENCY, defaults.ALLREDUCE_BANDWIDTH_EFFICIENCY, defaults.ALLREDUCE_LATENCY, defaults.STEP_OVERHEAD, defaults.GEMM_HALF_FILL_TOKENS, defaults.PREFILL_TOKEN_BUDGET)
+    fixed = (defaults.COMPUTE_FORMAT_EXPONENT, defaults.DECODE_COMPUTE_RATIO, defaults.MEMORY_FRACTION, defaults.MAX_RUNNING_SEQUENCES, defaults.TENSOR_PARALLEL_EFFICIENCY, defaults.ALLREDUCE_BANDWIDTH_EFFICIENCY, defaults.ALLREDUCE_LATENCY, defaults.STEP_OVERHEAD, defaults.GEMM_HALF_FILL_TOKENS, defaults.GEMM_HALF_FILL_WIDTH, defaults.PREFILL_TOKEN_BUDGET)
     for default in (*fixed, defaults.KV_CACHE_BYTES_PER_ELEMENT):
         assumptions.use(default)
