@@ -16,7 +16,7 @@ leave-one-out). Aim (#14): median within 12% and no case beyond 2×.
 
 from __future__ import annotations
 
-from scaling_cli.commands.reference_serving import serving_reference, summarize
+from scaling_cli.commands.reference_serving import TABLE, TABLE_1X, serving_reference, summarize
 
 
 def _line(name: str, s: dict) -> str:
@@ -41,11 +41,16 @@ def main() -> None:
     print(_line("all", report.summary) + "  (aim: median <= 12%, none beyond 2×)")
     for name, summary in report.by_source.items():
         print(_line(name, summary))
-    _table_groups([r for r in report.rows if r["table"] is not None])
+    _table_groups([r for r in report.rows if r["table"] == TABLE])
+    print("  held out of the fit, at first sight: the TensorRT-LLM 1.x tables by model, accelerator and mapping")
+    held = [r for r in report.rows if r["table"] == TABLE_1X]
+    for key in sorted({(r["model"], r["hardware"]) for r in held}):
+        group = summarize([r for r in held if (r["model"], r["hardware"]) == key])
+        print(f"    {key[0] + ', ' + key[1]:44s} {group['cases']:3d} cases  median |error| {group['median_abs_error']:6.1%}  median ratio {group['median_ratio']:.2f}  worst {group['worst_ratio']:.2f}×")
     for name, summary in report.by_metric.items():
         print(_line(name, summary))
     print(_line("the first fit's cases", summarize([r for r in report.rows if not r["held_out"] and r["table"] is None])))
-    print(_line("added after the first fit", report.held_out))
+    print(_line("added after the first fit", summarize([r for r in report.rows if r["held_out"] and r["table"] is None])))
     for name in report.by_metric:
         held = [r for r in report.rows if r["held_out"] and r["metric"] == name]
         if held:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scaling_cli.commands.reference_serving import measurements, serving_reference, table_cases
+from scaling_cli.commands.reference_serving import TABLE as V017, TABLE_1X, measurements, serving_reference, table_cases
 from scaling_cli.commands.reference_serving_table import trtllm_bench_max_batch
 
 TABLE = Path(__file__).resolve().parent.parent / "scaling_cli" / "data" / "trtllm_v017_throughput.yaml"
@@ -45,7 +45,7 @@ def test_hand_entered_cells_agree_with_the_transcribed_table():
 
 def test_table_cases_skip_the_hand_entered_cells_and_divide_by_tp():
     cells = _cells()
-    cases = table_cases()
+    cases = [c for c in table_cases() if c["table"] == V017]
     assert len(cases) == len(cells) - 13 == 244
     assert len({c["id"] for c in cases} | {c["id"] for c in measurements()}) == len(cases) + len(measurements())
     one = next(c for c in cases if c["id"] == "trt017t-mixtral-8x22b-a100-tp8-fp16-20000-2000")
@@ -72,14 +72,35 @@ def test_batch_heuristic_by_hand():
 
 
 def test_table_cases_state_the_heuristic_batch_and_nothing_else():
-    for case in table_cases():
+    for case in (c for c in table_cases() if c["table"] == V017):
         assert set(case["workload"]) == {"max_running_sequences"}
         assert case["workload"]["max_running_sequences"] >= 64
 
 
 def test_no_table_cell_beyond_twice_the_planner():
     """The issue's bound on every figure (#14: no case beyond 2x), here on 244 cells."""
-    rows = [r for r in serving_reference().rows if r["table"] is not None]
+    rows = [r for r in serving_reference().rows if r["table"] == V017]
     assert len(rows) == 244
     worst = max(rows, key=lambda r: abs(math.log(r["ratio"])))
     assert 0.5 <= worst["ratio"] <= 2.0, worst["id"]
+
+
+TABLE_1X_FILE = Path(__file__).resolve().parent.parent / "scaling_cli" / "data" / "trtllm_1x_throughput.yaml"
+
+
+def test_1x_cells_clone_their_templates_and_skip_the_hand_entered_ones():
+    """The 1.x tables' 87 transcribed cells, less the 8 the hand-entered trt1x cases hold, each cloned from its
+    model's hand-entered case; two cells read off the source by hand: Qwen3 235B-A22B on 8 H100 (DEP8, FP8) at
+    1024/8192 = 873, GPT-OSS 120B on 4 H100 (DEP4, FP8) at 32768/1024 = 333."""
+    doc = yaml.safe_load(TABLE_1X_FILE.read_text())
+    cells = sum(f is not None for m in doc["models"].values() for _, _, figures in m["rows"] for f in figures)
+    cases = [c for c in table_cases() if c["table"] == TABLE_1X]
+    assert cells == 87 and len(cases) == 87 - 8
+    by_id = {c["id"]: c for c in cases}
+    one = by_id["trt1xt-qwen3-235b-a22b-h100-dep8-fp8-1024-8192"]
+    assert one["measured_per_gpu"] == 873 and one["hardware"] == {"accelerator": "H100", "count": 8, "expert_parallel": 8}
+    two = by_id["trt1xt-gpt-oss-120b-h100-dep4-fp8-32768-1024"]
+    assert two["measured_per_gpu"] == 333 and two["workload"] == {"kv_cache_dtype": "bf16"}  # 'Hopper: use auto'
+    hand = {c["id"]: c for c in measurements()}
+    assert all(c["held_out"] for c in cases)
+    assert {c["model"]["name"] for c in cases} == {hand[m["template"]]["model"]["name"] for m in doc["models"].values()}

@@ -40,7 +40,7 @@ from typing import Any
 import yaml
 
 from scaling_cli.catalog.hardware import find_accelerator
-from scaling_cli.commands import reference_serving_table
+from scaling_cli.commands import reference_serving_table, reference_serving_table_1x
 from scaling_cli.planner.plan import build_plan
 from scaling_cli.render.model import Num, Table
 from scaling_cli.commands.ratios import ratio_summary
@@ -67,6 +67,7 @@ METRICS = {
 #: The two sources' names in the summary: cases entered one by one, and the table's cells.
 HAND_ENTERED = "hand-entered cases"
 TABLE = reference_serving_table.TABLE_NAME
+TABLE_1X = reference_serving_table_1x.TABLE_NAME
 #: A latency target no configuration reaches: the planner then picks its fastest (batch 1).
 FASTEST = 1e-9
 
@@ -89,9 +90,10 @@ def measurements() -> list[dict[str, Any]]:
 
 def table_cases() -> list[dict[str, Any]]:
     """The cells of TensorRT-LLM v0.17's throughput table the hand-entered cases do not hold
-    (``commands/reference_serving_table.py``), each with the batch trtllm-bench's heuristic sets."""
+    (``commands/reference_serving_table.py``), each with the batch trtllm-bench's heuristic sets, then
+    those of the 1.x tables, held out of the fit (``commands/reference_serving_table_1x.py``)."""
     memory = {name: find_accelerator(alias).memory_bytes / reference_serving_table.GIB for name, alias in ACCELERATORS.items() if name in {"H100", "H200", "A100"}}
-    return reference_serving_table.table_cases(measurements(), memory)
+    return reference_serving_table.table_cases(measurements(), memory) + reference_serving_table_1x.table_cases(measurements())
 
 
 def engine_settings() -> dict[str, dict[str, Any]]:
@@ -239,5 +241,5 @@ def serving_reference() -> ServingReference:
                 rows.extend(_row(case, m, v, workload) for m, v in wanted.items())
     by_metric = {m: summarize([r for r in rows if r["metric"] == m]) for m in METRICS}
     held_out = summarize([r for r in rows if r["held_out"]])
-    by_source = {HAND_ENTERED: summarize([r for r in rows if r["table"] is None]), TABLE: summarize([r for r in rows if r["table"] == TABLE])}
+    by_source = {name: summarize([r for r in rows if r["table"] == table]) for name, table in ((HAND_ENTERED, None), (TABLE, TABLE), (TABLE_1X, TABLE_1X))}
     return ServingReference(rows=rows, summary=summarize(rows), by_metric=by_metric, held_out=held_out, by_source=by_source)

@@ -1,0 +1,77 @@
+"""TensorRT-LLM 1.x's published throughput tables as held-out reference cases for ``scaling reference --serving``.
+
+``data/trtllm_1x_throughput.yaml`` holds the cells of five models (Llama 3.3 70B, Llama 4 Maverick,
+Qwen3 235B-A22B, Qwen3 30B-A3B, GPT-OSS 120B) on B200, GB200, H200 and H100 (NVIDIA/TensorRT-LLM
+docs/source/developer-guide/perf-overview.md @ 585c7565). Each cell becomes a case cloned from the
+model's hand-entered ``trt1x`` case in ``data/serving_measurements.yaml`` (its ``template``: the
+architecture, and the reading of what the source leaves unstated), with the cell's accelerator,
+mapping (``tp``: tensor parallel; ``dep``: attention data parallel with expert parallelism), GPU count,
+precision, KV element where the source's options set one, and lengths. Figures are per GPU already.
+Cells a hand-entered case holds are left out. The batch is the planner's (what fits): the source sets
+no ``max_batch_size`` and trtllm-bench's heuristic gives different caps under the readings it leaves
+open (docs/CALIBRATION.md §4). These cases were added after the serving fit and are held out of it.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+TABLE_FILE = "trtllm_1x_throughput.yaml"
+TABLE_NAME = "TensorRT-LLM 1.x table (held out)"
+
+
+@lru_cache(maxsize=1)
+def _document() -> dict[str, Any]:
+    return yaml.safe_load(resources.files("scaling_cli.data").joinpath(TABLE_FILE).read_text(encoding="utf-8"))
+
+
+def _key(case: dict[str, Any]) -> tuple[Any, ...]:
+    hw = case["hardware"]
+    mapping = "dep" if "expert_parallel" in hw else "tp"
+    return (case["model"]["name"], hw["accelerator"], mapping, int(hw["count"]), case["precision"], int(case["input_tokens"]), int(case["output_tokens"]))
+
+
+def table_cases(hand_entered: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One case per cell of the file not among ``hand_entered``, in file order."""
+    by_id = {c["id"]: c for c in hand_entered}
+    taken = {_key(c) for c in hand_entered if c["metric"] == "output_tokens_per_gpu_s"}
+    cases = []
+    for entry in _document()["models"].values():
+        template = by_id[entry["template"]]
+        for isl, osl, figures in entry["rows"]:
+            for column, figure in zip(entry["columns"], figures):
+                if figure is not None:
+                    case = _case(template, column, int(isl), int(osl), float(figure))
+                    if _key(case) not in taken:
+                        cases.append(case)
+    return cases
+
+
+def _case(template: dict[str, Any], column: dict[str, Any], isl: int, osl: int, figure: float) -> dict[str, Any]:
+    gpus, accelerator, precision = int(column["gpus"]), column["accelerator"], column["precision"]
+    hardware: dict[str, Any] = {"accelerator": accelerator, "count": gpus}
+    hardware.update({"expert_parallel": gpus} if column["mapping"] == "dep" else {"tensor_parallel": gpus, "replicas": 1})
+    workload = {k: v for k, v in (template.get("workload") or {}).items() if k != "kv_cache_dtype"}
+    if "kv_cache_dtype" in column:
+        workload["kv_cache_dtype"] = column["kv_cache_dtype"]
+    name = template["model"]["name"].lower().replace(" ", "-").replace(".", "")
+    return {
+        "id": f"trt1xt-{name}-{accelerator.lower()}-{column['mapping']}{gpus}-{precision}-{isl}-{osl}",
+        "table": TABLE_NAME,
+        "held_out": True,
+        "model": copy.deepcopy(template["model"]),
+        "hardware": hardware,
+        "precision": precision,
+        "input_tokens": isl,
+        "output_tokens": osl,
+        "engine": template["engine"],
+        "metric": "output_tokens_per_gpu_s",
+        "measured_per_gpu": figure,
+        "workload": workload,
+        "source": _document()["source"],
+    }
