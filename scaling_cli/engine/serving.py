@@ -320,9 +320,10 @@ def _request_metrics(model: ServedModel, device: Device, request: RequestShape, 
     upfront = compute_seconds(request.compute_flops, device, gpus, packed) + prompt_allreduce
     after = compute_seconds(request.compute_flops - prefill, device, gpus, pass_fill(model, device, gpus, request.prompt_tokens))
     tokens = request.chains * request.chain_tokens
+    prefill_at_load = compute_seconds(prefill, device, gpus, packed)
     if request.streamed:
         prompt_steps = np.ceil(request.prompt_tokens / device.prefill_token_budget)
-        mixed, apart = mixed_step_seconds(step, compute_seconds(prefill, device, gpus, packed), batch, tokens, prompt_steps), upfront - compute_seconds(prefill, device, gpus, packed)
+        mixed, apart = mixed_step_seconds(step, prefill_at_load, batch, tokens, prompt_steps), upfront - prefill_at_load
     else:
         mixed, apart = seconds, upfront
     return {
@@ -331,7 +332,7 @@ def _request_metrics(model: ServedModel, device: Device, request: RequestShape, 
         "latency_seconds": ttft + after + np.maximum(request.chain_tokens - 1.0, 0.0) * seconds,
         "gpu_seconds_per_request": generation_gpu_seconds(tokens, mixed, gpus, batch, apart),
         "upfront_gpu_seconds": gpus * upfront,
-        "prefill_gpu_seconds": gpus * (compute_seconds(prefill, device, gpus, packed) + prompt_allreduce),
+        "prefill_gpu_seconds": gpus * (prefill_at_load + prompt_allreduce),
         "tokens_per_second_per_gpu": batch / (seconds * gpus),
         "compute_bound": step.compute_bound,
     }
