@@ -263,8 +263,8 @@ ALLREDUCE_BANDWIDTH_EFFICIENCY = Default(
     0.52,
     "fraction",
     f"share of the catalog's unidirectional scale-up bandwidth a tensor-parallel all-reduce of one forward pass reaches (its "
-    f"bus bandwidth): {SERVING_FIT_SOURCE}; a priori 1 (the link figure); a decode step's all-reduces carry 0.1-30 MB each, "
-    "where NCCL's bus bandwidth is still rising with the message size",
+    f"bus bandwidth): {SERVING_FIT_SOURCE}; a priori 1 (the link figure); a step's all-reduces carry its tokens × d_model × 2 bytes, "
+    "from kilobytes at batch 1 to tens of megabytes at the batch cap, where nccl-tests' bus bandwidth still rises with the message size",
     "serving.allreduce_bandwidth_efficiency",
 )
 SCALE_UP_DOMAIN = Default(

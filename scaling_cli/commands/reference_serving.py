@@ -19,7 +19,8 @@ heuristic fixes them: the file's ``engine_settings``) — and compare the predic
 
 Beside the hand-entered cases, every other cell of TensorRT-LLM v0.17's published throughput table
 (``commands/reference_serving_table.py``), each a case of the same shape with trtllm-bench's batch
-heuristic; the summary reports both sources apart (``by_source``).
+heuristic, and the cells of the 1.x tables, held out of the fit (``commands/reference_serving_table_1x.py``);
+the summary reports the three sources apart (``by_source``).
 
 A case marked ``held_out: true`` was added after the first serving fit and was held out of it (its
 first-sight figures are in docs/CALIBRATION.md §4); the current constants are fitted on every case,
@@ -92,7 +93,7 @@ def table_cases() -> list[dict[str, Any]]:
     """The cells of TensorRT-LLM v0.17's throughput table the hand-entered cases do not hold
     (``commands/reference_serving_table.py``), each with the batch trtllm-bench's heuristic sets, then
     those of the 1.x tables, held out of the fit (``commands/reference_serving_table_1x.py``)."""
-    memory = {name: find_accelerator(alias).memory_bytes / reference_serving_table.GIB for name, alias in ACCELERATORS.items() if name in {"H100", "H200", "A100"}}
+    memory = {name: find_accelerator(alias).memory_bytes / reference_serving_table.GIB for name, alias in ACCELERATORS.items()}
     return reference_serving_table.table_cases(measurements(), memory) + reference_serving_table_1x.table_cases(measurements())
 
 

@@ -34,10 +34,11 @@ BYTES = {"fp8": 1.0, "fp16": 2.0}
 GIB = 1024.0**3
 
 
-@lru_cache(maxsize=1)
-def _document() -> dict[str, Any]:
-    text = resources.files("scaling_cli.data").joinpath(TABLE_FILE).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+@lru_cache(maxsize=4)
+def load_table(file: str = TABLE_FILE) -> dict[str, Any]:
+    """A bundled table of published figures (``scaling_cli/data/<file>``), read once: the reference plans
+    every cell on every call, and the serving fit calls it at every point it tries."""
+    return yaml.safe_load(resources.files("scaling_cli.data").joinpath(file).read_text(encoding="utf-8"))
 
 
 def trtllm_bench_max_batch(model: dict[str, Any], tensor_parallel: int, input_tokens: int, output_tokens: int, precision: str, memory_gib: float) -> int:
@@ -60,7 +61,7 @@ def _key(model: str, accelerator: str, tensor_parallel: int, input_tokens: int, 
 def table_cases(hand_entered: list[dict[str, Any]], memory_gib: dict[str, float]) -> list[dict[str, Any]]:
     """One case per planned cell of the table not among ``hand_entered`` (the serving cases), in table
     order; ``memory_gib`` is each accelerator's HBM in GiB (the catalog's, for the batch heuristic)."""
-    doc = _document()
+    doc = load_table()
     taken = {
         _key(c["model"]["name"], c["hardware"]["accelerator"], c["hardware"]["tensor_parallel"], c["input_tokens"], c["output_tokens"])
         for c in hand_entered

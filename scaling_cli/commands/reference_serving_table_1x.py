@@ -15,19 +15,12 @@ open (docs/CALIBRATION.md §4). These cases were added after the serving fit and
 from __future__ import annotations
 
 import copy
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
+from scaling_cli.commands.reference_serving_table import load_table
 
 TABLE_FILE = "trtllm_1x_throughput.yaml"
 TABLE_NAME = "TensorRT-LLM 1.x table (held out)"
-
-
-@lru_cache(maxsize=1)
-def _document() -> dict[str, Any]:
-    return yaml.safe_load(resources.files("scaling_cli.data").joinpath(TABLE_FILE).read_text(encoding="utf-8"))
 
 
 def _key(case: dict[str, Any]) -> tuple[Any, ...]:
@@ -41,7 +34,7 @@ def table_cases(hand_entered: list[dict[str, Any]]) -> list[dict[str, Any]]:
     by_id = {c["id"]: c for c in hand_entered}
     taken = {_key(c) for c in hand_entered if c["metric"] == "output_tokens_per_gpu_s"}
     cases = []
-    for entry in _document()["models"].values():
+    for entry in load_table(TABLE_FILE)["models"].values():
         template = by_id[entry["template"]]
         for isl, osl, figures in entry["rows"]:
             for column, figure in zip(entry["columns"], figures):
@@ -73,5 +66,5 @@ def _case(template: dict[str, Any], column: dict[str, Any], isl: int, osl: int, 
         "metric": "output_tokens_per_gpu_s",
         "measured_per_gpu": figure,
         "workload": workload,
-        "source": _document()["source"],
+        "source": load_table(TABLE_FILE)["source"],
     }
