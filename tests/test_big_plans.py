@@ -93,6 +93,25 @@ def test_workloads_that_differ_in_demand_share_one_serving_choice(monkeypatch):
     assert test_time.serving is serving
 
 
+def test_workloads_that_differ_in_demand_share_their_latency_arrays_and_bill_one_array():
+    """x and y (same request, other demand) get the very same latency arrays; each workload's
+    GPU-hours and energy are Scaled multiples of its one peak-GPU array (by hand: GPU-hours = GPUs ×
+    24 × days); its cost, whose H100 price is sampled, is that times the price, multiplied out."""
+    scenario = loaded().scenario
+    sampler = Sampler(300, 1, compact=True)
+    with np.errstate(all="ignore"):
+        tree = evaluate(freeze(scenario, sampler), sampler, Assumptions())
+    x, y, z = tree["test_time"]["workloads"]
+    assert x["ttft_seconds"] is y["ttft_seconds"] and x["tpot_seconds"] is y["tpot_seconds"]
+    assert x["ttft_seconds"] is not z["ttft_seconds"]
+    bill = [y[key] for key in ("gpu_hours_per_day", "gpu_hours", "energy_mwh")]
+    assert all(isinstance(figure, Scaled) for figure in bill)
+    assert all(figure.base is bill[0].base for figure in bill)
+    assert np.allclose(np.asarray(y["gpu_hours"]), bill[0].base * 24.0 * 30.0, rtol=1e-12)
+    price = np.asarray(y["cost_usd"]) / np.asarray(y["gpu_hours"])
+    assert np.ptp(price) > 0 and 1.0 < price.min() and price.max() < 20.0  # a sampled, plausible H100 $/GPU-hour
+
+
 def test_bands_of_a_thousand_multiples_take_one_partial_sort(monkeypatch):
     """1,000 Scaled figures of one base: one np.partition for all of them, none for the figures."""
     calls = []

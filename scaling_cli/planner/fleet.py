@@ -24,6 +24,7 @@ import numpy as np
 
 from scaling_cli.engine import costing, queueing, serving
 from scaling_cli.engine.types import whole
+from scaling_cli.engine.uncertainty import Scaled
 from scaling_cli.engine.units import SECONDS_PER_DAY
 from scaling_cli.planner.hardware import ResolvedHardware
 from scaling_cli.scenario.test_time import TestTimeWorkload
@@ -98,6 +99,29 @@ def _service_levels(workload: TestTimeWorkload, pool: Pool, pool_gpus: Any, rate
     return out
 
 
+def _bill(gpus_peak: Any, hw: ResolvedHardware, queries_per_day: Any, days: Any) -> dict[str, Any]:
+    """GPU-hours, cost, energy and CO2 of the peak fleet provisioned all day: the costing formulas
+    applied to one GPU-day, times ``gpus_peak``. Kept as ``Scaled`` multiples of the one sampled
+    GPU count where the per-GPU-day figure is a plain number, so their bands share one sort
+    (``engine/uncertainty.Scaled``); multiplied out where it is sampled (a price range)."""
+    def times(per_gpu_day: Any) -> Any:
+        return None if per_gpu_day is None else Scaled.of(gpus_peak, per_gpu_day)
+
+    hours = costing.gpu_hours_in(1.0, 1.0)
+    cost = None if hw.price_per_hour is None else costing.cost_usd(hours, hw.price_per_hour)
+    energy = None if hw.power_w is None else costing.energy_mwh(hours, hw.power_w, hw.pue) * days
+    co2 = None if energy is None or hw.carbon_kg_per_kwh is None else costing.co2_tonnes(energy, hw.carbon_kg_per_kwh)
+    return {
+        "gpu_hours_per_day": times(hours),
+        "gpu_hours": times(hours * days),
+        "cost_per_query_usd": None if cost is None else times(cost / queries_per_day),
+        "cost_per_day_usd": times(cost),
+        "cost_usd": None if cost is None else times(cost * days),
+        "energy_mwh": times(energy),
+        "co2_tonnes": times(co2),
+    }
+
+
 def fleet_and_bill(workload: TestTimeWorkload, choice: serving.ServingChoice, hw: ResolvedHardware, load: Load) -> dict[str, Any]:
     """GPUs for the average and peak load, service levels at the peak, and what the peak fleet,
     provisioned all day, costs."""
@@ -114,9 +138,6 @@ def fleet_and_bill(workload: TestTimeWorkload, choice: serving.ServingChoice, hw
         share = choice.upfront_gpu_seconds / choice.gpu_seconds_per_request
         utilization = np.minimum(gpu_seconds_per_day * load.peak_to_average / SECONDS_PER_DAY / gpus_peak, 1.0)
         tpot = choice.step_seconds / (1.0 - share * utilization)
-    gpu_hours_per_day = costing.gpu_hours_in(gpus_peak, 1.0)
-    cost_per_day = None if hw.price_per_hour is None else costing.cost_usd(gpu_hours_per_day, hw.price_per_hour)
-    energy = None if hw.power_w is None else costing.energy_mwh(gpu_hours_per_day, hw.power_w, hw.pue) * load.days
     return {
         "gpu_seconds_per_query": choice.gpu_seconds_per_request,
         "gpus_needed": whole(serving.fleet_gpus(gpu_seconds_per_day, choice.gpus)),
@@ -124,13 +145,7 @@ def fleet_and_bill(workload: TestTimeWorkload, choice: serving.ServingChoice, hw
         "gpus_needed_peak": whole(gpus_peak),
         "prefill_gpus_peak": whole(prefill_gpus) if workload.disaggregated else None,
         "decode_gpus_peak": whole(decode_gpus) if workload.disaggregated else None,
-        "gpu_hours_per_day": gpu_hours_per_day,
-        "gpu_hours": gpu_hours_per_day * load.days,
-        "cost_per_query_usd": None if cost_per_day is None else cost_per_day / workload.queries_per_day,
-        "cost_per_day_usd": cost_per_day,
-        "cost_usd": None if cost_per_day is None else cost_per_day * load.days,
-        "energy_mwh": energy,
-        "co2_tonnes": None if energy is None or hw.carbon_kg_per_kwh is None else costing.co2_tonnes(energy, hw.carbon_kg_per_kwh),
+        **_bill(gpus_peak, hw, workload.queries_per_day, load.days),
         "tpot_at_peak_seconds": tpot,
         "ttft_p95_target_seconds": workload.ttft_p95_seconds,
         "tpot_target_seconds": workload.tpot_seconds,

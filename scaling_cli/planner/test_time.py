@@ -248,7 +248,7 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
         "latency_seconds": choice.latency_seconds,
         "latency_target_seconds": workload.latency_target_seconds,
         **fleet.fleet_and_bill(workload, choice, hw, fleet.Load(peak_to_average, days, shape.chains, _kv_transfer_seconds(workload, model, choice, shape, hw, assumptions, index))),
-        **_latency_and_token_prices(workload, shape, choice, hw),
+        **_shared_latency_and_token_prices(context, workload, shape, choice, hw),
     }
 
 
@@ -264,6 +264,20 @@ def _serve(context: dict[str, Any], model: serving.ServedModel, device: serving.
             return choice
         known[key] = choice
     return known[key]
+
+
+def _shared_latency_and_token_prices(context: dict[str, Any], workload: TestTimeWorkload, shape: flops.QueryShape, choice: serving.ServingChoice, hw: ResolvedHardware) -> dict[str, Any]:
+    """``_latency_and_token_prices`` once per distinct serving choice, shape and price: workloads that
+    differ only in demand get the same arrays (their bands then share one sort)."""
+    inputs = (shape.prompt_tokens, shape.generated_tokens, hw.price_per_hour, workload.disaggregated, workload.scheduler_steps)
+    key = fingerprint(inputs, context.setdefault("fingerprints", {}))
+    if key is None:
+        return _latency_and_token_prices(workload, shape, choice, hw)
+    known = context.setdefault("latencies", {})
+    entry = known.get((id(choice), key))
+    if entry is None or entry[0] is not choice:  # the choice is kept, so its id is not reused
+        entry = known[(id(choice), key)] = (choice, _latency_and_token_prices(workload, shape, choice, hw))
+    return entry[1]
 
 
 def _latency_and_token_prices(workload: TestTimeWorkload, shape: flops.QueryShape, choice: serving.ServingChoice, hw: ResolvedHardware) -> dict[str, Any]:
