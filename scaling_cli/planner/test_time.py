@@ -252,50 +252,48 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
     }
 
 
+def _once(context: dict[str, Any], kind: str, arguments: tuple[Any, ...], compute: Any) -> Any:
+    """``compute(*arguments)`` once per plan for each distinct ``arguments`` (bit for bit, by
+    ``fingerprint``), remembered under ``kind``; computed every time when they cannot be keyed."""
+    key = fingerprint(arguments, context.setdefault("fingerprints", {}))
+    if key is None:
+        return compute(*arguments)
+    known = context.setdefault(kind, {})
+    if key not in known:
+        known[key] = compute(*arguments)
+    return known[key]
+
+
 def _serve(context: dict[str, Any], model: serving.ServedModel, device: serving.Device, request: serving.RequestShape, workload: TestTimeWorkload) -> serving.ServingChoice:
     """``serving.serve_requests`` once per distinct request of a plan: workloads that differ only in
     their demand (queries, days, peak) share one replica and batch choice and its arrays of samples."""
     arguments = (model, device, request, workload.latency_target_seconds, workload.gpus_per_replica, workload.tpot_seconds)
-    key = fingerprint(arguments, context.setdefault("fingerprints", {}))
-    known = context.setdefault("choices", {})
-    if key is None or key not in known:
-        choice = serving.serve_requests(*arguments[:3], arguments[3], arguments[4], step_target=arguments[5])
-        if key is None:
-            return choice
-        known[key] = choice
-    return known[key]
+    return _once(context, "choices", arguments, lambda *a: serving.serve_requests(*a[:5], step_target=a[5]))
 
 
 def _shared_latency_and_token_prices(context: dict[str, Any], workload: TestTimeWorkload, shape: flops.QueryShape, choice: serving.ServingChoice, hw: ResolvedHardware) -> dict[str, Any]:
     """``_latency_and_token_prices`` once per distinct serving choice, shape and price: workloads that
     differ only in demand get the same arrays (their bands then share one sort)."""
-    inputs = (shape.prompt_tokens, shape.generated_tokens, hw.price_per_hour, workload.disaggregated, workload.scheduler_steps)
-    key = fingerprint(inputs, context.setdefault("fingerprints", {}))
-    if key is None:
-        return _latency_and_token_prices(workload, shape, choice, hw)
-    known = context.setdefault("latencies", {})
-    entry = known.get((id(choice), key))
-    if entry is None or entry[0] is not choice:  # the choice is kept, so its id is not reused
-        entry = known[(id(choice), key)] = (choice, _latency_and_token_prices(workload, shape, choice, hw))
-    return entry[1]
+    arguments = (choice, shape.prompt_tokens, shape.generated_tokens, hw.price_per_hour, workload.disaggregated, workload.scheduler_steps)
+    return _once(context, "latencies", arguments, _latency_and_token_prices)
 
 
-def _latency_and_token_prices(workload: TestTimeWorkload, shape: flops.QueryShape, choice: serving.ServingChoice, hw: ResolvedHardware) -> dict[str, Any]:
+def _latency_and_token_prices(choice: serving.ServingChoice, prompt_tokens: Any, generated_tokens: Any, price_per_hour: Any, disaggregated: bool, scheduler_steps: Any) -> dict[str, Any]:
     """Time to first token, time per output token, generated tokens per GPU-second (prefill
     included), and the price of a million input and output tokens: the GPU-seconds of the prefill
     (and scoring) priced per prompt token, the rest per generated token, at the GPU-hour price."""
     decode_gpu_seconds = choice.gpu_seconds_per_request - choice.upfront_gpu_seconds
-    price = None if hw.price_per_hour is None else hw.price_per_hour / 3600.0 * 1e6
+    price = None if price_per_hour is None else price_per_hour / 3600.0 * 1e6
     with np.errstate(divide="ignore", invalid="ignore"):
-        per_input = None if price is None else np.where(shape.prompt_tokens > 0, choice.upfront_gpu_seconds / shape.prompt_tokens * price, 0.0)
+        per_input = None if price is None else np.where(prompt_tokens > 0, choice.upfront_gpu_seconds / prompt_tokens * price, 0.0)
     return {
         "ttft_seconds": choice.ttft_seconds,
-        "ttft_busy_seconds": choice.ttft_seconds + (0.0 if workload.disaggregated else queueing.round_wait_quantile(workload.scheduler_steps, choice.step_seconds, 0.5)),
+        "ttft_busy_seconds": choice.ttft_seconds + (0.0 if disaggregated else queueing.round_wait_quantile(scheduler_steps, choice.step_seconds, 0.5)),
         "tpot_seconds": choice.step_seconds,
-        "output_tokens_per_second_per_gpu": shape.generated_tokens / choice.gpu_seconds_per_request,
-        "prefill_tokens_per_second_per_gpu": None if np.all(shape.prompt_tokens == 0) else shape.prompt_tokens / choice.prefill_gpu_seconds,
+        "output_tokens_per_second_per_gpu": generated_tokens / choice.gpu_seconds_per_request,
+        "prefill_tokens_per_second_per_gpu": None if np.all(prompt_tokens == 0) else prompt_tokens / choice.prefill_gpu_seconds,
         "usd_per_million_input_tokens": per_input,
-        "usd_per_million_output_tokens": None if price is None else decode_gpu_seconds / shape.generated_tokens * price,
+        "usd_per_million_output_tokens": None if price is None else decode_gpu_seconds / generated_tokens * price,
     }
 
 
