@@ -61,13 +61,35 @@ def test_compact_bands_are_the_plain_bands_bit_for_bit(path):
 
 def test_groups_equal_but_for_name_and_count_are_planned_once(monkeypatch):
     """Five groups: a and b share everything but name and count, and so do d and e (e's count a
-    range), so the Monte Carlo pass plans three derivatives; the point pass (whose assumptions name
-    each group) plans all five."""
+    range), so the point pass and the Monte Carlo pass plan three derivatives each."""
     calls = []
     original = post_training.plan_derivative
     monkeypatch.setattr(post_training, "plan_derivative", lambda group, *rest: calls.append(group.name) or original(group, *rest))
     build_plan(loaded(), samples=200)
-    assert calls == ["a", "b", "c", "d", "e", "a", "c", "d"]
+    assert calls == ["a", "c", "d", "a", "c", "d"]
+
+
+#: Two RL groups equal but for name and count, each listing defaults under its own scope
+#: (``post_training[i].samples_per_prompt``, ``.critic_params``), and a quantization group between them.
+RL_TWINS = HEAD + (
+    "post_training:\n"
+    "  - {name: ppo-a, technique: rl, algorithm: ppo, count: 2, prompts: 10K, prompt_tokens: 500, response_tokens: 800, reward_model_params: 7B}\n"
+    "  - {name: ptq, technique: quantization, method: ptq}\n"
+    "  - {name: ppo-b, technique: rl, algorithm: ppo, count: 9, prompts: 10K, prompt_tokens: 500, response_tokens: 800, reward_model_params: 7B}\n"
+)
+
+
+def test_a_shared_derivative_lists_its_defaults_under_each_groups_scope(monkeypatch):
+    """ppo-b reuses ppo-a's derivative, yet the plan (figures, assumptions in their order, warnings)
+    is the one planned group by group, with ppo-b's defaults under post_training[2]."""
+    shared = build_plan(loaded(RL_TWINS), samples=200)
+    monkeypatch.setattr(post_training, "_group_key", lambda group: None)  # every group planned on its own
+    alone = build_plan(loaded(RL_TWINS), samples=200)
+    keys = [a.key for a in shared.assumptions]
+    assert {"post_training[0].samples_per_prompt", "post_training[2].samples_per_prompt", "post_training[2].critic_params"} <= set(keys)
+    assert keys == [a.key for a in alone.assumptions]
+    assert shared.assumptions == alone.assumptions and shared.warnings == alone.warnings
+    assert json.dumps(shared.sections) == json.dumps(alone.sections)
 
 
 def test_a_group_of_count_n_is_n_times_the_shared_samples():

@@ -7,6 +7,7 @@ defaults (``scaling_cli/defaults.py``).
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,23 @@ class Assumptions:
         low, high = (clipped(median * np.exp(z * sigma), **bounds) for z in (-Z90, Z90))
         self.add(key, median, default.unit, f"{default.source}; band P10-P90 {low:.3g}-{high:.3g} (log-normal σ {sigma})")
         return clipped(sampler.lognormal(median, sigma, key), **bounds)
+
+    def mark(self) -> int:
+        """How many entries are listed so far: ``since(mark())`` later gives what was added meanwhile."""
+        return len(self._items)
+
+    def since(self, mark: int) -> list[Assumption]:
+        """The entries added after ``mark``, in order."""
+        return list(itertools.islice(self._items.values(), mark, None))
+
+    def replay(self, entries: list[Assumption], scope: str, into_scope: str) -> None:
+        """Add ``entries`` again, keys under ``scope`` (``post_training[3].x``) moved to ``into_scope``:
+        what planning the same inputs under ``into_scope`` would have listed (keys outside ``scope``
+        were listed already, and stay as they are)."""
+        prefix = scope + "."
+        for entry in entries:
+            key = into_scope + entry.key[len(scope):] if entry.key.startswith(prefix) else entry.key
+            self.add(key, entry.value, entry.unit, entry.source)
 
     def as_list(self) -> list[Assumption]:
         return list(self._items.values())

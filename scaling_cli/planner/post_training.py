@@ -32,6 +32,7 @@ from scaling_cli.engine.uncertainty import Sampler, Scaled, fingerprint
 from scaling_cli.engine.units import SECONDS_PER_HOUR
 from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
+from scaling_cli.result import Assumption
 from scaling_cli.planner.costing import time_and_cost
 from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, model_size, resolve_hardware
 from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device
@@ -67,7 +68,7 @@ def plan_post_training(
     if decodes:
         assumptions.use(GENERATION)
     derivatives = []
-    known: dict[Any, Derivative] | None = {} if sampler.compact else None  # groups on the shared hardware, by all but name and count
+    known: dict[Any, Known] = {}  # groups on the shared hardware, by all but name and count
     for index, group in enumerate(scenario.post_training):
         scope = f"post_training[{index}]"
         group_hardware = shared
@@ -137,6 +138,15 @@ def plan_derivative(group: Any, scope: str, scenario: Scenario, hardware: Resolv
     )
 
 
+@dataclass(frozen=True)
+class Known:
+    """A derivative planned once, the scope it was planned under and the defaults that listed."""
+
+    derivative: Derivative
+    scope: str
+    listed: list[Assumption]
+
+
 def _group_key(group: Any) -> Any:
     """All of a group but its name and count (``fingerprint``), or ``None`` when some field cannot be keyed."""
     names = tuple(name for name in group.fields if name not in ("name", "count"))
@@ -152,17 +162,22 @@ def plan_group(
     assumptions: Assumptions,
     serving_defaults: ServingDefaults | None,
     pretraining_flops: Any,
-    known: dict[Any, Derivative] | None = None,
+    known: dict[Any, Known] | None = None,
 ) -> dict[str, Any]:
-    """One derivative group: per-model steps, their time and cost, × count. With ``known`` (a
-    plan's Monte Carlo pass, ``Sampler.compact``) a group equal to an earlier one but for its name and
-    count reuses its derivative, and its sampled figures are ``Scaled`` multiples of that one's."""
+    """One derivative group: per-model steps, their time and cost, × count. With ``known`` a group
+    equal to an earlier one but for its name and count reuses its derivative (the defaults it listed
+    are listed again under this group's scope), and sampled figures are ``Scaled`` multiples of that
+    one's (point figures are plain products either way)."""
     key = None if known is None else _group_key(group)
-    one = known.get(key) if key is not None else None
-    if one is None:
+    entry = known.get(key) if key is not None else None
+    if entry is None:
+        mark = assumptions.mark()
         one = plan_derivative(group, scope, scenario, hardware, assumptions, serving_defaults)
         if key is not None:
-            known[key] = one
+            known[key] = Known(one, scope, assumptions.since(mark))
+    else:
+        one = entry.derivative
+        assumptions.replay(entry.listed, entry.scope, scope)
     times = Scaled.of if known is not None else operator.mul
     count = group.count
     return {
