@@ -156,16 +156,16 @@ SERVING_FIT_SOURCE = (
     "scaling_cli/data/trtllm_v017_throughput.yaml) by benchmarks/fit_serving.py"
 )
 COMPUTE_EFFICIENCY = Default(
-    0.77,
+    0.79,
     "fraction",
     f"large-problem efficiency (× T / (T + T½) for T tokens per forward pass): {SERVING_FIT_SOURCE}; 10-fold cross-validated median error "
-    "12.3%, docs/CALIBRATION.md §4 (a priori 0.5: beyond-chinchilla's prefill MFU, "
+    "11.5%, docs/CALIBRATION.md §4 (a priori 0.5: beyond-chinchilla's prefill MFU, "
     "docs/PEER_TOOLS.md §2.5)",
     "serving.compute_efficiency",
     log_sigma=0.25,
 )
 COMPUTE_FORMAT_EXPONENT = Default(
-    0.40,
+    0.44,
     "",
     f"a narrower number format reaches a smaller share of its higher peak: the serving compute efficiency is × (16-bit peak ÷ "
     f"the format's peak)^γ, so FP8 at twice the 16-bit peak runs 2^(1-γ) times as fast, not twice (dequantization, scaling "
@@ -182,7 +182,7 @@ DECODE_COMPUTE_RATIO = Default(
     "serving.decode_compute_ratio",
 )
 BANDWIDTH_EFFICIENCY = Default(
-    0.53,
+    0.56,
     "fraction",
     f"{SERVING_FIT_SOURCE}; an effective share of HBM bandwidth that also absorbs unmodelled per-step costs (a priori 0.8: "
     "NVIDIA aiconfigurator mem_bw_empirical_scaling_factor; LLM-Viewer 0.92 on H100; docs/PEER_TOOLS.md §2.8, §2.11)",
@@ -211,39 +211,6 @@ ENGINE = Default(
     "fit's figures are mostly TensorRT-LLM's",
     "test_time[].engine",
 )
-#: Each engine's batch cap and KV-cache element when the workload sets neither (``planner/test_time.py``).
-ENGINE_MAX_RUNNING_SEQUENCES = {
-    "tensorrt-llm": MAX_RUNNING_SEQUENCES,
-    "vllm": Default(
-        256,
-        "sequences",
-        "vLLM EngineArgs max_num_seqs default 256 (engine arguments docs; later releases raise it on large GPUs - set "
-        "test_time[].max_running_sequences to your release's)",
-        "test_time[].max_running_sequences (engine: vllm)",
-    ),
-    "sglang": Default(
-        2048,
-        "sequences",
-        "SGLang sizes max_running_requests from its KV pool (no fixed default); the planner keeps its 2048 limit",
-        "test_time[].max_running_sequences (engine: sglang)",
-    ),
-}
-#: KV element per engine: None = TensorRT-LLM's rule (FP8 KV for 8-bit or narrower weights); "model" = the activation dtype.
-ENGINE_KV_CACHE = {
-    "tensorrt-llm": None,
-    "vllm": Default(
-        "model",
-        "",
-        "vLLM kv_cache_dtype default 'auto': 'If auto, will use model data type' (bf16 activations, also for FP8 weights)",
-        "test_time[].kv_cache_dtype (engine: vllm)",
-    ),
-    "sglang": Default(
-        "model",
-        "",
-        "SGLang --kv-cache-dtype default 'auto': the model's data type (bf16 activations, also for FP8 weights)",
-        "test_time[].kv_cache_dtype (engine: sglang)",
-    ),
-}
 TENSOR_PARALLEL_EFFICIENCY = Default(
     "2·L all-reduces per step",
     "",
@@ -253,14 +220,14 @@ TENSOR_PARALLEL_EFFICIENCY = Default(
     "serving.tensor_parallel",
 )
 ALLREDUCE_LATENCY = Default(
-    31e-6,
+    37e-6,
     "s",
     f"fixed time of one tensor-parallel all-reduce call inside an NVLink/xGMI node, launch and the GPUs' wait for each other: "
     f"{SERVING_FIT_SOURCE} (a priori 10 us, the order of NCCL's small-message all-reduce time, nccl-tests 8 B-64 KB on NVLink 4)",
     "serving.allreduce_latency",
 )
 ALLREDUCE_BANDWIDTH_EFFICIENCY = Default(
-    0.52,
+    0.59,
     "fraction",
     f"share of the catalog's unidirectional scale-up bandwidth a tensor-parallel all-reduce of one forward pass reaches (its "
     f"bus bandwidth): {SERVING_FIT_SOURCE}; a priori 1 (the link figure); a step's all-reduces carry its tokens × d_model × 2 bytes, "
@@ -289,21 +256,22 @@ PIPELINE_STAGES = Default(
     "test_time[].pipeline_stages",
 )
 STEP_OVERHEAD = Default(
-    2.5e-4,
+    1.5e-5,
     "s",
     f"fixed time of every forward step beyond the roofline (scheduling, launches, sampling): {SERVING_FIT_SOURCE} "
-    "(0.25 ms once prefill rides the decode steps and all-reduces pay their fitted bus bandwidth and per-call time; 2 ms before)",
+    "(15 us since TensorRT-LLM's admission rule, 0.25 ms before it, 2 ms before prefill rode the decode steps and all-reduces "
+    "paid their fitted bus bandwidth and per-call time)",
     "serving.step_overhead",
 )
 GEMM_HALF_FILL_TOKENS = Default(
-    213.0,
+    150.0,
     "tokens",
     f"tokens in a forward pass at which matrix multiplies reach half their large-problem efficiency (T / (T + T½), "
     f"engine/serving.gemm_fill): {SERVING_FIT_SOURCE}",
     "serving.gemm_half_fill_tokens",
 )
 GEMM_HALF_FILL_WIDTH = Default(
-    271.0,
+    385.0,
     "columns",
     f"matrix width per GPU (d_model ÷ tensor-parallel GPUs) at which matrix multiplies reach half their large-problem "
     f"efficiency, the fill curve of GEMM_HALF_FILL_TOKENS in the other dimension (engine/serving.pass_fill): {SERVING_FIT_SOURCE}",
@@ -383,16 +351,16 @@ REQUEST_TOKENS = Default(
 #: Every default above that a plan can list, in reading order.
 TABLE: tuple[Default, ...] = (
     ACCELERATOR, PRECISION, PEAK_FLOPS, MFU, GOODPUT, GOODPUT_SPREAD, FAILURE_RATE, CHECKPOINT_SECONDS, RESTART_SECONDS, SCALE_COMMUNICATION, PRICE, POWER, PUE, FIT, ARCHITECTURE, GENERATION,
-    COMPUTE_EFFICIENCY, COMPUTE_FORMAT_EXPONENT, DECODE_COMPUTE_RATIO, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, ENGINE, ENGINE_MAX_RUNNING_SEQUENCES["vllm"],
-    ENGINE_MAX_RUNNING_SEQUENCES["sglang"], ENGINE_KV_CACHE["vllm"], ENGINE_KV_CACHE["sglang"], TENSOR_PARALLEL_EFFICIENCY,
+    COMPUTE_EFFICIENCY, COMPUTE_FORMAT_EXPONENT, DECODE_COMPUTE_RATIO, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, ENGINE, TENSOR_PARALLEL_EFFICIENCY,
     ALLREDUCE_BANDWIDTH_EFFICIENCY, ALLREDUCE_LATENCY, SCALE_UP_DOMAIN, SCALE_OUT_BANDWIDTH, PIPELINE_STAGES, STEP_OVERHEAD, GEMM_HALF_FILL_TOKENS, GEMM_HALF_FILL_WIDTH, PREFILL_TOKEN_BUDGET, KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
     WEIGHT_SYNC_BANDWIDTH, ROLLOUT_GPU_SHARE, TRAINING_GPU_SHARE, DAYS, PEAK_TO_AVERAGE, PREFIX_CACHING, REQUEST_TOKENS,
 )  # fmt: skip
 
 
 def table() -> list[Default]:
-    """Every default: this module's and each post-training technique's (imported here, when asked,
-    to keep the CLI's start-up light)."""
+    """Every default: this module's, each serving engine's and each post-training technique's
+    (imported here, when asked, to keep the CLI's start-up light)."""
+    from scaling_cli.engine_defaults import ENGINE_DEFAULTS
     from scaling_cli.techniques.registry import technique_defaults  # deferred for start-up speed
 
-    return [*TABLE, *technique_defaults()]
+    return [*TABLE, *ENGINE_DEFAULTS, *technique_defaults()]

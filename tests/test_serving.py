@@ -350,3 +350,34 @@ def test_experts_fill_with_the_tokens_routed_to_them():
     assert mixed_fill(2048, 128, share, 0.0) == 1.0
     dense = serving.ServedModel(8e9, 8e9, arch, 1.0, 1.0)
     assert dense.fill(2048, 128.0) == gemm_fill(2048, 128.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    prompt=st.floats(0, 1e5), chains=st.integers(1, 64), chain=st.floats(1, 1e5), shared=st.booleans(),
+)  # fmt: skip
+def test_an_engine_that_reserves_whole_requests_counts_each_chains_last_token(prompt, chains, chain, shared):
+    """TensorRT-LLM's GUARANTEED_NO_EVICT admits a chain at its prompt share + every token it will
+    generate; an engine that allocates as the cache grows counts the mean resident context, which is
+    never more (the last token's context is the largest a chain reaches)."""
+    request = serving.RequestShape(prompt, chains, chain, shared)
+    reserving = dataclasses.replace(h100(), reserves_whole_request=True)
+    prompt_share = prompt / chains if shared else prompt
+    assert request.admitted_context(reserving) == pytest.approx(prompt_share + chain, rel=1e-12)
+    assert request.admitted_context(h100()) == request.resident_context
+    assert request.admitted_context(reserving) >= request.resident_context * (1 - 1e-12)
+
+
+def test_reserving_whole_requests_runs_fewer_sequences_by_the_ratio_of_contexts():
+    """8B bf16 on one H100, 1,000 + 1,000 tokens: KV room ÷ (131,072 B × 2,000) sequences when whole
+    requests are reserved, ÷ (131,072 B × 1,500.5) when the cache grows; the step reads the same
+    1,500.5-token mean context either way."""
+    model, device = model_8b(), h100()
+    request = serving.RequestShape(1000, 1, 1000, True)
+    grows = serving.serve_requests(model, device, request, gpus=1)
+    reserved = serving.serve_requests(model, dataclasses.replace(device, reserves_whole_request=True), request, gpus=1)
+    room = serving.kv_capacity_bytes(model, device, 1)
+    per_token = serving.replica_kv_bytes(model, device, 1, 1.0)
+    assert float(grows.batch) == min(np.floor(room / (per_token * 1500.5)), device.max_sequences)
+    assert float(reserved.batch) == np.floor(room / (per_token * 2000))
+    assert float(reserved.batch) < float(grows.batch)

@@ -41,7 +41,7 @@ def _plan(cli, scenario_file, text: str, *args: str) -> dict:
 #: The serving fit as docs/CALIBRATION.md §4 states it, written out (the test below checks defaults.py agrees):
 #: compute efficiency at 16 bits, decode's share of it, GEMM half-fill in tokens and in width per GPU,
 #: bandwidth efficiency, per-step overhead.
-FIT_COMPUTE, FIT_DECODE_RATIO, FIT_HALF_FILL, FIT_HALF_WIDTH, FIT_BANDWIDTH, FIT_OVERHEAD = 0.77, 0.83, 213.0, 271.0, 0.53, 2.5e-4
+FIT_COMPUTE, FIT_DECODE_RATIO, FIT_HALF_FILL, FIT_HALF_WIDTH, FIT_BANDWIDTH, FIT_OVERHEAD = 0.79, 0.83, 150.0, 385.0, 0.56, 1.5e-5
 
 
 def test_chat_workload_by_hand(cli, scenario_file):
@@ -58,20 +58,22 @@ def test_chat_workload_by_hand(cli, scenario_file):
     w = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
     kv_per_token = 2 * 32 * 8 * 128 * 2  # 131,072 bytes (bf16 serving: bf16 KV)
     assert w["kv_cache_bytes_per_token"] == kv_per_token
-    # Memory: 0.9 × (80 GiB − 16 GB of weights) = 0.9 × 69.9e9 = 62.9e9 bytes of KV cache; a chain keeps
-    # 1,000 + 501/2 tokens on average: floor(62.9e9 / (131,072 × 1,250.5)) = 383 sequences (cap 2048).
+    # Memory: 0.9 × (80 GiB − 16 GB of weights) = 0.9 × 69.9e9 = 62.9e9 bytes of KV cache; TensorRT-LLM
+    # admits a chain only when the cache holds it to its last token (GUARANTEED_NO_EVICT), 1,000 + 500
+    # tokens: floor(62.9e9 / (131,072 × 1,500)) = 319 sequences (cap 2048); running chains keep
+    # 1,000 + 501/2 tokens on average, which is what a step reads.
     kv_room = 0.9 * (80 * 2**30 - 16e9)
-    batch = np.floor(kv_room / (kv_per_token * 1250.5))
-    assert batch == 383
-    assert w["max_batch_in_memory"] == w["batch_size"] == 383
-    # Decode step at batch 383, mean context 1,250.5: bandwidth-bound; one GPU: no all-reduce.
-    memory = (16e9 + 383 * kv_per_token * 1250.5) / (3.35e12 * FIT_BANDWIDTH)
-    compute = 383 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * FIT_COMPUTE * FIT_DECODE_RATIO * width * 383 / (383 + FIT_HALF_FILL))
+    batch = np.floor(kv_room / (kv_per_token * 1500))
+    assert batch == 319
+    assert w["max_batch_in_memory"] == w["batch_size"] == 319
+    # Decode step at batch 319, mean context 1,250.5: bandwidth-bound; one GPU: no all-reduce.
+    memory = (16e9 + 319 * kv_per_token * 1250.5) / (3.35e12 * FIT_BANDWIDTH)
+    compute = 319 * (2 * 8e9 + 4 * 32 * 4096 * 1250.5) / (989.5e12 * FIT_COMPUTE * FIT_DECODE_RATIO * width * 319 / (319 + FIT_HALF_FILL))
     assert memory > compute and w["decode_bound"] == "memory bandwidth"
     step = memory + FIT_OVERHEAD
     assert w["decode_step_seconds"] == pytest.approx(step, rel=1e-12)
     assert w["tpot_seconds"] == w["decode_step_seconds"]
-    assert w["tokens_per_second_per_gpu"] == pytest.approx(383 / step, rel=1e-12)
+    assert w["tokens_per_second_per_gpu"] == pytest.approx(319 / step, rel=1e-12)
     # Prefill alone (compute-bound, a 1,000-token pass at fill 1000 / (1000 + T½), above its floor of one
     # weight read):
     prefill_flops = 2 * 8e9 * 1000 + 524_288 * 500_500
@@ -81,14 +83,14 @@ def test_chat_workload_by_hand(cli, scenario_file):
     # The prefill emits the first token; 499 decode steps follow.
     assert w["latency_seconds"] == pytest.approx(prefill + FIT_OVERHEAD + 499 * step, rel=1e-12)
     # GPU-seconds: at load the prompt is prefilled in an 8,192-token pass inside the running steps:
-    # 383 / 500 requests start per step, so that share of steps carries a prompt, whose roofline is
+    # 319 / 500 requests start per step, so that share of steps carries a prompt, whose roofline is
     # max(decode compute + the prompt's, memory); the rest stay at the memory time.
     packed = prefill_flops / (989.5e12 * FIT_COMPUTE * width * 8192 / (8192 + FIT_HALF_FILL))
-    share = 383 / 500
+    share = 319 / 500
     mixed = share * max(compute + packed, memory) + (1 - share) * memory + FIT_OVERHEAD
-    per_query = 500 * mixed / 383
+    per_query = 500 * mixed / 319
     assert w["gpu_seconds_per_query"] == pytest.approx(per_query, rel=1e-12)
-    assert per_query < packed + 500 * step / 383  # prefill partly hidden under the decode's reads
+    assert per_query < packed + 500 * step / 319  # prefill partly hidden under the decode's reads
     assert w["output_tokens_per_second_per_gpu"] == pytest.approx(500 / per_query, rel=1e-12)
     # $2/GPU-h: the prefill priced per prompt token, the rest of the query's GPU-seconds per output token.
     assert w["usd_per_million_input_tokens"] == pytest.approx(packed / 1000 * 2 / 3600 * 1e6, rel=1e-9)
@@ -109,13 +111,13 @@ def test_fp8_prefill_is_faster_than_bf16_by_less_than_its_peak():
     """The format exponent γ (defaults.COMPUTE_FORMAT_EXPONENT, docs/CALIBRATION.md §4): FP8 on an H100
     has twice the 16-bit peak (1,979 vs 989.5 TFLOP/s) and keeps 0.5^γ of the compute efficiency, so a
     compute-bound prefill (a 1,000-token prompt of an 8B model) takes 0.5^(1 − γ) of its bf16 time:
-    0.5^0.60 = 0.660 at γ = 0.40 (twice as fast would be 0.5)."""
+    0.5^0.56 = 0.678 at γ = 0.44 (twice as fast would be 0.5)."""
     gamma = defaults.COMPUTE_FORMAT_EXPONENT.value
-    assert gamma == 0.40
+    assert gamma == 0.44
     fp8 = CHAT_8B.replace("hardware: {accelerator: h100,", "hardware: {accelerator: h100, precision: fp8,")
     plans = [build_plan(validate_document(parse_yaml(text, "<chat>")), samples=0).sections["test_time"]["workloads"][0] for text in (CHAT_8B, fp8)]
     bf16_ttft, fp8_ttft = (p["ttft_seconds"] - defaults.STEP_OVERHEAD.value for p in plans)  # the prefill's compute alone
-    assert fp8_ttft / bf16_ttft == pytest.approx(0.5 ** (1 - 0.40), rel=1e-9) == pytest.approx(0.660, abs=1e-3)
+    assert fp8_ttft / bf16_ttft == pytest.approx(0.5 ** (1 - 0.44), rel=1e-9) == pytest.approx(0.678, abs=1e-3)
 
 
 def test_decode_runs_at_its_share_of_the_compute_efficiency():
@@ -342,22 +344,24 @@ test_time:
 
 
 def test_engine_sets_the_kv_cache_element_and_batch_cap(cli, scenario_file):
-    """FP8 70B on 2 H100s (2 × 80 GiB, 70.6 GB of weights), chains of 1,000 + 1,001/2 resident tokens.
-    TensorRT-LLM keeps an FP8 KV cache: 2·80·8·128 bytes = 163,840 per token, and
-    floor(0.9 × (2 × 80 GiB − 70.6e9) / (163,840 × 1,500.5)) = 370 sequences. vLLM keeps the model's
-    dtype (bf16, 327,680 bytes): 185 sequences, under its cap of 256. Given settings win over the
-    engine's; SGLang's 8-GPU replica holding 8 × 80 GiB has room for far more than 2,048 short chains,
-    and the cap stays the planner's 2,048."""
+    """FP8 70B on 2 H100s (2 × 80 GiB, 70.6 GB of weights), chains of 1,000 prompt + 1,000 output tokens.
+    TensorRT-LLM keeps an FP8 KV cache: 2·80·8·128 bytes = 163,840 per token, and admits a chain only
+    when the cache holds all 2,000 of its tokens: floor(0.9 × (2 × 80 GiB − 70.6e9) / (163,840 × 2,000))
+    = 277 sequences. vLLM keeps the model's dtype (bf16, 327,680 bytes) and takes chains as their cache
+    grows, at 1,000 + 1,001/2 resident tokens: 185 sequences, under its cap of 256 (370 with the FP8 KV
+    and cap the third workload sets: given settings win over the engine's); SGLang's 8-GPU replica holding 8 × 80 GiB has room for far more than 2,048 short
+    chains, and the cap stays the planner's 2,048."""
     plan = _plan(cli, scenario_file, ENGINES_70B, "--samples", "0")
     trt, vllm, own, sglang = plan["test_time"]["workloads"]
     room = 0.9 * (2 * 80 * 2**30 - 70.6e9)
-    assert trt["kv_cache_bytes_per_token"] == 163_840 and trt["batch_size"] == np.floor(room / (163_840 * 1500.5)) == 370
+    assert trt["kv_cache_bytes_per_token"] == 163_840 and trt["batch_size"] == np.floor(room / (163_840 * 2000)) == 277
     assert vllm["kv_cache_bytes_per_token"] == 327_680 and vllm["batch_size"] == np.floor(room / (327_680 * 1500.5)) == 185
-    assert own["kv_cache_bytes_per_token"] == 163_840 and own["batch_size"] == 370
+    assert own["kv_cache_bytes_per_token"] == 163_840 and own["batch_size"] == np.floor(room / (163_840 * 1500.5)) == 370
     assert sglang["kv_cache_bytes_per_token"] == 327_680 and sglang["batch_size"] == 2048
     used = {a["key"]: a["value"] for a in plan["assumptions"]}
     assert used["test_time[1].max_running_sequences"] == 256 and "test_time[2].max_running_sequences" not in used
     assert used["test_time[3].kv_cache_dtype"] == "model"
+    assert [used[f"test_time[{i}].admission"] for i in range(4)] == ["whole request reserved", *["as the cache grows"] * 3]
 
 
 def test_vllm_batch_cap_binds_where_memory_would_allow_more(cli, scenario_file):

@@ -120,8 +120,9 @@ def fits(model: ServedModel, device: Device, group: ArrayLike, context: ArrayLik
 
 
 def batch_per_gpu(model: ServedModel, device: Device, group: ArrayLike, context: ArrayLike) -> ArrayLike:
-    """Sequences of mean resident ``context`` one GPU's KV cache holds, capped at the device's
-    running-sequence limit (per GPU: each data-parallel attention rank schedules its own), at least 1."""
+    """Sequences of ``context`` KV tokens (``RequestShape.admitted_context``) one GPU's KV cache holds,
+    capped at the device's running-sequence limit (per GPU: each data-parallel attention rank
+    schedules its own), at least 1."""
     fit = np.floor(kv_capacity_bytes(model, device, group) / model.kv_bytes(context))
     return np.clip(fit, 1.0, device.max_sequences)
 
@@ -191,7 +192,7 @@ def serve_expert_parallel(
     cap; ≤ ``max_batch`` / G sequences in flight); with one, the largest batch on the grid 1, 2, 4,
     ... that meets it (and the time-per-output-token ``step_target``), or the closest when none does. ``batch`` and ``gpus`` of the choice describe
     the whole group (B·G sequences on G GPUs)."""
-    memory_batch = batch_per_gpu(model, device, group, request.resident_context)
+    memory_batch = batch_per_gpu(model, device, group, request.admitted_context(device))
     if max_batch is not None:
         memory_batch = np.clip(np.minimum(memory_batch, np.floor(max_batch / group)), 1.0, None)
     batch = memory_batch

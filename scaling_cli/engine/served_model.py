@@ -100,6 +100,9 @@ class Device:
     #: fixed time of every forward step (scheduling, kernel launches, sampling)
     step_overhead: ArrayLike = 0.0
     max_sequences: ArrayLike = MAX_RUNNING_SEQUENCES
+    #: the scheduler admits a request only when the KV cache can hold it through its last token
+    #: (TensorRT-LLM's default GUARANTEED_NO_EVICT), rather than as its cache grows (vLLM, SGLang)
+    reserves_whole_request: bool = False
     #: tokens in a forward pass at which matrix multiplies reach half their full efficiency (0: always full)
     half_fill_tokens: ArrayLike = 0.0
     #: matrix width per GPU (d_model / tensor-parallel GPUs) at which matrix multiplies reach half their full efficiency (0: always full)

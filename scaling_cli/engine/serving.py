@@ -29,7 +29,9 @@ Defaults, each with its source (``scaling_cli/defaults.py``):
 - KV cache element: FP8 when the weights are 8-bit or narrower (TensorRT-LLM), else bf16.
 - Memory: the weights, then a fraction of what is left for the KV cache: TensorRT-LLM's
   ``free_gpu_memory_fraction`` 0.9; HBM in true bytes (the catalog's "80 GB" HBM is 80 GiB).
-- Largest batch: what fits, capped at TensorRT-LLM's ``max_batch_size`` 2048.
+- Largest batch: what fits, capped at TensorRT-LLM's ``max_batch_size`` 2048; a sequence counted at its
+  prompt + every output token when the engine reserves whole requests (TensorRT-LLM's default
+  GUARANTEED_NO_EVICT), else at its mean resident context (``RequestShape.admitted_context``).
 - Replica size: a power of two (tensor parallelism splits attention heads, Shoeybi et al. 2019 §3),
   the smallest that holds the weights plus one full-length sequence.
 - Mixture-of-experts: all experts stay in memory; a step reads the experts its tokens touch.
@@ -85,7 +87,7 @@ def replica_kv_bytes(model: ServedModel, device: Device, gpus: ArrayLike, contex
 
 
 def max_batch(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
-    """Most sequences of mean resident ``context`` tokens whose KV cache fits (0 or less: none)."""
+    """Most sequences of ``context`` KV tokens each whose KV cache fits (0 or less: none)."""
     return np.floor(kv_capacity_bytes(model, device, gpus) / replica_kv_bytes(model, device, gpus, context))
 
 
@@ -282,6 +284,16 @@ class RequestShape:
     def full_context(self) -> ArrayLike:
         return self.prompt_tokens + self.chain_tokens
 
+    def admitted_context(self, device: Device) -> ArrayLike:
+        """KV tokens per running chain the engine's scheduler counts when it admits requests: the
+        resident mean when the cache is allocated as it grows, the chain's last token's (its share
+        of the prompt + every generated token) when the whole request is reserved up front
+        (``Device.reserves_whole_request``)."""
+        if not device.reserves_whole_request:
+            return self.resident_context
+        prompt = self.prompt_tokens / self.chains if self.prefix_shared else self.prompt_tokens
+        return prompt + self.chain_tokens
+
 
 @dataclass(frozen=True)
 class ServingChoice:
@@ -365,7 +377,8 @@ def serve_requests(
         sizes = smallest * np.reshape(REPLICA_MULTIPLES, (-1,) + (1,) * ndim)
     else:
         sizes = np.reshape(np.asarray(gpus, dtype=float), (1,) + np.shape(gpus) + (1,) * (ndim - np.ndim(gpus)))
-    memory_batch = default_batch(model, device, sizes, request.resident_context) if max_batch is None else np.clip(np.minimum(default_batch(model, device, sizes, request.resident_context), max_batch), 1.0, None)
+    admitted = default_batch(model, device, sizes, request.admitted_context(device))
+    memory_batch = admitted if max_batch is None else np.clip(np.minimum(admitted, max_batch), 1.0, None)
     if latency_target is None and step_target is None:
         batch = memory_batch
     else:

@@ -42,7 +42,7 @@ def _candidates(setup: ServingSetup, workload: Any) -> list[dict[str, float]]:
         fabric = serving_fabric(setup.hw, Assumptions(), "frontier")
         if not expert_parallel.fits(model, device, group, request.full_context):
             return []
-        largest = float(expert_parallel.batch_per_gpu(model, device, group, request.resident_context))
+        largest = float(expert_parallel.batch_per_gpu(model, device, group, request.admitted_context(device)))
         for batch in _grid(largest):
             step = float(expert_parallel.decode_step(model, device, fabric, group, batch, request.attended_context).seconds)
             points.append({"gpus": group, "batch": batch * group, "step": step, "per_gpu": batch / step})
@@ -50,7 +50,7 @@ def _candidates(setup: ServingSetup, workload: Any) -> list[dict[str, float]]:
     smallest = float(serving.min_replica_gpus(model, device, request.full_context))
     sizes = [float(workload.gpus_per_replica)] if workload.gpus_per_replica is not None else [smallest * m for m in serving.REPLICA_MULTIPLES]
     for gpus in sizes:
-        largest = float(serving.default_batch(model, device, gpus, request.resident_context))
+        largest = float(serving.default_batch(model, device, gpus, request.admitted_context(device)))
         if not serving.fits(model, device, gpus, request.full_context):
             continue
         for batch in _grid(largest):

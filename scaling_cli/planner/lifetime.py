@@ -50,7 +50,7 @@ class LifetimeCost:
     def serving_gpu_hours(self, params: Any) -> Any:
         """GPU-hours to serve ``inference_tokens`` as requests of prompt + answer tokens on the cheapest
         replica and batch (a dense model of ``params`` with the documented approximate architecture)."""
-        device = serving_device(self.hardware, defaults.COMPUTE_EFFICIENCY.value, defaults.BANDWIDTH_EFFICIENCY.value)
+        device = serving_device(self.hardware, defaults.COMPUTE_EFFICIENCY.value, defaults.BANDWIDTH_EFFICIENCY.value, engine=defaults.ENGINE.value)
         if device is None:
             raise ScalingError(f"the catalog has no memory size or bandwidth for {self.hardware.accelerator.name}: the serving cost cannot be timed")
         n = np.asarray(params, dtype=float)

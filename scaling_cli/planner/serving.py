@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from scaling_cli import defaults
+from scaling_cli import defaults, engine_defaults
 from scaling_cli.engine import expert_parallel, serving
 from scaling_cli.engine.attention_window import AttentionWindow
 from scaling_cli.engine.kv_cache import mla_decode_width
@@ -90,10 +90,14 @@ def format_factor(hardware: ResolvedHardware) -> float:
     return min(1.0, hardware.accelerator.reference_peak() / hardware.peak_flops) ** defaults.COMPUTE_FORMAT_EXPONENT.value
 
 
-def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidth_efficiency: Any, max_sequences: Any = None, measured: bool = False) -> serving.Device | None:
+def serving_device(
+    hardware: ResolvedHardware, compute_efficiency: Any, bandwidth_efficiency: Any, max_sequences: Any = None, measured: bool = False, engine: str | None = None
+) -> serving.Device | None:
     """The accelerator as the roofline sees it, or ``None`` when the catalog lacks its memory or bandwidth.
     Without a published scale-up bandwidth a replica's all-reduces cost only their latency. A
-    ``measured`` compute efficiency (the scenario's own MFU) is taken as is, at every batch."""
+    ``measured`` compute efficiency (the scenario's own MFU) is taken as is, at every batch. ``engine``
+    (a serving engine's name) sets how requests are admitted (``engine_defaults.ENGINE_ADMISSION``); without
+    one (generation inside a training job) the KV cache is taken as it grows."""
     accel = hardware.accelerator
     if accel.bandwidth_tb_s is None or accel.memory_bytes is None:
         return None
@@ -118,6 +122,7 @@ def serving_device(hardware: ResolvedHardware, compute_efficiency: Any, bandwidt
         prefill_token_budget=defaults.PREFILL_TOKEN_BUDGET.value,
         scale_up_domain=float(domain),
         scale_out_bandwidth=float(scale_out),
+        reserves_whole_request=engine is not None and engine_defaults.ENGINE_ADMISSION[engine].value == engine_defaults.WHOLE_REQUEST,
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from scaling_cli import defaults
+from scaling_cli import defaults, engine_defaults
 from scaling_cli.engine import expert_parallel, pipeline, queueing, serving
 from scaling_cli.engine import test_time as flops
 from scaling_cli.engine.kv_cache import ACTIVATION_BYTES, BYTES_PER_ELEMENT
@@ -121,23 +121,25 @@ def _served(
     own_mfu = workload.hardware is not None and "mfu" in workload.hardware.given
     defaults: ServingDefaults = context["serving"]
     cap, kv_dtype = _engine_settings(index, workload, hw.precision, assumptions)
-    device = serving_device(hw, hw.mfu if own_mfu else defaults.compute_efficiency, defaults.bandwidth_efficiency, cap, measured=own_mfu)
+    device = serving_device(hw, hw.mfu if own_mfu else defaults.compute_efficiency, defaults.bandwidth_efficiency, cap, measured=own_mfu, engine=workload.engine)
     if device is None:
         raise PlanError(f"test_time[{index}]", f"the catalog has no memory size or bandwidth for {hw.accelerator.name}; serving cannot be planned")
     return served_model(scenario.model.params, scenario.model.n_active, defaults.architecture, hw.precision, kv_dtype, scenario.model), device
 
 
 def _engine_settings(index: int, workload: TestTimeWorkload, precision: str, assumptions: Assumptions) -> tuple[Any, str | None]:
-    """The batch cap and KV-cache element: the workload's, else its engine's (``defaults.ENGINE_*``,
-    recorded as assumptions); None leaves TensorRT-LLM's rules to ``planner.serving``."""
+    """The batch cap and KV-cache element: the workload's, else its engine's (``engine_defaults``,
+    recorded as assumptions, as is how the engine admits requests); None leaves TensorRT-LLM's rules
+    to ``planner.serving``."""
     cap, kv_dtype = workload.max_running_sequences, workload.kv_cache_dtype
+    assumptions.use(engine_defaults.ENGINE_ADMISSION[workload.engine], f"test_time[{index}].admission")
     if workload.engine == defaults.ENGINE.value:
         return cap, kv_dtype
     scope = f"test_time[{index}]"
     if cap is None:
-        cap = assumptions.use(defaults.ENGINE_MAX_RUNNING_SEQUENCES[workload.engine], f"{scope}.max_running_sequences")
+        cap = assumptions.use(engine_defaults.ENGINE_MAX_RUNNING_SEQUENCES[workload.engine], f"{scope}.max_running_sequences")
     if kv_dtype is None:
-        assumptions.use(defaults.ENGINE_KV_CACHE[workload.engine], f"{scope}.kv_cache_dtype")
+        assumptions.use(engine_defaults.ENGINE_KV_CACHE[workload.engine], f"{scope}.kv_cache_dtype")
         kv_dtype = precision if BYTES_PER_ELEMENT[precision] >= ACTIVATION_BYTES else "bf16"
     return cap, kv_dtype
 
