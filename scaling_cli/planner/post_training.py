@@ -32,10 +32,10 @@ from scaling_cli.engine.uncertainty import Sampler, Scaled, fingerprint
 from scaling_cli.engine.units import SECONDS_PER_HOUR
 from scaling_cli.errors import PlanError
 from scaling_cli.planner.assumptions import Assumptions
-from scaling_cli.result import Assumption
 from scaling_cli.planner.costing import time_and_cost
 from scaling_cli.planner.hardware import ResolvedHardware, merge_hardware, model_size, resolve_hardware
 from scaling_cli.planner.serving import ServingDefaults, served_model, serving_defaults, serving_device
+from scaling_cli.result import Assumption
 from scaling_cli.scenario.root import Scenario
 from scaling_cli.planner.post_training_checks import post_training_warnings
 from scaling_cli.planner.rl_steps import RlPools, StepHours, expected_longest_response, rl_pipeline, rl_pools, rollout_replica
@@ -140,7 +140,7 @@ def plan_derivative(group: Any, scope: str, scenario: Scenario, hardware: Resolv
 
 @dataclass(frozen=True)
 class Known:
-    """A derivative planned once, the scope it was planned under and the defaults that listed."""
+    """A derivative planned once, the scope it was planned under and the defaults its planning listed."""
 
     derivative: Derivative
     scope: str
