@@ -49,7 +49,7 @@ ENGINE_ADMISSION = {
         "TensorRT-LLM's default capacity scheduler policy GUARANTEED_NO_EVICT admits a request only when the KV cache holds "
         "it to its last token ('guarantee that a started request is never paused', nvidia.github.io/TensorRT-LLM "
         "performance-tuning-guide/useful-runtime-flags): sequences in flight = KV room / (prompt + output tokens)",
-        "test_time[].admission (engine: tensorrt-llm)",
+        "serving.admission",
     ),
     "vllm": Default(
         "as the cache grows",

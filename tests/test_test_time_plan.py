@@ -361,7 +361,8 @@ def test_engine_sets_the_kv_cache_element_and_batch_cap(cli, scenario_file):
     used = {a["key"]: a["value"] for a in plan["assumptions"]}
     assert used["test_time[1].max_running_sequences"] == 256 and "test_time[2].max_running_sequences" not in used
     assert used["test_time[3].kv_cache_dtype"] == "model"
-    assert [used[f"test_time[{i}].admission"] for i in range(4)] == ["whole request reserved", *["as the cache grows"] * 3]
+    assert used["serving.admission"] == "whole request reserved" and "test_time[0].admission" not in used
+    assert [used[f"test_time[{i}].admission"] for i in (1, 2, 3)] == ["as the cache grows"] * 3
 
 
 def test_vllm_batch_cap_binds_where_memory_would_allow_more(cli, scenario_file):

@@ -132,10 +132,12 @@ def _engine_settings(index: int, workload: TestTimeWorkload, precision: str, ass
     recorded as assumptions, as is how the engine admits requests); None leaves TensorRT-LLM's rules
     to ``planner.serving``."""
     cap, kv_dtype = workload.max_running_sequences, workload.kv_cache_dtype
-    assumptions.use(engine_defaults.ENGINE_ADMISSION[workload.engine], f"test_time[{index}].admission")
+    admission = engine_defaults.ENGINE_ADMISSION[workload.engine]
     if workload.engine == defaults.ENGINE.value:
+        assumptions.use(admission)  # listed once for every workload on the default engine, as its other rules are
         return cap, kv_dtype
     scope = f"test_time[{index}]"
+    assumptions.use(admission, f"{scope}.admission")
     if cap is None:
         cap = assumptions.use(engine_defaults.ENGINE_MAX_RUNNING_SEQUENCES[workload.engine], f"{scope}.max_running_sequences")
     if kv_dtype is None:
