@@ -10,7 +10,7 @@ the share of the scale-up link a tensor-parallel all-reduce reaches, and the fix
 all-reduce call. This script plans every bundled figure — the hand-entered cases of
 scaling_cli/data/serving_measurements.yaml and the cells of TensorRT-LLM v0.17's throughput table
 (scaling_cli/data/trtllm_v017_throughput.yaml), through `scaling reference --serving`'s own functions,
-leaving out the cells of TensorRT-LLM 1.x's tables, which are held out of the fit
+leaving out the cells of TensorRT-LLM 1.x's tables, which are not fitted on
 — and minimises the mean over the two sources of the mean |ln(predicted ÷ measured)| (so the table's
 244 cells weigh as much as the 47 cases from a dozen sources, not five times more), with every
 figure beyond 2× (the issue's bound) penalised.
@@ -55,7 +55,7 @@ def logs_at(values: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
     for name, old, value in zip(NAMES, saved, values):
         setattr(defaults, name, dataclasses.replace(old, value=value))
     try:
-        rows = [r for r in reference_serving.serving_reference().rows if r["table"] != reference_serving.TABLE_1X]  # held out
+        rows = [r for r in reference_serving.serving_reference().rows if r["table"] != reference_serving.TABLE_1X]  # not fitted on
     finally:
         for name, old in zip(NAMES, saved):
             setattr(defaults, name, old)

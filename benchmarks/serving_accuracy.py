@@ -42,7 +42,7 @@ def main() -> None:
     for name, summary in report.by_source.items():
         print(_line(name, summary))
     _table_groups([r for r in report.rows if r["table"] == TABLE])
-    print("  held out of the fit, at first sight: the TensorRT-LLM 1.x tables by model, accelerator and mapping")
+    print("  left out of the fit (first sight in docs/CALIBRATION.md §4): the TensorRT-LLM 1.x tables by model, accelerator and mapping")
     held = [r for r in report.rows if r["table"] == TABLE_1X]
     for key in sorted({(r["model"], r["hardware"]) for r in held}):
         group = summarize([r for r in held if (r["model"], r["hardware"]) == key])
