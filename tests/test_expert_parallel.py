@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -92,6 +93,19 @@ def test_latency_target_lowers_the_batch():
     b = float(free.batch) / 16
     assert free.gpu_seconds_per_request == pytest.approx(float(free.upfront_gpu_seconds) + 200 * float(free.step_seconds) / b)
 
+
+
+def test_an_engine_that_reserves_whole_requests_admits_fewer_sequences_per_gpu():
+    """16 GPUs: each holds 2.2857B dense + 16/16 × 0.857B of experts = 3.1429e9 B of FP8 weights, so
+    0.9 × (80e9 − 3.1429e9) = 69.17e9 B of KV room; 4,000 B a token. A 1,000 + 200-token chain:
+    ⌊69.17e9 ÷ (4,000 × 1,100.5)⌋ = 15,713 per GPU as the cache grows, ⌊69.17e9 ÷ (4,000 × 1,200)⌋ =
+    14,410 when the whole request is reserved (TensorRT-LLM's GUARANTEED_NO_EVICT)."""
+    request = RequestShape(prompt_tokens=1000.0, chains=1.0, chain_tokens=200.0, compute_flops=1000 * 8e9)
+    room = 0.9 * (80e9 - (DENSE + E))
+    grows = ep.serve_expert_parallel(MODEL, DEVICE, FABRIC, request, 16.0)
+    reserved = ep.serve_expert_parallel(MODEL, dataclasses.replace(DEVICE, reserves_whole_request=True), FABRIC, request, 16.0)
+    assert float(grows.batch) == 16 * np.floor(room / (4000 * 1100.5)) == 16 * 15_713
+    assert float(reserved.batch) == 16 * np.floor(room / (4000 * 1200)) == 16 * 14_410
 
 DEEPSEEK = """
 name: ep
