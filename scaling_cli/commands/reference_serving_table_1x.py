@@ -8,9 +8,9 @@ architecture, and the reading of what the source leaves unstated), with the cell
 mapping (``tp``: tensor parallel; ``dep``: attention data parallel with expert parallelism), GPU count,
 precision, KV element where the source's options set one, and lengths. Figures are per GPU already.
 A model no hand-entered case states (GPT-OSS 20B) names a sibling's case as its template and gives
-the fields of its own ``model`` that differ. Cells a hand-entered case holds are left out. The batch is the planner's (what fits): the source sets
-no ``max_batch_size`` and trtllm-bench's heuristic gives different caps under the readings it leaves
-open (docs/CALIBRATION.md §4). These cases were added after the serving fit and are left out of it;
+the fields of its own ``model`` that differ. Cells a hand-entered case holds are left out. The batch
+is the planner's (what fits): the source sets no ``max_batch_size`` and trtllm-bench's heuristic
+gives different caps under the readings it leaves open (docs/CALIBRATION.md §4). These cases were added after the serving fit and are left out of it;
 the admission rule of 2026-12-03 was looked up after they had been seen, so their figures are no
 longer a clean held-out check (their first-sight figure is in docs/CALIBRATION.md §4).
 """

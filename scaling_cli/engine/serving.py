@@ -275,24 +275,24 @@ class RequestShape:
         return self.prompt_tokens + (self.chain_tokens + 1) / 2
 
     @property
+    def prompt_share(self) -> ArrayLike:
+        """Prompt tokens of KV cache each chain holds: the shared prompt split among its chains."""
+        return self.prompt_tokens / self.chains if self.prefix_shared else self.prompt_tokens
+
+    @property
     def resident_context(self) -> ArrayLike:
-        """Mean KV tokens a running chain keeps in memory (the shared prompt split among its chains)."""
-        prompt = self.prompt_tokens / self.chains if self.prefix_shared else self.prompt_tokens
-        return prompt + (self.chain_tokens + 1) / 2
+        """Mean KV tokens a running chain keeps in memory."""
+        return self.prompt_share + (self.chain_tokens + 1) / 2
 
     @property
     def full_context(self) -> ArrayLike:
         return self.prompt_tokens + self.chain_tokens
 
     def admitted_context(self, device: Device) -> ArrayLike:
-        """KV tokens per running chain the engine's scheduler counts when it admits requests: the
-        resident mean when the cache is allocated as it grows, the chain's last token's (its share
-        of the prompt + every generated token) when the whole request is reserved up front
-        (``Device.reserves_whole_request``)."""
-        if not device.reserves_whole_request:
-            return self.resident_context
-        prompt = self.prompt_tokens / self.chains if self.prefix_shared else self.prompt_tokens
-        return prompt + self.chain_tokens
+        """KV tokens per chain the scheduler counts when it admits requests: the resident mean when the
+        cache is allocated as it grows, its prompt share + every token it will generate when the whole
+        request is reserved up front (``Device.reserves_whole_request``)."""
+        return self.prompt_share + self.chain_tokens if device.reserves_whole_request else self.resident_context
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ defaults (``scaling_cli/defaults.py``).
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
@@ -21,9 +20,13 @@ from scaling_cli.result import Assumption
 class Assumptions:
     def __init__(self) -> None:
         self._items: dict[str, Assumption] = {}
+        #: the same entries in the order they were listed, so ``since`` slices instead of walking them all
+        self._listed: list[Assumption] = []
 
     def add(self, key: str, value: Any, unit: str, source: str) -> None:
-        self._items.setdefault(key, Assumption(key=key, value=value, unit=unit, source=source))
+        if key not in self._items:
+            self._items[key] = entry = Assumption(key=key, value=value, unit=unit, source=source)
+            self._listed.append(entry)
 
     def use(self, default: Default, key: str | None = None, *, value: Any = None, source: str | None = None) -> Any:
         """List ``default`` (under ``key``, else its own key; with a ``value`` or ``source`` worked out
@@ -44,11 +47,11 @@ class Assumptions:
 
     def mark(self) -> int:
         """How many entries are listed so far: ``since(mark())`` later gives what was added meanwhile."""
-        return len(self._items)
+        return len(self._listed)
 
     def since(self, mark: int) -> list[Assumption]:
         """The entries added after ``mark``, in order."""
-        return list(itertools.islice(self._items.values(), mark, None))
+        return self._listed[mark:]
 
     def replay(self, entries: list[Assumption], scope: str, into_scope: str) -> None:
         """Add ``entries`` again, keys under ``scope`` (``post_training[3].x``) moved to ``into_scope``:
@@ -60,4 +63,4 @@ class Assumptions:
             self.add(key, entry.value, entry.unit, entry.source)
 
     def as_list(self) -> list[Assumption]:
-        return list(self._items.values())
+        return list(self._listed)
