@@ -34,6 +34,8 @@ from scaling_cli.commands.reference_serving import ACCELERATORS, case_metrics, m
 
 #: Case precision → llm-analysis dtype config name (weights, activations, embeddings in bits).
 DTYPES = {"bf16": "w16a16e16", "fp16": "w16a16e16", "fp8": "w8a8e16", "fp4": "w4a4e16"}
+#: Bits of a format, for a case whose weights are narrower than its matmuls (``weight_dtype``).
+BITS = {"bf16": 16, "fp16": 16, "fp8": 8, "fp4": 4, "int4": 4}
 #: KV-cache element → bytes.
 KV_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1, "fp4": 0.5, "int4": 0.5}
 #: Efficiency settings reported: (label, flops_efficiency, hbm_memory_efficiency).
@@ -54,9 +56,18 @@ def expressible(case: dict[str, Any]) -> str | None:
     return None
 
 
+def dtype_name(case: dict[str, Any]) -> str:
+    """llm-analysis' dtype config for the case: its matmul precision, with narrower weights when it
+    states a ``weight_dtype`` (MXFP4 GPT-OSS multiplied in bf16: w4a16e16)."""
+    weights = (case.get("workload") or {}).get("weight_dtype")
+    if weights is None:
+        return DTYPES[case["precision"]]
+    return f"w{BITS[weights]}a{BITS[case['precision']]}e16"
+
+
 def kv_cache_bytes(case: dict[str, Any]) -> float:
     """The case's KV-cache element: stated in its workload, else the planner's default rule (FP8 KV
-    for 8-bit or narrower weights, else BF16) — the same element the planner is given."""
+    for 8-bit or narrower matmuls, else BF16) — the same element the planner is given."""
     stated = (case.get("workload") or {}).get("kv_cache_dtype")
     if stated:
         return KV_BYTES[stated]
@@ -109,7 +120,7 @@ def _analysis(la: Any, case: dict[str, Any], flops: float, hbm: float) -> Any:
     return la.LLMAnalysis(
         ModelConfig(**model_fields(case)),
         GPUConfig(**gpu_fields(case)),
-        get_dtype_config_by_name(DTYPES[case["precision"]]),
+        get_dtype_config_by_name(dtype_name(case)),
         ParallelismConfig(tp_size=case["hardware"]["tensor_parallel"]),
         flops_efficiency=flops,
         hbm_memory_efficiency=hbm,

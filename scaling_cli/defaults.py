@@ -285,7 +285,7 @@ PREFILL_TOKEN_BUDGET = Default(
     "serving.prefill_token_budget",
 )
 KV_CACHE_BYTES_PER_ELEMENT = Default(
-    "fp8 for 8-bit or narrower weights, else bf16",
+    "fp8 for 8-bit or narrower matmuls, else bf16",
     "",
     "TensorRT-LLM stores an FP8 KV cache for FP8 checkpoints ('If you specify FP8 quantization, the KV cache will automatically "
     "be set to FP8', trtllm-bench docs); vLLM offers kv_cache_dtype='fp8'; set test_time[].kv_cache_dtype to override",

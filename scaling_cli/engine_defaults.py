@@ -24,7 +24,7 @@ ENGINE_MAX_RUNNING_SEQUENCES = {
         "test_time[].max_running_sequences (engine: sglang)",
     ),
 }
-#: KV element per engine: None = TensorRT-LLM's rule (FP8 KV for 8-bit or narrower weights); "model" = the activation dtype.
+#: KV element per engine: None = TensorRT-LLM's rule (FP8 KV for 8-bit or narrower matmuls); "model" = the activation dtype.
 ENGINE_KV_CACHE = {
     "tensorrt-llm": None,
     "vllm": Default(

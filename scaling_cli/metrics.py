@@ -149,7 +149,8 @@ TEST_TIME: list[Row] = [
 WORKLOAD: list[Row] = [  # in the reading order of the workload table: the query, its compute, serving, fleet and bill
     ("name", "Workload", "", "text", False, "the workload's name"),
     ("accelerator", "Accelerator", "", "text", False, "catalog id of the serving accelerator"),
-    ("precision", "Precision", "", "text", False, "serving precision (weights)"),
+    ("precision", "Precision", "", "text", False, "matmul precision of serving (whose peak times compute)"),
+    ("weight_dtype", "Weights stored as", "", "text", False, "element the weights are held and read in: `weight_dtype`, else the precision"),
     ("queries_per_day", "Queries per day", "queries/day", "si", False, "average queries per day"),
     ("prompt_tokens", "Prompt tokens", "tokens", "si", False, "prompt per query"),
     ("reasoning_tokens", "Reasoning tokens per sample", "tokens", "si", False, "thinking tokens per sample and attempt"),

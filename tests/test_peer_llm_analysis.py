@@ -48,6 +48,12 @@ def test_kv_cache_element_follows_the_case_then_the_planner_rule():
     assert peer.DTYPES["fp8"] == "w8a8e16" and peer.DTYPES["fp4"] == "w4a4e16"
 
 
+def test_weights_narrower_than_the_matmuls_name_their_own_dtype_config():
+    # GPT-OSS 120B on H200: MXFP4 experts multiplied in bf16 (TensorRT-LLM's MoE backend matrix)
+    assert peer.dtype_name(_case("trt1x-gpt-oss-120b-h200-tp1-fp8-1000-1000")) == "w4a16e16"
+    assert peer.dtype_name(_case("trt017-llama31-70b-h100-tp2-fp8-1000-1000")) == "w8a8e16"
+
+
 def test_throughput_per_gpu_by_hand():
     # 100 requests of 1,000 output tokens finishing in 50 s on a 2-GPU replica: 100 000 / 50 / 2
     assert peer.throughput_per_gpu(100, 1000, 50.0, 2) == pytest.approx(1000.0)

@@ -93,7 +93,8 @@ def test_1x_cells_clone_their_templates_and_skip_the_hand_entered_ones():
     cases hold, each cloned from its model's hand-entered case; three cells read off the source by hand:
     Qwen3 235B-A22B on 8 H100 (DEP8, FP8) at 1024/8192 = 873, GPT-OSS 120B on 4 H100 (DEP4, FP8) at
     32768/1024 = 333, GPT-OSS 20B on one H100 (TP1, FP8) at 8192/1024 = 3,366 — the 120B's case with the
-    20B's own size and shape (24 layers, 12 of them windowed, 32 experts)."""
+    20B's own size and shape (24 layers, 12 of them windowed, 32 experts). GPT-OSS's Hopper columns are
+    planned as MXFP4 weights multiplied in bf16, whatever the column's "(FP8)" label says (the file's note)."""
     doc = yaml.safe_load(TABLE_1X_FILE.read_text())
     cells = sum(f is not None for m in doc["models"].values() for _, _, figures in m["rows"] for f in figures)
     cases = [c for c in table_cases() if c["table"] == TABLE_1X]
@@ -101,11 +102,14 @@ def test_1x_cells_clone_their_templates_and_skip_the_hand_entered_ones():
     by_id = {c["id"]: c for c in cases}
     one = by_id["trt1xt-qwen3-235b-a22b-h100-dep8-fp8-1024-8192"]
     assert one["measured_per_gpu"] == 873 and one["hardware"] == {"accelerator": "H100", "count": 8, "expert_parallel": 8}
-    two = by_id["trt1xt-gpt-oss-120b-h100-dep4-fp8-32768-1024"]
-    assert two["measured_per_gpu"] == 333 and two["workload"] == {"kv_cache_dtype": "bf16"}  # 'Hopper: use auto'
-    small = by_id["trt1xt-gpt-oss-20b-h100-tp1-fp8-8192-1024"]
+    two = by_id["trt1xt-gpt-oss-120b-h100-dep4-bf16-32768-1024"]
+    assert two["measured_per_gpu"] == 333 and two["workload"] == {"kv_cache_dtype": "bf16", "weight_dtype": "fp4"}  # 'Hopper: use auto'
+    assert two["precision"] == "bf16"  # the MoE backend matrix: "H200 | BF16 | MXFP4 | TRITON"
+    small = by_id["trt1xt-gpt-oss-20b-h100-tp1-bf16-8192-1024"]
     assert small["measured_per_gpu"] == 3366 and small["hardware"] == {"accelerator": "H100", "count": 1, "tensor_parallel": 1, "replicas": 1}
-    assert small["workload"] == {"kv_cache_dtype": "bf16"}
+    assert small["workload"] == {"kv_cache_dtype": "bf16", "weight_dtype": "fp4"}
+    blackwell = by_id["trt1xt-gpt-oss-20b-b200-tp1-fp8-8192-1024"]  # "B200/GB200 | MXFP8 | MXFP4"
+    assert (blackwell["precision"], blackwell["workload"]) == ("fp8", {"kv_cache_dtype": "fp8", "weight_dtype": "fp4"})
     assert {k: small["model"][k] for k in ("params", "active_params", "layers", "windowed_layers", "experts", "top_k", "d_model")} == {
         "params": 20.9e9, "active_params": 3.6e9, "layers": 24, "windowed_layers": 12, "experts": 32, "top_k": 4, "d_model": 2880,
     }  # fmt: skip

@@ -220,3 +220,17 @@ def test_a_sweep_never_makes_every_value_of_a_range(monkeypatch):
     result = run_sweep(load_scenario(SCENARIO), [vary], objective=None, minimize=True, conditions=[], top=1, samples=0, seed=0)
     assert result.evaluated == 300_000
     assert result.to_dict()["vary"] == [{"path": "pretraining.tokens", "start": 1e12, "stop": 1e14, "count": 300_000, "scale": "linear"}]
+
+
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=40), st.booleans(), st.integers(1, 5))
+def test_the_best_points_of_a_chunk_are_those_a_stable_sort_ranks_first(values, minimize, top):
+    """``--top N`` keeps what a full stable sort would rank first; for one point (a single pass, no
+    partial sort), the first of equal best values in grid order."""
+    from scaling_cli.commands.sweep import _best_indices
+
+    values = np.array(values, dtype=float)
+    ranked = np.argsort(values if minimize else -values, kind="stable")[:top]
+    best = _best_indices(values, minimize, top)
+    assert sorted(values[best]) == sorted(values[ranked])
+    if top == 1:
+        assert list(best) == list(ranked)

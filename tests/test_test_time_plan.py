@@ -215,6 +215,24 @@ def test_workload_hardware_overrides_the_scenario(cli, scenario_file):
     assert "test_time[0].hardware.mfu" not in keys  # a training default, unused for serving
 
 
+def test_weights_stored_narrower_than_the_matmul_format_free_memory_not_flops(cli, scenario_file):
+    """W4A16 (4-bit weights multiplied in bf16, as TensorRT-LLM serves MXFP4 GPT-OSS on Hopper): the
+    weights take N/2 bytes, so the KV cache gets the rest, while prefill runs at the bf16 peak as before."""
+    bf16 = _plan(cli, scenario_file, CHAT_8B, "--samples", "0")["test_time"]["workloads"][0]
+    text = CHAT_8B.replace("    gpus_per_replica: 1\n", "    gpus_per_replica: 1\n    weight_dtype: int4\n")
+    w4 = _plan(cli, scenario_file, text, "--samples", "0")["test_time"]["workloads"][0]
+    assert (w4["precision"], w4["weight_dtype"], bf16["weight_dtype"]) == ("bf16", "int4", "bf16")
+    # KV cache in the matmul format (bf16), 131,072 bytes a token; 0.9 × (80 GiB − 4e9 bytes of weights)
+    # held at 1,500 tokens a chain: floor(73.71e9 / 196.6e6) = 374 sequences (319 with bf16 weights).
+    assert w4["kv_cache_bytes_per_token"] == bf16["kv_cache_bytes_per_token"] == 131_072
+    assert w4["batch_size"] == np.floor(0.9 * (80 * 2**30 - 4e9) / (131_072 * 1500)) == 374
+    # One request alone is compute-bound at the same bf16 peak: the same time to first token.
+    assert w4["ttft_seconds"] == pytest.approx(bf16["ttft_seconds"], rel=1e-12)
+    # A decode step at batch 374 reads 4e9 bytes of weights plus its KV cache (bandwidth-bound).
+    memory = (4e9 + 374 * 131_072 * 1250.5) / (3.35e12 * FIT_BANDWIDTH)
+    assert w4["decode_step_seconds"] == pytest.approx(memory + FIT_OVERHEAD, rel=1e-12)
+
+
 def test_sweep_over_reasoning_tokens_equals_single_plans(scenario_file):
     path = scenario_file(CHAT_8B)
     loaded = load_scenario(path)
@@ -248,6 +266,7 @@ ERRORS = {
     ),
     "search without a PRM": ("    search: {beam_width: 4, steps: 10, tokens_per_step: 100}\n", 9, 13, "search.prm_params: required key is missing"),
     "unknown accelerator": ("    hardware: {accelerator: h10}\n", 9, 29, "did you mean 'h100'"),
+    "weights wider than the matmul": ("    weight_dtype: bf16\n    hardware: {accelerator: h100, precision: fp8}\n", 9, 19, "wider than the matmul precision fp8"),
 }
 
 

@@ -54,9 +54,8 @@ def _case(template: dict[str, Any], column: dict[str, Any], isl: int, osl: int, 
     gpus, accelerator, precision = int(column["gpus"]), column["accelerator"], column["precision"]
     hardware: dict[str, Any] = {"accelerator": accelerator, "count": gpus}
     hardware.update({"expert_parallel": gpus} if column["mapping"] == "dep" else {"tensor_parallel": gpus, "replicas": 1})
-    workload = {k: v for k, v in (template.get("workload") or {}).items() if k != "kv_cache_dtype"}
-    if "kv_cache_dtype" in column:
-        workload["kv_cache_dtype"] = column["kv_cache_dtype"]
+    workload = {k: v for k, v in (template.get("workload") or {}).items() if k not in ("kv_cache_dtype", "weight_dtype")}
+    workload.update({key: column[key] for key in ("kv_cache_dtype", "weight_dtype") if key in column})
     name = template["model"]["name"].lower().replace(" ", "-").replace(".", "")
     return {
         "id": f"trt1xt-{name}-{accelerator.lower()}-{column['mapping']}{gpus}-{precision}-{isl}-{osl}",

@@ -340,11 +340,10 @@ def _keep(kept: dict[str, list[np.ndarray]], columns: dict[str, np.ndarray], obj
 
 
 def _feasible(metrics: dict[str, np.ndarray], constants: dict[str, Any], conditions: list[Condition], points: int) -> tuple[np.ndarray, int]:
-    """Indices of the chunk's points that are planned and meet every condition, and how many were
-    left out for overflowing. A point whose figures overflowed (inf, or NaN from inf − inf) is not
-    planned, like a plan that `scaling plan` refuses; only the crossover day may be NaN (serving
-    never overtakes). A figure that does not vary is checked once: if it overflowed, or fails a
-    condition, no point is kept."""
+    """Indices of the chunk's points that are planned and meet every condition, and how many were left out for
+    overflowing. A point whose figures overflowed (inf, or NaN from inf − inf) is not planned, like a plan that
+    `scaling plan` refuses; only the crossover day may be NaN (serving never overtakes). A figure that does not
+    vary is checked once: if it overflowed, or fails a condition, no point is kept."""
     planned = all(np.isfinite(value) for name, value in constants.items() if not name.startswith("total.crossover_day"))
     finite = np.full(points, planned)
     for name, values in metrics.items():
@@ -362,11 +361,12 @@ def _feasible(metrics: dict[str, np.ndarray], constants: dict[str, Any], conditi
 def _order(values: np.ndarray, minimize: bool) -> np.ndarray:
     return np.argsort(values if minimize else -values, kind="stable")
 
-
 def _best_indices(values: np.ndarray, minimize: bool, top: int) -> np.ndarray:
-    """Indices of the ``top`` best values (unordered), by partial sort."""
+    """Indices of the ``top`` best values (unordered), by partial sort; for one, the first best (one pass)."""
     if len(values) <= top:
         return np.arange(len(values))
+    if top == 1:
+        return np.array([np.argmin(values) if minimize else np.argmax(values)])
     return np.argpartition(values if minimize else -values, top - 1)[:top]
 
 

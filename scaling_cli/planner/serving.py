@@ -74,13 +74,22 @@ def _attention_architecture(model: ModelSpec, assumptions: Assumptions) -> servi
 
 
 def served_model(
-    total_params: Any, active_params: Any, architecture: serving.Architecture, precision: str, kv_dtype: str | None = None, model: ModelSpec | None = None
+    total_params: Any,
+    active_params: Any,
+    architecture: serving.Architecture,
+    precision: str,
+    kv_dtype: str | None = None,
+    model: ModelSpec | None = None,
+    weight_dtype: str | None = None,
 ) -> serving.ServedModel:
-    """The model as the roofline sees it; ``model`` supplies mixture-of-experts routing when given."""
+    """The model as the roofline sees it; ``model`` supplies mixture-of-experts routing when given.
+    Weights are stored in ``weight_dtype`` when given (narrower weights multiplied at ``precision``,
+    e.g. W4A8), else in the matmul precision; the KV cache rule follows the matmul precision."""
     experts = None if model is None else getattr(model, "experts", None)
     top_k = None if model is None else getattr(model, "top_k", None)
+    weight_bytes = serving.BYTES_PER_ELEMENT[weight_dtype or precision]
     return serving.ServedModel(
-        total_params, active_params, architecture, serving.BYTES_PER_ELEMENT[precision], serving.kv_cache_bytes_per_element(precision, kv_dtype), experts, top_k
+        total_params, active_params, architecture, weight_bytes, serving.kv_cache_bytes_per_element(precision, kv_dtype), experts, top_k
     )
 
 

@@ -124,7 +124,15 @@ def _served(
     device = serving_device(hw, hw.mfu if own_mfu else defaults.compute_efficiency, defaults.bandwidth_efficiency, cap, measured=own_mfu, engine=workload.engine)
     if device is None:
         raise PlanError(f"test_time[{index}]", f"the catalog has no memory size or bandwidth for {hw.accelerator.name}; serving cannot be planned")
-    return served_model(scenario.model.params, scenario.model.n_active, defaults.architecture, hw.precision, kv_dtype, scenario.model), device
+    weight_dtype = workload.weight_dtype
+    if weight_dtype is not None and BYTES_PER_ELEMENT[weight_dtype] > BYTES_PER_ELEMENT[hw.precision]:
+        raise PlanError(
+            f"test_time[{index}].weight_dtype",
+            f"{weight_dtype} weights are wider than the matmul precision {hw.precision}: an engine stores the weights it multiplies in "
+            f"{hw.precision} as {hw.precision} or narrower (omit weight_dtype, or set hardware.precision)",
+        )
+    model = served_model(scenario.model.params, scenario.model.n_active, defaults.architecture, hw.precision, kv_dtype, scenario.model, weight_dtype)
+    return model, device
 
 
 def _engine_settings(index: int, workload: TestTimeWorkload, precision: str, assumptions: Assumptions) -> tuple[Any, str | None]:
@@ -222,6 +230,7 @@ def _plan_workload(index: int, workload: TestTimeWorkload, scenario: Scenario, c
         "name": workload.name,
         "accelerator": hw.accelerator.id,
         "precision": hw.precision,
+        "weight_dtype": workload.weight_dtype or hw.precision,
         "queries_per_day": workload.queries_per_day,
         "days": days,
         "queries": workload.queries_per_day * days,

@@ -93,11 +93,16 @@ class TestTimeWorkload(StrictModel):
     engine: Literal["tensorrt-llm", "vllm", "sglang"] = Field(
         "tensorrt-llm",
         description="Inference engine whose defaults apply where kv_cache_dtype and max_running_sequences are not given: "
-        "tensorrt-llm (FP8 KV for 8-bit weights, 2048 sequences), vllm (KV in the model's dtype, 256 sequences), sglang "
+        "tensorrt-llm (FP8 KV for 8-bit matmuls, 2048 sequences), vllm (KV in the model's dtype, 256 sequences), sglang "
         "(KV in the model's dtype, what fits up to 2048).",
     )
     kv_cache_dtype: Literal["fp32", "bf16", "fp16", "fp8", "int8", "fp4", "int4"] | None = Field(
-        None, description="KV cache element; default: the engine's (TensorRT-LLM: fp8 when serving 8-bit or narrower weights, else bf16)."
+        None, description="KV cache element; default: the engine's (TensorRT-LLM: fp8 when the matmul precision is 8-bit or narrower, else bf16)."
+    )
+    weight_dtype: Literal["fp32", "bf16", "fp16", "fp8", "int8", "fp6", "fp4", "int4"] | None = Field(
+        None,
+        description="Element the weights are stored in, when narrower than the matmul precision (hardware.precision): e.g. "
+        "MXFP4 or INT4 weights multiplied in fp8 or bf16 (W4A8, W4A16). Sets the bytes read and held; default: the precision.",
     )
     scheduler_steps: Annotated[PositiveCount, Field(le=MAX_SCHEDULER_STEPS)] = Field(
         1,
@@ -149,3 +154,4 @@ class TestTimeWorkload(StrictModel):
                 field="reasoning_tokens",
             )
         return self
+
