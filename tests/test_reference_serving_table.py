@@ -89,7 +89,7 @@ TABLE_1X_FILE = Path(__file__).resolve().parent.parent / "scaling_cli" / "data" 
 
 
 def test_1x_cells_clone_their_templates_and_skip_the_hand_entered_ones():
-    """The 1.x tables' 109 transcribed cells (87, and GPT-OSS 20B's 22), less the 8 the hand-entered trt1x
+    """The 1.x tables' 123 transcribed cells (87, GPT-OSS 20B's 22 and DeepSeek R1 0528's 14), less the 8 the hand-entered trt1x
     cases hold, each cloned from its model's hand-entered case; three cells read off the source by hand:
     Qwen3 235B-A22B on 8 H100 (DEP8, FP8) at 1024/8192 = 873, GPT-OSS 120B on 4 H100 (DEP4, FP8) at
     32768/1024 = 333, GPT-OSS 20B on one H100 (TP1, FP8) at 8192/1024 = 3,366 — the 120B's case with the
@@ -98,7 +98,7 @@ def test_1x_cells_clone_their_templates_and_skip_the_hand_entered_ones():
     doc = yaml.safe_load(TABLE_1X_FILE.read_text())
     cells = sum(f is not None for m in doc["models"].values() for _, _, figures in m["rows"] for f in figures)
     cases = [c for c in table_cases() if c["table"] == TABLE_1X]
-    assert cells == 109 and len(cases) == 109 - 8
+    assert cells == 123 and len(cases) == 123 - 8
     by_id = {c["id"]: c for c in cases}
     one = by_id["trt1xt-qwen3-235b-a22b-h100-dep8-fp8-1024-8192"]
     assert one["measured_per_gpu"] == 873 and one["hardware"] == {"accelerator": "H100", "count": 8, "expert_parallel": 8}
@@ -113,6 +113,11 @@ def test_1x_cells_clone_their_templates_and_skip_the_hand_entered_ones():
     assert {k: small["model"][k] for k in ("params", "active_params", "layers", "windowed_layers", "experts", "top_k", "d_model")} == {
         "params": 20.9e9, "active_params": 3.6e9, "layers": 24, "windowed_layers": 12, "experts": 32, "top_k": 4, "d_model": 2880,
     }  # fmt: skip
+    # DeepSeek R1 0528 on 8 H200 (DEP8, FP8) at 1024/8192 = 1,218: SGLang's DeepSeek-V3 case for the model only,
+    # served by this page's engine (TensorRT-LLM's defaults: no SGLang settings carried over)
+    r1 = by_id["trt1xt-deepseek-r1-0528-h200-dep8-fp8-1024-8192"]
+    assert r1["measured_per_gpu"] == 1218 and r1["workload"] == {"kv_cache_dtype": "fp8"} and r1["engine"].startswith("TensorRT-LLM 1.x")
+    assert (r1["model"]["attention"], r1["model"]["kv_lora_rank"], r1["model"]["experts"]) == ("mla", 512, 256)
     hand = {c["id"]: c for c in measurements()}
     assert all(c["held_out"] for c in cases)
     names = {(m.get("model") or {}).get("name") or hand[m["template"]]["model"]["name"] for m in doc["models"].values()}

@@ -8,7 +8,8 @@ architecture, and the reading of what the source leaves unstated), with the cell
 mapping (``tp``: tensor parallel; ``dep``: attention data parallel with expert parallelism), GPU count,
 precision, KV element where the source's options set one, and lengths. Figures are per GPU already.
 A model no hand-entered case states (GPT-OSS 20B) names a sibling's case as its template and gives
-the fields of its own ``model`` that differ. Cells a hand-entered case holds are left out. The batch
+the fields of its own ``model`` that differ; one whose only case comes from another engine (DeepSeek R1
+0528, SGLang's DeepSeek-V3 case) names this page's ``engine``, which drops that source's settings. Cells a hand-entered case holds are left out. The batch
 is the planner's (what fits): the source sets no ``max_batch_size`` and trtllm-bench's heuristic
 gives different caps under the readings it leaves open (docs/CALIBRATION.md §4). These cases were added after the serving fit and are left out of it;
 the admission rule of 2026-12-03 was looked up after they had been seen, so their figures are no
@@ -41,6 +42,8 @@ def table_cases(hand_entered: list[dict[str, Any]]) -> list[dict[str, Any]]:
         template = by_id[entry["template"]]
         if entry.get("model"):  # a sibling of the template's model: its own size and shape, the same reading
             template = {**template, "model": {**template["model"], **entry["model"]}}
+        if entry.get("engine"):  # the template's model served by this page's engine, with none of its source's settings
+            template = {**template, "engine": entry["engine"], "workload": {}}
         for isl, osl, figures in entry["rows"]:
             for column, figure in zip(entry["columns"], figures):
                 if figure is not None:
