@@ -156,16 +156,16 @@ SERVING_FIT_SOURCE = (
     "scaling_cli/data/trtllm_v017_throughput.yaml) by benchmarks/fit_serving.py"
 )
 COMPUTE_EFFICIENCY = Default(
-    0.79,
+    0.85,
     "fraction",
     f"large-problem efficiency (× T / (T + T½) for T tokens per forward pass): {SERVING_FIT_SOURCE}; 10-fold cross-validated median error "
-    "11.5%, docs/CALIBRATION.md §4 (a priori 0.5: beyond-chinchilla's prefill MFU, "
+    "10.4%, docs/CALIBRATION.md §4 (a priori 0.5: beyond-chinchilla's prefill MFU, "
     "docs/PEER_TOOLS.md §2.5)",
     "serving.compute_efficiency",
     log_sigma=0.25,
 )
 COMPUTE_FORMAT_EXPONENT = Default(
-    0.44,
+    0.48,
     "",
     f"a narrower number format reaches a smaller share of its higher peak: the serving compute efficiency is × (16-bit peak ÷ "
     f"the format's peak)^γ, so FP8 at twice the 16-bit peak runs 2^(1-γ) times as fast, not twice (dequantization, scaling "
@@ -173,7 +173,7 @@ COMPUTE_FORMAT_EXPONENT = Default(
     "serving.compute_format_exponent",
 )
 DECODE_COMPUTE_RATIO = Default(
-    0.83,
+    0.81,
     "",
     f"share of the compute efficiency a decode step reaches: its matrix multiplies have B rows against the same weights as "
     f"prefill's, but per-token work beyond them (attention over each sequence's own KV cache, sampling, norms) batches less "
@@ -220,14 +220,14 @@ TENSOR_PARALLEL_EFFICIENCY = Default(
     "serving.tensor_parallel",
 )
 ALLREDUCE_LATENCY = Default(
-    37e-6,
+    40e-6,
     "s",
     f"fixed time of one tensor-parallel all-reduce call inside an NVLink/xGMI node, launch and the GPUs' wait for each other: "
     f"{SERVING_FIT_SOURCE} (a priori 10 us, the order of NCCL's small-message all-reduce time, nccl-tests 8 B-64 KB on NVLink 4)",
     "serving.allreduce_latency",
 )
 ALLREDUCE_BANDWIDTH_EFFICIENCY = Default(
-    0.59,
+    0.65,
     "fraction",
     f"share of the catalog's unidirectional scale-up bandwidth a tensor-parallel all-reduce of one forward pass reaches (its "
     f"bus bandwidth): {SERVING_FIT_SOURCE}; a priori 1 (the link figure); a step's all-reduces carry its tokens × d_model × 2 bytes, "
@@ -271,7 +271,7 @@ GEMM_HALF_FILL_TOKENS = Default(
     "serving.gemm_half_fill_tokens",
 )
 GEMM_HALF_FILL_WIDTH = Default(
-    385.0,
+    500.0,
     "columns",
     f"matrix width per GPU (d_model ÷ tensor-parallel GPUs) at which matrix multiplies reach half their large-problem "
     f"efficiency, the fill curve of GEMM_HALF_FILL_TOKENS in the other dimension (engine/serving.pass_fill): {SERVING_FIT_SOURCE}",

@@ -346,6 +346,14 @@ def test_experts_fill_with_the_tokens_routed_to_them():
     expected = 1 / ((1 - share) / (2048 / (2048 + 128)) + share / (routed / (routed + 128)))
     assert moe.fill(2048, 128.0) == pytest.approx(expected, rel=1e-12)
     assert moe.fill(2048, 128.0) < gemm_fill(2048, 128.0)  # the experts' short GEMMs slow the pass
+    # Decoding at a 32K context: attention adds 4·L·w·c = 4 × 48 × 4,096 × 32,768 = 25.8 GFLOP a token to the
+    # weights' 2 × 3.3 = 6.6, and it is no expert's work: the routed share is 2 × 8 × 0.227B / 32.4 GFLOP = 0.11.
+    long = 2 * 3.3e9 + 4 * 48 * 4096 * 32768
+    assert moe.flops_per_token(32768) == pytest.approx(long)
+    routed_share = 2 * 8 * per_expert / long
+    expected_long = 1 / ((1 - routed_share) / (2048 / (2048 + 128)) + routed_share / (routed / (routed + 128)))
+    assert moe.fill(2048, 128.0, flops_per_token=long) == pytest.approx(expected_long, rel=1e-12)
+    assert moe.fill(2048, 128.0) < moe.fill(2048, 128.0, flops_per_token=long) < gemm_fill(2048, 128.0)
     # a dense model, or no curve, is unaffected by routing
     assert mixed_fill(2048, 128, share, 0.0) == 1.0
     dense = serving.ServedModel(8e9, 8e9, arch, 1.0, 1.0)

@@ -143,8 +143,9 @@ class ExpertParallelStep:
 def decode_step(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ExpertParallelStep:
     """One decode step of one GPU running ``batch`` sequences at mean ``context``."""
     # each GPU's experts receive the tokens of the whole group's B·G
-    fill = pass_fill(model, device, 1.0, batch, model.routed_tokens(batch * group)) * device.decode_compute_ratio
-    compute = compute_seconds(batch * model.flops_per_token(context), device, 1.0, fill)
+    per_token = model.flops_per_token(context)
+    fill = pass_fill(model, device, 1.0, batch, model.routed_tokens(batch * group), per_token) * device.decode_compute_ratio
+    compute = compute_seconds(batch * per_token, device, 1.0, fill)
     read = read_weight_bytes(model, group, batch) + batch * model.kv_bytes(context)
     memory = read / (device.bandwidth * device.bandwidth_efficiency)
     return ExpertParallelStep(compute, memory, decode_all_to_all_seconds(model, fabric, group, batch), device.step_overhead)
@@ -157,10 +158,11 @@ def _metrics(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLik
     prefill = request.compute_flops if request.prefill_flops is None else request.prefill_flops
     a2a_per_token = prefill_all_to_all_seconds_per_token(model, fabric, group)
     floor = resident_weight_bytes(model, group) / (device.bandwidth * device.bandwidth_efficiency)
-    alone = pass_fill(model, device, 1.0, request.prompt_tokens)
+    per_token = prefill / np.maximum(request.prompt_tokens, 1.0)
+    alone = pass_fill(model, device, 1.0, request.prompt_tokens, flops_per_token=per_token)
     packed = at_load_prefill_tokens(device, request.prompt_tokens)
     ttft = np.maximum(compute_seconds(prefill, device, 1.0, alone), floor) + request.prompt_tokens * a2a_per_token + device.step_overhead
-    at_load = pass_fill(model, device, 1.0, packed, model.routed_tokens(packed * group))
+    at_load = pass_fill(model, device, 1.0, packed, model.routed_tokens(packed * group), per_token)
     prefill_gpu_seconds = compute_seconds(prefill, device, 1.0, at_load) + request.prompt_tokens * a2a_per_token
     after = compute_seconds(request.compute_flops - prefill, device, 1.0, alone)  # scoring after the prompt's prefill
     upfront = prefill_gpu_seconds + after

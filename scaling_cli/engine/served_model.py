@@ -64,14 +64,17 @@ class ServedModel:
         """Tokens each expert a pass of ``tokens`` tokens touches receives: T·k / E·(1 − (1 − k/E)^T)."""
         return tokens * self.top_k / parallelism.expected_experts(self.experts, self.top_k, tokens)
 
-    def fill(self, tokens: ArrayLike, half_fill_tokens: ArrayLike, expert_tokens: ArrayLike | None = None) -> ArrayLike:
+    def fill(self, tokens: ArrayLike, half_fill_tokens: ArrayLike, expert_tokens: ArrayLike | None = None, flops_per_token: ArrayLike | None = None) -> ArrayLike:
         """Share of the large-problem rate a pass of ``tokens`` tokens reaches (``gemm``); with known
-        routing the experts' FLOP share k·e / N_active at the tokens each expert receives."""
+        routing the routed experts' share of the pass's FLOP, 2·k·e / (FLOP per token), runs at the
+        tokens each expert receives: attention over long contexts is not expert work. Without
+        ``flops_per_token`` the pass is its weights' 2·N_active (share k·e / N_active)."""
         if self.experts is None or self.top_k is None:
             return gemm_fill(tokens, half_fill_tokens)
-        share = self.top_k * parallelism.moe_split(self.total_params, self.active_params, self.experts, self.top_k)[1] / self.active_params
+        routed_params = self.top_k * parallelism.moe_split(self.total_params, self.active_params, self.experts, self.top_k)[1]
+        per_token = 2.0 * self.active_params if flops_per_token is None else flops_per_token
         routed = self.routed_tokens(tokens) if expert_tokens is None else expert_tokens
-        return mixed_fill(tokens, routed, share, half_fill_tokens)
+        return mixed_fill(tokens, routed, 2.0 * routed_params / per_token, half_fill_tokens)
 
     def read_params(self, tokens: ArrayLike) -> ArrayLike:
         """Parameters a step over ``tokens`` tokens reads: all of a dense model; for MoE the experts

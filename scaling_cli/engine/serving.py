@@ -131,12 +131,11 @@ def _power_of_two_at_least(value: ArrayLike) -> ArrayLike:
     return 2.0 ** np.ceil(np.log2(np.maximum(value, 1.0)))
 
 
-def pass_fill(model: ServedModel, device: Device, gpus: ArrayLike, tokens: ArrayLike, expert_tokens: ArrayLike | None = None) -> ArrayLike:
-    """Share of the large-problem rate a forward pass of ``tokens`` tokens reaches: its token fill
-    (``ServedModel.fill``) × its width fill: tensor parallelism leaves each GPU matrices d_model / t as
-    wide, and narrow matrices fill the GPU's tiles no better than short ones (``engine/gemm.py``)."""
+def pass_fill(model: ServedModel, device: Device, gpus: ArrayLike, tokens: ArrayLike, expert_tokens: ArrayLike | None = None, flops_per_token: ArrayLike | None = None) -> ArrayLike:
+    """Share of the large-problem rate a pass of ``tokens`` tokens (``flops_per_token`` each) reaches: its token fill
+    (``ServedModel.fill``) × its width fill, as tensor parallelism leaves each GPU matrices d_model / t wide."""
     width = model.architecture.hidden / pipeline.tensor_parallel(device, gpus)
-    return model.fill(tokens, device.half_fill_tokens, expert_tokens) * gemm_fill(width, device.half_fill_width)
+    return model.fill(tokens, device.half_fill_tokens, expert_tokens, flops_per_token) * gemm_fill(width, device.half_fill_width)
 
 
 def compute_seconds(flops: ArrayLike, device: Device, gpus: ArrayLike, fill: ArrayLike) -> ArrayLike:
@@ -164,12 +163,11 @@ def decode_memory_seconds(model: ServedModel, device: Device, gpus: ArrayLike, b
 
 
 def prefill_seconds(model: ServedModel, device: Device, gpus: ArrayLike, flops: ArrayLike, tokens: ArrayLike) -> ArrayLike:
-    """Time to first token of one request alone: max(compute, one read of the weights) + all-reduces
-    of its ``tokens`` + the per-step overhead (the memory floor, module docstring); a pipelined
-    replica's stages take the prompt one after another, t GPUs at a time, and pass it on."""
+    """Time to first token of one request alone: max(compute, one read of the weights) + all-reduces of its ``tokens``
+    + the per-step overhead (module docstring); a pipelined replica's stages take the prompt one after another."""
     stages = pipeline.stages(device, gpus)
     floor = stages * weight_read_seconds(model, device, gpus, np.maximum(tokens, 1.0))
-    compute = stages * compute_seconds(flops, device, gpus, pass_fill(model, device, gpus, tokens))
+    compute = stages * compute_seconds(flops, device, gpus, pass_fill(model, device, gpus, tokens, flops_per_token=flops / np.maximum(tokens, 1.0)))
     links = allreduce_seconds(model, device, gpus, tokens) + pipeline.send_seconds(model, device, gpus, tokens)
     return np.maximum(compute, floor) + links + device.step_overhead
 
@@ -200,8 +198,9 @@ def decode_step(model: ServedModel, device: Device, gpus: ArrayLike, batch: Arra
     the device's decode share of the compute efficiency."""
     stages = pipeline.stages(device, gpus)
     micro = pipeline.micro_batch(batch, stages)
-    fill = pass_fill(model, device, gpus, micro) * device.decode_compute_ratio
-    compute = compute_seconds(stages * micro * model.flops_per_token(context), device, gpus, fill)
+    per_token = model.flops_per_token(context)
+    fill = pass_fill(model, device, gpus, micro, flops_per_token=per_token) * device.decode_compute_ratio
+    compute = compute_seconds(stages * micro * per_token, device, gpus, fill)
     fixed = allreduce_seconds(model, device, gpus, micro) + pipeline.send_seconds(model, device, gpus, micro) + device.step_overhead
     return DecodeStep(compute, decode_memory_seconds(model, device, gpus, batch, context), fixed)
 
@@ -328,9 +327,10 @@ def _request_metrics(model: ServedModel, device: Device, request: RequestShape, 
     ttft = prefill_seconds(model, device, gpus, prefill, request.prompt_tokens)
     # at load the prompt rides a running forward pass: its FLOP and its all-reduce volume, not its latency
     prompt_allreduce = allreduce_seconds(model, device, gpus, request.prompt_tokens, per_call=False) + pipeline.send_seconds(model, device, gpus, request.prompt_tokens, per_call=False)
-    packed = pass_fill(model, device, gpus, at_load_prefill_tokens(device, request.prompt_tokens))
+    per_token = prefill / np.maximum(request.prompt_tokens, 1.0)
+    packed = pass_fill(model, device, gpus, at_load_prefill_tokens(device, request.prompt_tokens), flops_per_token=per_token)
     upfront = compute_seconds(request.compute_flops, device, gpus, packed) + prompt_allreduce
-    after = compute_seconds(request.compute_flops - prefill, device, gpus, pass_fill(model, device, gpus, request.prompt_tokens))
+    after = compute_seconds(request.compute_flops - prefill, device, gpus, pass_fill(model, device, gpus, request.prompt_tokens, flops_per_token=per_token))
     tokens = request.chains * request.chain_tokens
     prefill_at_load = compute_seconds(prefill, device, gpus, packed)
     if request.streamed:
