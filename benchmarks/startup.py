@@ -12,6 +12,9 @@ starting BLAS threads is visible on its own.
 
   floor             python -c "import typer, pydantic, rich.table, numpy, yaml"
   floor, 1 thread   the same with OPENBLAS_NUM_THREADS=1
+  floor + a model   the 1-thread floor that also defines and validates one two-field pydantic model:
+                    what any program that validates with pydantic v2 pays before its own work, as
+                    ``import pydantic`` is lazy and the floor never loads its schema machinery
   typer command     a no-op Typer app with ``plan``'s options that imports numpy and yaml and prints
                     {} (1 thread): what any Typer >= 0.29 command costs, as Typer validates every
                     option through a pydantic TypeAdapter, which the floor's lazy ``import pydantic``
@@ -63,6 +66,9 @@ app()
 '''
 
 
+PYDANTIC_MODEL = "import typer, pydantic, rich.table, numpy, yaml\nclass M(pydantic.BaseModel):\n    a: int = 1\n    b: str = 'x'\nM(a=2)"
+
+
 NOOP_APP = '''
 import typer
 app = typer.Typer()
@@ -86,6 +92,7 @@ def commands(typer_app: Path, noop_app: Path) -> list[Command]:
     return [
         Command("floor", FLOOR),
         Command("floor, 1 thread", FLOOR, {"OPENBLAS_NUM_THREADS": "1"}),
+        Command("floor + a model", [PYTHON, "-c", PYDANTIC_MODEL], {"OPENBLAS_NUM_THREADS": "1"}),
         Command("typer command", [PYTHON, str(typer_app), "plan", "--format", "json"], {"OPENBLAS_NUM_THREADS": "1"}),
         Command("plan (small)", [*SCALING, "plan", "configs/frontier-dense.scenario.yaml", "--format", "json"]),
         Command("plan (largest)", [*SCALING, "plan", largest, "--format", "json"]),
@@ -97,7 +104,7 @@ def commands(typer_app: Path, noop_app: Path) -> list[Command]:
     ]
 
 
-LABELS = {"typer command": "a no-op Typer command with plan's options", "no-op help": "a no-op two-command Typer app's --help"}
+LABELS = {"floor + a model": "the floor, 1 thread, plus one pydantic model defined and validated", "typer command": "a no-op Typer command with plan's options", "no-op help": "a no-op two-command Typer app's --help"}
 
 
 def main() -> None:
@@ -124,6 +131,9 @@ def main() -> None:
         rows.append([f"`{env + ' ' if env else ''}{line}`{where}", f"{median * 1000:.0f} ms", f"{median / floor:.2f}", f"{median / floor1:.2f}"])
     print(table(rows))
     print(f"\nmedians of {args.runs} cold runs each, interleaved; target (#16): plan --format json <= 1.3x the floor")
+    model = results["floor + a model"].median
+    print(f"the floor plus one pydantic model: {model / floor1:.2f}x the 1-thread floor; plan --format json ÷ it: "
+          + ", ".join(f"{name} {results[name].median / model:.2f}" for name in ("plan (small)", "plan (largest)", "plan (default)")))
     print(f"scaling --help / no-op Typer --help: {results['help'].median / results['no-op help'].median:.2f} (target (#7) <= 1.2)")
 
 
