@@ -66,7 +66,8 @@ app()
 '''
 
 
-PYDANTIC_MODEL = "import typer, pydantic, rich.table, numpy, yaml\nclass M(pydantic.BaseModel):\n    a: int = 1\n    b: str = 'x'\nM(a=2)"
+#: The floor's own imports, then one two-field pydantic model defined and validated.
+PYDANTIC_MODEL = FLOOR[-1] + "\nclass M(pydantic.BaseModel):\n    a: int = 1\n    b: str = 'x'\nM(a=2)"
 
 
 NOOP_APP = '''
