@@ -156,7 +156,7 @@ SERVING_FIT_SOURCE = (
     "scaling_cli/data/trtllm_v017_throughput.yaml) by benchmarks/fit_serving.py"
 )
 COMPUTE_EFFICIENCY = Default(
-    0.85,
+    0.94,
     "fraction",
     f"large-problem efficiency (× T / (T + T½) for T tokens per forward pass): {SERVING_FIT_SOURCE}; 10-fold cross-validated median error "
     "10.4%, docs/CALIBRATION.md §4 (a priori 0.5: beyond-chinchilla's prefill MFU, "
@@ -173,7 +173,7 @@ COMPUTE_FORMAT_EXPONENT = Default(
     "serving.compute_format_exponent",
 )
 DECODE_COMPUTE_RATIO = Default(
-    0.81,
+    0.99,
     "",
     f"share of the compute efficiency a decode step reaches: its matrix multiplies have B rows against the same weights as "
     f"prefill's, but per-token work beyond them (attention over each sequence's own KV cache, sampling, norms) batches less "
@@ -182,7 +182,7 @@ DECODE_COMPUTE_RATIO = Default(
     "serving.decode_compute_ratio",
 )
 BANDWIDTH_EFFICIENCY = Default(
-    0.56,
+    0.69,
     "fraction",
     f"{SERVING_FIT_SOURCE}; an effective share of HBM bandwidth that also absorbs unmodelled per-step costs (a priori 0.8: "
     "NVIDIA aiconfigurator mem_bw_empirical_scaling_factor; LLM-Viewer 0.92 on H100; docs/PEER_TOOLS.md §2.8, §2.11)",
@@ -220,14 +220,14 @@ TENSOR_PARALLEL_EFFICIENCY = Default(
     "serving.tensor_parallel",
 )
 ALLREDUCE_LATENCY = Default(
-    40e-6,
+    48e-6,
     "s",
     f"fixed time of one tensor-parallel all-reduce call inside an NVLink/xGMI node, launch and the GPUs' wait for each other: "
     f"{SERVING_FIT_SOURCE} (a priori 10 us, the order of NCCL's small-message all-reduce time, nccl-tests 8 B-64 KB on NVLink 4)",
     "serving.allreduce_latency",
 )
 ALLREDUCE_BANDWIDTH_EFFICIENCY = Default(
-    0.65,
+    0.78,
     "fraction",
     f"share of the catalog's unidirectional scale-up bandwidth a tensor-parallel all-reduce of one forward pass reaches (its "
     f"bus bandwidth): {SERVING_FIT_SOURCE}; a priori 1 (the link figure); a step's all-reduces carry its tokens × d_model × 2 bytes, "
@@ -256,7 +256,7 @@ PIPELINE_STAGES = Default(
     "test_time[].pipeline_stages",
 )
 STEP_OVERHEAD = Default(
-    1.5e-5,
+    1.3e-3,
     "s",
     f"fixed time of every forward step beyond the roofline (scheduling, launches, sampling): {SERVING_FIT_SOURCE} "
     "(15 us since TensorRT-LLM's admission rule, 0.25 ms before it, 2 ms before prefill rode the decode steps and all-reduces "
@@ -264,7 +264,7 @@ STEP_OVERHEAD = Default(
     "serving.step_overhead",
 )
 GEMM_HALF_FILL_TOKENS = Default(
-    150.0,
+    164.0,
     "tokens",
     f"tokens in a forward pass at which matrix multiplies reach half their large-problem efficiency (T / (T + T½), "
     f"engine/serving.gemm_fill): {SERVING_FIT_SOURCE}",

@@ -10,10 +10,10 @@ holding its k experts (dispatch) and their outputs are sent back (combine): two 
 
 A decode step of one GPU of the group, B sequences at mean context c:
 
-    compute    = B · FLOP per token(c) / (peak · compute efficiency)
-    memory     = (dense bytes + e bytes · X(B·G) / G + B · KV bytes per token · c) / (HBM bw · bandwidth eff.)
+    matmuls    = max(B · 2·N_active / (peak · compute efficiency · fill), (dense bytes + e bytes · X(B·G) / G) / (HBM bw · bandwidth eff.))
+    attention  = max(B · 4·L·w·c / (peak · compute efficiency · fill), B · KV bytes per token · c / (HBM bw · bandwidth eff.))
     all-to-all = L · (2α + B · k · d · (s_dispatch + s_combine) · t)
-    step       = max(compute, memory) + all-to-all + per-step overhead
+    step       = matmuls + attention + all-to-all + per-step overhead (``engine/serving.py``: the two kernel groups in turn)
 
 with X(T) = E·(1 − (1 − k/E)^T) the distinct experts T tokens touch per layer (``parallelism``), e
 the parameters of one expert, d the hidden size, dispatch in FP8 (1 byte) and combine in BF16 (2
@@ -43,8 +43,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from scaling_cli.engine import parallelism
+from scaling_cli.engine.gemm import gemm_fill
 from scaling_cli.engine.selection import take_choice, target_excess
-from scaling_cli.engine.serving import BATCH_GRID, Device, RequestShape, ServedModel, ServingChoice, at_load_prefill_tokens, compute_seconds, generation_gpu_seconds, pass_fill
+from scaling_cli.engine.serving import BATCH_GRID, Device, RequestShape, ServedModel, ServingChoice, at_load_prefill_tokens, attention_seconds, compute_seconds, generation_gpu_seconds, pass_fill
 from scaling_cli.engine.types import ArrayLike
 
 #: Bytes per element a token's activations travel in: dispatch in FP8, combine in BF16 (DeepSeek inference system overview).
@@ -133,22 +134,23 @@ class ExpertParallelStep:
     memory_seconds: ArrayLike
     all_to_all_seconds: ArrayLike
     overhead_seconds: ArrayLike
+    #: attention over the GPU's own KV cache: max(its FLOP, its KV reads) (``serving.attention_seconds``)
+    attention_seconds: ArrayLike = 0.0
 
     @property
     def seconds(self) -> ArrayLike:
-        """max(compute, memory) + all-to-all + overhead (module docstring)."""
-        return np.maximum(self.compute_seconds, self.memory_seconds) + self.all_to_all_seconds + self.overhead_seconds
+        """max(matmul compute, weight reads) + attention + all-to-all + overhead (module docstring)."""
+        return np.maximum(self.compute_seconds, self.memory_seconds) + self.attention_seconds + self.all_to_all_seconds + self.overhead_seconds
 
 
 def decode_step(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ExpertParallelStep:
     """One decode step of one GPU running ``batch`` sequences at mean ``context``."""
     # each GPU's experts receive the tokens of the whole group's B·G
-    per_token = model.flops_per_token(context)
-    fill = pass_fill(model, device, 1.0, batch, model.routed_tokens(batch * group), per_token) * device.decode_compute_ratio
-    compute = compute_seconds(batch * per_token, device, 1.0, fill)
-    read = read_weight_bytes(model, group, batch) + batch * model.kv_bytes(context)
-    memory = read / (device.bandwidth * device.bandwidth_efficiency)
-    return ExpertParallelStep(compute, memory, decode_all_to_all_seconds(model, fabric, group, batch), device.step_overhead)
+    fill = pass_fill(model, device, 1.0, batch, model.routed_tokens(batch * group)) * device.decode_compute_ratio
+    compute = compute_seconds(batch * 2.0 * model.active_params, device, 1.0, fill)
+    memory = read_weight_bytes(model, group, batch) / (device.bandwidth * device.bandwidth_efficiency)
+    attention, _ = attention_seconds(model, device, 1.0, batch, context, gemm_fill(batch, device.half_fill_tokens) * device.decode_compute_ratio)
+    return ExpertParallelStep(compute, memory, decode_all_to_all_seconds(model, fabric, group, batch), device.step_overhead, attention)
 
 
 def _metrics(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLike, request: RequestShape, batch: ArrayLike) -> dict[str, ArrayLike]:

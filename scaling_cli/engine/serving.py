@@ -1,16 +1,20 @@
 """Serving roofline: decode step time, prefill, batch, replica size and generation GPU-seconds.
 
-A decode step of a replica of g tensor-parallel GPUs, running B sequences whose mean context is c:
+A decode step of a replica of g tensor-parallel GPUs, running B sequences whose mean context is c,
+is two groups of kernels that run one after the other, each at its own roofline (per-operator
+rooflines, as LLM-Viewer sums them, docs/PEER_TOOLS.md §2.8):
 
-    compute = B·(2·N_active + 4·L·w·c) / (g · peak · compute efficiency · B / (B + T½))
-    memory  = (weights read + B · KV bytes per token · c · replication) / (g · HBM bandwidth · bandwidth efficiency)
-    step    = max(compute, memory) + all-reduces(B tokens) + per-step overhead
+    matmuls   = max(B·2·N_active / (g · peak · compute efficiency · fill), weights read / (g · HBM bandwidth · bandwidth efficiency))
+    attention = max(B·4·L·w·c / (g · peak · compute efficiency · fill), B · KV bytes per token · c · replication / (g · HBM bw · bw eff.))
+    step      = matmuls + attention + all-reduces(B tokens) + per-step overhead
 
-Decoding reads the weights and the whole KV cache once per step, so it is bandwidth-bound at small
-batch and compute-bound once B·FLOP per token outgrows bytes read × peak/bandwidth (the roofline;
-docs/DOMAIN.md §3.3; LLM-Viewer and llm-analysis use the same max(compute, memory) form,
-docs/PEER_TOOLS.md §2.2, §2.8). Continuous batching keeps sequences at every stage of their chain,
-so the batch's mean context is the chain's mean context and the memory term is exact in expectation.
+The matrix multiplies read the weights once per step and the attention kernels read every sequence's
+KV cache; neither hides under the other. Decoding is bandwidth-bound at small batch and its matmuls
+compute-bound once B·2·N_active outgrows weights read × peak/bandwidth (the roofline; docs/DOMAIN.md
+§3.3; llm-analysis takes one max(compute, memory) over the whole step, docs/PEER_TOOLS.md §2.2, which
+hides the KV reads under the matmuls' FLOP at large batch). Continuous batching keeps sequences at
+every stage of their chain, so the batch's mean context is the chain's mean context and the KV term
+is exact in expectation.
 Tensor-parallel all-reduces and mixture-of-experts reads: ``engine/parallelism.py``; the KV cache:
 ``engine/kv_cache.py``.
 
@@ -21,7 +25,7 @@ floor: it reads every weight at least once, so it is never shorter than one deco
 reads: prefill = max(FLOP / (g·peak·eff·fill(P)), weights / (g·bandwidth·eff)) + all-reduces(P
 tokens) + per-step overhead. At load, prefills ride the running batch's steps (in-flight batching,
 chunked prefill): their FLOP, at fill(max(P, budget)), join the decode's compute inside each step's
-roofline (``mixed_step_seconds``), so a prompt's compute hides under the decode's weight and KV reads
+roofline (``mixed_step_seconds``), so a prompt's compute hides under the decode's weight reads
 when many requests start per step and adds to them when a long prompt comes now and then; its
 all-reduce volume is paid without the per-call latency.
 
@@ -47,12 +51,13 @@ from scaling_cli.engine import parallelism, pipeline
 from scaling_cli.engine.gemm import gemm_fill
 from scaling_cli.engine.selection import choose, take, take_choice, target_excess
 from scaling_cli.engine.kv_cache import BYTES_PER_ELEMENT, Architecture, approximate_architecture, kv_cache_bytes_per_element, kv_cache_bytes_per_token, kv_head_replication
+from scaling_cli.engine.request_shape import RequestShape
 from scaling_cli.engine.served_model import MAX_RUNNING_SEQUENCES, MEMORY_FRACTION, Device, ServedModel
 from scaling_cli.engine.types import ArrayLike
 from scaling_cli.engine.units import SECONDS_PER_DAY
 
 __all__ = [
-    "BYTES_PER_ELEMENT", "MAX_RUNNING_SEQUENCES", "MEMORY_FRACTION", "Architecture", "Device", "ServedModel",
+    "BYTES_PER_ELEMENT", "MAX_RUNNING_SEQUENCES", "MEMORY_FRACTION", "Architecture", "Device", "RequestShape", "ServedModel",
     "approximate_architecture", "kv_cache_bytes_per_element", "kv_cache_bytes_per_token", "kv_head_replication",
 ]  # fmt: skip
 
@@ -154,14 +159,6 @@ def weight_read_seconds(model: ServedModel, device: Device, gpus: ArrayLike, tok
     return model.read_params(tokens) * model.weight_bytes_per_param / (gpus * device.bandwidth * device.bandwidth_efficiency)
 
 
-def decode_memory_seconds(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ArrayLike:
-    """Memory side of a decode step: weights touched plus every sequence's KV cache, read once; a
-    pipelined replica reads each stage's weights once per micro-batch (``engine/pipeline.py``)."""
-    kv = batch * replica_kv_bytes(model, device, gpus, context)
-    stages = pipeline.stages(device, gpus)
-    return stages * weight_read_seconds(model, device, gpus, pipeline.micro_batch(batch, stages)) + kv / (gpus * device.bandwidth * device.bandwidth_efficiency)
-
-
 def prefill_seconds(model: ServedModel, device: Device, gpus: ArrayLike, flops: ArrayLike, tokens: ArrayLike) -> ArrayLike:
     """Time to first token of one request alone: max(compute, one read of the weights) + all-reduces of its ``tokens``
     + the per-step overhead (module docstring); a pipelined replica's stages take the prompt one after another."""
@@ -174,22 +171,34 @@ def prefill_seconds(model: ServedModel, device: Device, gpus: ArrayLike, flops: 
 
 @dataclass(frozen=True)
 class DecodeStep:
-    """Both sides of the decode roofline for candidate replicas and batches, each computed once."""
+    """The two kernel groups of a decode step, each at its own roofline: the matrix multiplies against
+    the weights they read, attention against the KV cache it reads; they run one after the other."""
 
     compute_seconds: ArrayLike
     memory_seconds: ArrayLike
     #: tensor-parallel all-reduces + per-step overhead
     fixed_seconds: ArrayLike
+    #: attention over the KV cache: max(its FLOP, its KV reads)
+    attention_seconds: ArrayLike = 0.0
+    attention_compute_bound: ArrayLike = False
 
     @property
     def seconds(self) -> ArrayLike:
-        """max(compute, memory) + all-reduces + overhead (the roofline, module docstring)."""
-        return np.maximum(self.compute_seconds, self.memory_seconds) + self.fixed_seconds
+        """max(matmul compute, weight reads) + attention + all-reduces + overhead (module docstring)."""
+        return np.maximum(self.compute_seconds, self.memory_seconds) + self.attention_seconds + self.fixed_seconds
 
     @property
     def compute_bound(self) -> ArrayLike:
-        """True where the step is limited by FLOP/s rather than by HBM bandwidth."""
+        """True where the step's matrix multiplies are limited by FLOP/s rather than by HBM bandwidth."""
         return self.compute_seconds >= self.memory_seconds
+
+
+def attention_seconds(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike, fill: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
+    """Decode attention of ``batch`` sequences at mean ``context``: max(its FLOP, its KV reads), and whether FLOP bind."""
+    flops = batch * (model.flops_per_token(context) - 2.0 * model.active_params)
+    compute = compute_seconds(flops, device, gpus, fill)
+    kv = batch * replica_kv_bytes(model, device, gpus, context) / (gpus * device.bandwidth * device.bandwidth_efficiency)
+    return np.maximum(compute, kv), compute >= kv
 
 
 def decode_step(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike) -> DecodeStep:
@@ -198,11 +207,12 @@ def decode_step(model: ServedModel, device: Device, gpus: ArrayLike, batch: Arra
     the device's decode share of the compute efficiency."""
     stages = pipeline.stages(device, gpus)
     micro = pipeline.micro_batch(batch, stages)
-    per_token = model.flops_per_token(context)
-    fill = pass_fill(model, device, gpus, micro, flops_per_token=per_token) * device.decode_compute_ratio
-    compute = compute_seconds(stages * micro * per_token, device, gpus, fill)
+    fill = pass_fill(model, device, gpus, micro) * device.decode_compute_ratio
+    compute = compute_seconds(stages * micro * 2.0 * model.active_params, device, gpus, fill)
+    weights = stages * weight_read_seconds(model, device, gpus, micro)
+    attention, attention_bound = attention_seconds(model, device, gpus, batch, context, gemm_fill(micro, device.half_fill_tokens) * device.decode_compute_ratio)
     fixed = allreduce_seconds(model, device, gpus, micro) + pipeline.send_seconds(model, device, gpus, micro) + device.step_overhead
-    return DecodeStep(compute, decode_memory_seconds(model, device, gpus, batch, context), fixed)
+    return DecodeStep(compute, weights, fixed, attention, attention_bound)
 
 
 def default_batch(model: ServedModel, device: Device, gpus: ArrayLike, context: ArrayLike) -> ArrayLike:
@@ -224,15 +234,15 @@ def mixed_step_seconds(step: DecodeStep, prefill_seconds_per_request: ArrayLike,
     prompt takes k steps (its tokens over the engine's token budget), so a share f = min(1, k·B / n) of
     steps carries prefill, the mean prefill compute per step C_p = (B / n)·U spread over them:
 
-        step = f · max(C_d + C_p / f, M) + (1 − f) · max(C_d, M) + fixed
+        step = f · max(C_d + C_p / f, M) + (1 − f) · max(C_d, M) + attention + fixed
 
-    f = 1 (many requests start per step): prefill compute hides under the decode's weight and KV reads;
+    f = 1 (many requests start per step): prefill compute hides under the decode's weight reads;
     f → 0 (a long prompt now and then): its step is compute-bound and prefill and decode add up."""
     starts = batch / np.maximum(tokens_per_request, 1.0)  # requests starting per step (a request emits at least one token)
     per_step = starts * prefill_seconds_per_request
     share = np.clip(prompt_steps * starts, 1e-12, 1.0)
     busy = np.maximum(step.compute_seconds + per_step / share, step.memory_seconds)
-    return share * busy + (1.0 - share) * np.maximum(step.compute_seconds, step.memory_seconds) + step.fixed_seconds
+    return share * busy + (1.0 - share) * np.maximum(step.compute_seconds, step.memory_seconds) + step.attention_seconds + step.fixed_seconds
 
 
 def fleet_gpus(gpu_seconds_per_day: ArrayLike, replica_gpus: ArrayLike, load_factor: ArrayLike = 1.0) -> ArrayLike:
@@ -248,50 +258,6 @@ def fleet_gpus(gpu_seconds_per_day: ArrayLike, replica_gpus: ArrayLike, load_fac
 REPLICA_MULTIPLES = (1.0, 2.0, 4.0, 8.0)
 #: Batches tried when a latency target caps the batch: powers of two up to the running-sequence cap.
 BATCH_GRID = tuple(2.0**k for k in range(int(np.log2(MAX_RUNNING_SEQUENCES)) + 1))
-
-
-@dataclass(frozen=True)
-class RequestShape:
-    """A request as the server sees it: a prompt, then ``chains`` sequences decoded side by side."""
-
-    prompt_tokens: ArrayLike
-    chains: ArrayLike
-    #: tokens each chain generates, one step after another
-    chain_tokens: ArrayLike
-    #: the chains share one copy of the prompt's KV cache (prefix caching)
-    prefix_shared: bool = True
-    #: compute-bound work per request on the same replica: prefill, verifier or reward-model scoring
-    compute_flops: ArrayLike = 0.0
-    #: the prompt's prefill, the part of ``compute_flops`` before the first token (default: all of it)
-    prefill_flops: ArrayLike | None = None
-    #: requests arrive over time, so prompts ride running decode steps (``mixed_step_seconds``); False for
-    #: a batch submitted at once (an RL rollout, a generate() call): its prompts are prefilled before it decodes
-    streamed: bool = True
-
-    @property
-    def attended_context(self) -> ArrayLike:
-        """Mean positions a generated token attends to: P + (C + 1) / 2."""
-        return self.prompt_tokens + (self.chain_tokens + 1) / 2
-
-    @property
-    def prompt_share(self) -> ArrayLike:
-        """Prompt tokens of KV cache each chain holds: the shared prompt split among its chains."""
-        return self.prompt_tokens / self.chains if self.prefix_shared else self.prompt_tokens
-
-    @property
-    def resident_context(self) -> ArrayLike:
-        """Mean KV tokens a running chain keeps in memory."""
-        return self.prompt_share + (self.chain_tokens + 1) / 2
-
-    @property
-    def full_context(self) -> ArrayLike:
-        return self.prompt_tokens + self.chain_tokens
-
-    def admitted_context(self, device: Device) -> ArrayLike:
-        """KV tokens per chain the scheduler counts when it admits requests: the resident mean when the
-        cache is allocated as it grows, its prompt share + every token it will generate when the whole
-        request is reserved up front (``Device.reserves_whole_request``)."""
-        return self.prompt_share + self.chain_tokens if device.reserves_whole_request else self.resident_context
 
 
 @dataclass(frozen=True)
