@@ -56,31 +56,37 @@ def test_latent_attention_caches_one_latent_per_token():
 
 
 def test_decode_is_bandwidth_bound_at_batch_1():
+    """Two kernel groups, each at its roofline, one after the other: the matmuls (2·N FLOP against the
+    weights) and attention (4·L·w·c FLOP against the KV cache)."""
     model, device = model_8b(), h100()
-    # compute: 1 × (2 × 8e9 + 4 × 32 × 4096 × 1000) / (989.5e12 × 0.5)
-    compute = (2 * 8e9 + 4 * 32 * 4096 * 1000) / (989.5e12 * 0.5)  # 3.34e-5 s
-    # memory: (8e9 params × 2 bytes + 1 × 131,072 bytes/token × 1000 tokens) / (3.35e12 × 0.8)
+    matmul_flops = 2 * 8e9 / (989.5e12 * 0.5)  # 3.23e-5 s
+    weights = 8e9 * 2 / (3.35e12 * 0.8)  # 5.97e-3 s
+    attention_flops = 4 * 32 * 4096 * 1000 / (989.5e12 * 0.5)  # 1.06e-6 s
     kv_per_token = 2 * 32 * 8 * 128 * 2  # 131,072
-    memory = (8e9 * 2 + kv_per_token * 1000) / (3.35e12 * 0.8)  # 6.02e-3 s
-    assert memory > 100 * compute
+    kv_reads = kv_per_token * 1000 / (3.35e12 * 0.8)  # 4.89e-5 s
     step = serving.decode_step(model, device, 1, 1, 1000)
-    assert step.seconds == pytest.approx(memory, rel=1e-12)
-    assert step.compute_seconds == pytest.approx(compute, rel=1e-12)
-    assert memory == pytest.approx(6.019e-3, rel=1e-3)
-    assert not step.compute_bound
+    assert step.compute_seconds == pytest.approx(matmul_flops, rel=1e-12)
+    assert step.memory_seconds == pytest.approx(weights, rel=1e-12)
+    assert step.attention_seconds == pytest.approx(kv_reads, rel=1e-12)
+    assert step.seconds == pytest.approx(weights + kv_reads, rel=1e-12)
+    assert step.seconds == pytest.approx(6.019e-3, rel=1e-3)
+    assert not step.compute_bound and not step.attention_compute_bound
 
 
 def test_decode_is_compute_bound_at_a_large_batch():
+    """At batch 1,024 the matmuls are compute-bound; the KV reads do not hide under them (one max over
+    the whole step, llm-analysis' roofline, would give max(33.2, 11.0) = 33.2 ms)."""
     model, device = model_8b(), h100()
     batch, context = 1024, 100
-    compute = batch * (2 * 8e9 + 4 * 32 * 4096 * context) / (989.5e12 * 0.5)  # 0.0332 s
-    memory = (8e9 * 2 + batch * 131_072 * context) / (3.35e12 * 0.8)  # 0.0110 s
-    assert compute > memory
+    matmul_flops = batch * 2 * 8e9 / (989.5e12 * 0.5)  # 0.03311 s
+    weights = 8e9 * 2 / (3.35e12 * 0.8)  # 0.00597 s
+    attention_flops = batch * 4 * 32 * 4096 * context / (989.5e12 * 0.5)  # 1.09e-4 s
+    kv_reads = batch * 131_072 * context / (3.35e12 * 0.8)  # 0.00501 s
     step = serving.decode_step(model, device, 1, batch, context)
-    assert step.seconds == pytest.approx(compute, rel=1e-12)
-    assert step.memory_seconds == pytest.approx(memory, rel=1e-12)
-    assert compute == pytest.approx(0.03322, rel=1e-3)
-    assert step.compute_bound
+    assert step.compute_bound and not step.attention_compute_bound
+    assert step.seconds == pytest.approx(matmul_flops + kv_reads, rel=1e-12)
+    assert step.seconds == pytest.approx(0.03812, rel=1e-3)
+    assert attention_flops < kv_reads and weights < matmul_flops
 
 
 def test_tensor_parallel_all_reduces_by_hand():
@@ -125,9 +131,9 @@ def test_moe_reads_only_the_experts_a_batch_can_touch():
     arch = serving.Architecture(61, 7168, 128, 128)
     moe = serving.ServedModel(671e9, 37e9, arch, 1.0, 2.0)
     device = h100()
-    one = serving.decode_memory_seconds(moe, device, 16, 1, 0.0)
+    one = serving.decode_step(moe, device, 16, 1, 0.0).memory_seconds
     assert one == pytest.approx(37e9 * 1.0 / (16 * 3.35e12 * 0.8))
-    many = serving.decode_memory_seconds(moe, device, 16, 64, 0.0)
+    many = serving.decode_step(moe, device, 16, 64, 0.0).memory_seconds
     assert many == pytest.approx(671e9 * 1.0 / (16 * 3.35e12 * 0.8))
 
 
@@ -191,9 +197,12 @@ def test_served_request_by_hand_on_a_tensor_parallel_replica():
     # 160.9e9 bytes for 327,680 × 1,000 each: 491 sequences (under the 2,048 cap).
     batch = np.floor(0.9 * (4 * 80e9 - 141.2e9) / (327_680 * 1000))
     assert batch == 491 and choice.max_batch == choice.batch == batch
-    compute = batch * (2 * 70.6e9 + 4 * 80 * 8192 * 1500) / (4 * 989.5e12 * 0.5)
-    memory = (70.6e9 * 2 + batch * 327_680 * 1500) / (4 * 3.35e12 * 0.8)
-    step = max(compute, memory)
+    # Mean context 1,500 (the prompt and half the chain). Matmuls: max(491 × 2 × 70.6e9 FLOP, 141.2e9 bytes);
+    # attention: max(491 × 4 × 80 × 8192 × 1500 FLOP, 491 × 327,680 × 1500 bytes), over 4 GPUs.
+    compute, memory = batch * 2 * 70.6e9 / (4 * 989.5e12 * 0.5), 70.6e9 * 2 / (4 * 3.35e12 * 0.8)
+    matmuls = max(compute, memory)
+    attention = max(batch * 4 * 80 * 8192 * 1500 / (4 * 989.5e12 * 0.5), batch * 327_680 * 1500 / (4 * 3.35e12 * 0.8))
+    step = matmuls + attention  # 35.0 ms + 18.0 ms
     ttft = max(1e15 / (4 * 989.5e12 * 0.5), 141.2e9 / (4 * 3.35e12 * 0.8))  # compute-bound: 0.505 s
     assert choice.step_seconds == pytest.approx(step, rel=1e-12)
     assert choice.ttft_seconds == pytest.approx(ttft, rel=1e-12)
@@ -202,7 +211,7 @@ def test_served_request_by_hand_on_a_tensor_parallel_replica():
     # prompt in one pass (no token budget given), so a share f = 491 / 1,998 of steps also carries a 0.505 s prefill.
     prefill = 1e15 / (4 * 989.5e12 * 0.5)
     share = batch / 1998
-    mixed = share * max(compute + prefill, memory) + (1 - share) * step
+    mixed = share * max(compute + prefill, memory) + (1 - share) * matmuls + attention
     assert choice.gpu_seconds_per_request == pytest.approx(4 * 1998 * mixed / batch, rel=1e-12)
     # submitted at once (an RL rollout batch), the prompts are prefilled before the batch decodes: the two add up
     at_once = serving.serve_requests(model, h100(), dataclasses.replace(request, streamed=False), gpus=4)
@@ -306,12 +315,17 @@ def test_gemm_fill_by_hand():
 
 
 def test_decode_compute_side_follows_the_fill_curve():
-    """The compute side of a decode step of B tokens is FLOP / (g · peak · eff · B / (B + T½))."""
+    """The compute side of a decode step of B tokens is FLOP / (g · peak · eff · B / (B + T½)), for the
+    matmuls and for attention alike; at B = T½ both run at half the large-problem rate."""
     model = serving.ServedModel(70.6e9, 70.6e9, LLAMA3_70B, 2.0, 2.0)
     device = serving.Device(H100_PEAK, H100_BANDWIDTH, H100_MEMORY, 0.5, 0.8, half_fill_tokens=256.0)
     step = serving.decode_step(model, device, 4, 256, 1000.0)
-    flops = 256 * (2 * 70.6e9 + 4 * 80 * 8192 * 1000)
-    assert step.compute_seconds == pytest.approx(flops / (4 * H100_PEAK * 0.5 * 0.5), rel=1e-12)
+    assert step.compute_seconds == pytest.approx(256 * 2 * 70.6e9 / (4 * H100_PEAK * 0.5 * 0.5), rel=1e-12)
+    # attention: FLOP 256 × 4 × 80 × 8192 × 1000 at half rate (0.68 ms) against 256 × 327,680 × 1000 bytes
+    # (7.8 ms): grouped-query attention does 8 FLOP per KV byte, far below the ridge, so it reads
+    attention = max(256 * 4 * 80 * 8192 * 1000 / (4 * H100_PEAK * 0.5 * 0.5), 256 * 327_680 * 1000 / (4 * H100_BANDWIDTH * 0.8))
+    assert not step.attention_compute_bound
+    assert step.attention_seconds == pytest.approx(attention, rel=1e-12)
 
 
 def test_prompt_all_reduce_volume_is_paid_at_load_but_not_its_latency():
