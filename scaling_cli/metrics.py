@@ -177,7 +177,7 @@ WORKLOAD: list[Row] = [  # in the reading order of the workload table: the query
     ("batch_size", "Batch (running sequences)", "sequences", "int", False, "sequences decoded together (by the whole expert-parallel group)"),
     ("max_batch_in_memory", "Largest batch in memory", "sequences", "int", False, "the most that fit beside the weights"),
     ("replicas_per_query", "Replicas one query spans", "replicas", "int", False, "replicas one query's chains occupy"),
-    ("decode_bound", "Decode bound by", "", "text", False, "`memory bandwidth` or `compute` at that batch"),
+    ("decode_bound", "Decode bound by", "", "text", False, "`compute` when most of a decode step at that batch runs at the FLOP limit (matmuls, attention), else `memory bandwidth`"),
     ("decode_step_seconds", "Decode step", "s", "frac", True, "time of one decode step"),
     ("tokens_per_second_per_gpu", "Decode throughput per GPU", "tokens/s", "frac", True, "output tokens per second per GPU"),
     ("latency_seconds", "Latency per query", "s", "frac", True, "prefill and scoring + chain tokens × step time"),

@@ -86,6 +86,17 @@ def test_the_first_bad_figure_is_named_nested_entries_first():
     assert caught.value.field == "post_training.derivatives[1].cost_usd"
 
 
+def test_a_saving_may_be_negative_but_no_other_figure_may():
+    """A dollar saving of a choice made on FLOP is a difference: negative when it costs more (here the
+    lifetime optimum's longer training outweighs its cheaper serving), while a negative cost is refused."""
+    check_plannable({"saving_usd": -611.0, "saving_flops": 1.7e22, "chinchilla": {"lifetime_cost_usd": 2.9e5}})
+    with pytest.raises(PlanError) as caught:
+        check_plannable({"saving_usd": -611.0, "chinchilla": {"lifetime_cost_usd": -1.0}})
+    assert caught.value.field == "chinchilla.lifetime_cost_usd"
+    with pytest.raises(PlanError):
+        check_plannable({"saving_usd": math.nan})
+
+
 def test_a_shared_array_is_checked_once_and_still_refused_when_bad():
     shared = np.array([1.0, 2.0])
     assert all_plannable({"a": shared, "b": [shared, shared]})

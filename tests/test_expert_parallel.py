@@ -27,30 +27,33 @@ DENSE = 4e9 - 2 * E
 def test_decode_step_by_hand():
     """G = 16 GPUs, B = 64 sequences per GPU at context 1,000."""
     step = ep.decode_step(MODEL, DEVICE, FABRIC, 16.0, 64.0, 1000.0)
-    # compute: 64 × (2·4e9 + 4·10·1000·1000) FLOP / (1e15 × 0.5)
-    assert step.compute_seconds == pytest.approx(64 * (8e9 + 4e7) / 5e14)
-    # memory: the 1,024 tokens of the group touch all 16 experts (1 − (7/8)^1024 ≈ 1), each GPU reads
-    # dense + 16/16 experts, plus 64 × 4,000 B × 1,000 of KV, at 2e12 × 0.5
-    assert step.memory_seconds == pytest.approx((DENSE + E + 64 * 4000 * 1000) / 1e12)
+    # matmuls: 64 × 2·4e9 FLOP / (1e15 × 0.5)
+    assert step.compute_seconds == pytest.approx(64 * 8e9 / 5e14)
+    # weights: the 1,024 tokens of the group touch all 16 experts (1 − (7/8)^1024 ≈ 1), each GPU reads
+    # dense + 16/16 experts at 2e12 × 0.5
+    assert step.memory_seconds == pytest.approx((DENSE + E) / 1e12)
+    # attention: max(64 × 4·10·1000·1000 FLOP / 5e14, 64 × 4,000 B × 1,000 of KV / 1e12) = max(5.1 µs, 256 µs)
+    assert step.attention_seconds == pytest.approx(max(64 * 4e7 / 5e14, 64 * 4000 * 1000 / 1e12))
     # all-to-all: half the destinations leave the 8-GPU node, 7/16 stay on NVLink;
     # 64 tokens × 2 copies × 1,000 × (1 + 2) bytes, the NIC share 0.5 / 50e9 s per byte is the slower, × 10 layers
     assert step.all_to_all_seconds == pytest.approx(10 * 64 * 2 * 3000 * max(0.5 / 50e9, (7 / 16) / 400e9))
-    assert step.seconds == pytest.approx(max(step.compute_seconds, step.memory_seconds) + step.all_to_all_seconds)
+    assert step.seconds == pytest.approx(max(step.compute_seconds, step.memory_seconds) + step.attention_seconds + step.all_to_all_seconds)
 
 
 def test_experts_receive_the_whole_groups_tokens():
     """With a fill curve (T½ = 100 tokens): a GPU's 64 sequences fill its attention and dense GEMMs at
     64 / 164, while each expert receives the tokens the whole group routes to it: 16 GPUs × 64 × 2 of
-    16 experts = 128 tokens, fill 128 / 228. The experts do 2·2e of a token's 2 × 4e9 + 4e7 FLOP (0.43 of
-    it): attention over the 1,000 positions is the pass's work, not theirs."""
+    16 experts = 128 tokens, fill 128 / 228. The experts do 2·2e of a token's 2 × 4e9 matmul FLOP (0.43 of
+    it); attention over the 1,000 positions is timed apart, at the sequences' fill 64 / 164."""
     import dataclasses
 
     step = ep.decode_step(MODEL, dataclasses.replace(DEVICE, half_fill_tokens=100.0), FABRIC, 16.0, 64.0, 1000.0)
-    share = 2 * 2 * E / (8e9 + 4e7)
+    share = 2 * 2 * E / 8e9
     routed = 16 * 64 * 2 / (16 * (1 - (1 - 2 / 16) ** 1024))
     assert routed == pytest.approx(128, rel=1e-9)
     fill = 1 / ((1 - share) / (64 / 164) + share / (routed / (routed + 100)))
-    assert step.compute_seconds == pytest.approx(64 * (8e9 + 4e7) / (5e14 * fill), rel=1e-12)
+    assert step.compute_seconds == pytest.approx(64 * 8e9 / (5e14 * fill), rel=1e-12)
+    assert step.attention_seconds == pytest.approx(max(64 * 4e7 / (5e14 * 64 / 164), 64 * 4000 * 1000 / 1e12), rel=1e-12)
 
 
 def test_each_gpu_holds_the_dense_part_and_its_share_of_the_experts():

@@ -403,3 +403,13 @@ def test_reserving_whole_requests_runs_fewer_sequences_by_the_ratio_of_contexts(
     assert float(grows.batch) == min(np.floor(room / (per_token * 1500.5)), device.max_sequences)
     assert float(reserved.batch) == np.floor(room / (per_token * 2000))
     assert float(reserved.batch) < float(grows.batch)
+
+
+def test_a_step_reading_kv_caches_most_of_the_time_is_bandwidth_bound():
+    """The label follows where the time goes: matmuls at the FLOP limit for 9 ms (weights 7 ms) and
+    attention reading KV caches for 23 ms is a bandwidth-bound step; 30 ms of compute-bound matmuls
+    beside 5 ms of KV reads is compute-bound; compute-bound attention counts on the FLOP side."""
+    assert not serving.flop_bound(0.009, 0.007, 0.023, False)
+    assert serving.flop_bound(0.030, 0.007, 0.005, False)
+    assert serving.flop_bound(0.004, 0.007, 0.010, True)
+    assert not serving.DecodeStep(0.009, 0.007, 0.001, 0.023, False).compute_bound

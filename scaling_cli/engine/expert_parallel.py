@@ -45,7 +45,7 @@ import numpy as np
 from scaling_cli.engine import parallelism
 from scaling_cli.engine.gemm import gemm_fill
 from scaling_cli.engine.selection import take_choice, target_excess
-from scaling_cli.engine.serving import BATCH_GRID, Device, RequestShape, ServedModel, ServingChoice, at_load_prefill_tokens, attention_seconds, compute_seconds, generation_gpu_seconds, pass_fill
+from scaling_cli.engine.serving import BATCH_GRID, Device, RequestShape, ServedModel, ServingChoice, at_load_prefill_tokens, attention_seconds, compute_seconds, flop_bound, generation_gpu_seconds, pass_fill
 from scaling_cli.engine.types import ArrayLike
 
 #: Bytes per element a token's activations travel in: dispatch in FP8, combine in BF16 (DeepSeek inference system overview).
@@ -136,11 +136,17 @@ class ExpertParallelStep:
     overhead_seconds: ArrayLike
     #: attention over the GPU's own KV cache: max(its FLOP, its KV reads) (``serving.attention_seconds``)
     attention_seconds: ArrayLike = 0.0
+    attention_compute_bound: ArrayLike = False
 
     @property
     def seconds(self) -> ArrayLike:
         """max(matmul compute, weight reads) + attention + all-to-all + overhead (module docstring)."""
         return np.maximum(self.compute_seconds, self.memory_seconds) + self.attention_seconds + self.all_to_all_seconds + self.overhead_seconds
+
+    @property
+    def compute_bound(self) -> ArrayLike:
+        """True where most of the step's roofline time runs at the FLOP limit (``serving.flop_bound``)."""
+        return flop_bound(self.compute_seconds, self.memory_seconds, self.attention_seconds, self.attention_compute_bound)
 
 
 def decode_step(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLike, batch: ArrayLike, context: ArrayLike) -> ExpertParallelStep:
@@ -149,8 +155,8 @@ def decode_step(model: ServedModel, device: Device, fabric: Fabric, group: Array
     fill = pass_fill(model, device, 1.0, batch, model.routed_tokens(batch * group)) * device.decode_compute_ratio
     compute = compute_seconds(batch * 2.0 * model.active_params, device, 1.0, fill)
     memory = read_weight_bytes(model, group, batch) / (device.bandwidth * device.bandwidth_efficiency)
-    attention, _ = attention_seconds(model, device, 1.0, batch, context, gemm_fill(batch, device.half_fill_tokens) * device.decode_compute_ratio)
-    return ExpertParallelStep(compute, memory, decode_all_to_all_seconds(model, fabric, group, batch), device.step_overhead, attention)
+    attention, attention_bound = attention_seconds(model, device, 1.0, batch, context, gemm_fill(batch, device.half_fill_tokens) * device.decode_compute_ratio)
+    return ExpertParallelStep(compute, memory, decode_all_to_all_seconds(model, fabric, group, batch), device.step_overhead, attention, attention_bound)
 
 
 def _metrics(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLike, request: RequestShape, batch: ArrayLike) -> dict[str, ArrayLike]:
@@ -177,7 +183,7 @@ def _metrics(model: ServedModel, device: Device, fabric: Fabric, group: ArrayLik
         "upfront_gpu_seconds": upfront,
         "prefill_gpu_seconds": prefill_gpu_seconds,
         "tokens_per_second_per_gpu": batch / seconds,
-        "compute_bound": step.compute_seconds >= step.memory_seconds,
+        "compute_bound": step.compute_bound,
     }
 
 

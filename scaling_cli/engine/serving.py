@@ -189,8 +189,17 @@ class DecodeStep:
 
     @property
     def compute_bound(self) -> ArrayLike:
-        """True where the step's matrix multiplies are limited by FLOP/s rather than by HBM bandwidth."""
-        return self.compute_seconds >= self.memory_seconds
+        """True where most of the step's roofline time runs at the FLOP limit (``flop_bound``)."""
+        return flop_bound(self.compute_seconds, self.memory_seconds, self.attention_seconds, self.attention_compute_bound)
+
+
+def flop_bound(matmul_compute: ArrayLike, weight_reads: ArrayLike, attention: ArrayLike, attention_compute_bound: ArrayLike) -> ArrayLike:
+    """True where the kernel groups limited by FLOP/s (matmuls, attention) take at least as long as those
+    limited by HBM bandwidth: a step whose matmuls are compute-bound but which spends most of its time
+    reading KV caches is bandwidth-bound."""
+    matmuls = np.maximum(matmul_compute, weight_reads)
+    at_flops = np.where(matmul_compute >= weight_reads, matmuls, 0.0) + np.where(attention_compute_bound, attention, 0.0)
+    return at_flops >= matmuls + attention - at_flops
 
 
 def attention_seconds(model: ServedModel, device: Device, gpus: ArrayLike, batch: ArrayLike, context: ArrayLike, fill: ArrayLike) -> tuple[ArrayLike, ArrayLike]:

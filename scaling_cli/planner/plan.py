@@ -183,13 +183,18 @@ def check_plannable(tree: Any, path: str = "") -> None:
         values = np.asarray(value, dtype=float)
         if not np.all(np.isfinite(values)):
             what = "is not a finite number"
-        elif np.any(values < 0):
+        elif np.any(values < 0) and not (steps and steps[-1] in SIGNED):
             what = "is negative"
         else:
             continue
         where = index_label(steps)
         raise PlanError(f"{path}.{where}" if path and where else path or where, f"the planned value {what}; the scenario's magnitudes are out of range")
 
+
+#: Figures that are differences against a baseline and may honestly be negative: a saving in dollars
+#: of a choice made on FLOP (``scaling optimal --inference-tokens``) is negative where the smaller,
+#: longer-trained model costs more to train than it saves in serving.
+SIGNED = frozenset({"saving_usd", "saving_flops", "saving_fraction"})
 
 #: Leaves the finiteness check passes over: text, flags, nothing and whole numbers (never NaN).
 _SKIPPED = frozenset({str, bool, type(None), int})
