@@ -140,8 +140,8 @@ ARCHITECTURE = Default(
 GENERATION = Default(
     "serving roofline",
     "",
-    "serving roofline (engine/serving.py, the same as test-time): decode step = max(compute, weight + KV-cache reads ÷ "
-    "HBM bandwidth) at the largest batch that fits (up to the batch cap; RL rollouts at the batch in flight) on the smallest tensor-parallel replica that holds the model; "
+    "serving roofline (engine/serving.py, the same as test-time): decode step = max(matmul compute, weight reads) + "
+    "max(attention compute, KV-cache reads) at the largest batch that fits (up to the batch cap; RL rollouts at the batch in flight) on the smallest tensor-parallel replica that holds the model; "
     "prefill at the serving compute efficiency",
     "post_training.generation",
 )
@@ -159,7 +159,7 @@ COMPUTE_EFFICIENCY = Default(
     0.94,
     "fraction",
     f"large-problem efficiency (× T / (T + T½) for T tokens per forward pass): {SERVING_FIT_SOURCE}; 10-fold cross-validated median error "
-    "10.4%, docs/CALIBRATION.md §4 (a priori 0.5: beyond-chinchilla's prefill MFU, "
+    "5.9%, docs/CALIBRATION.md §4 (a priori 0.5: beyond-chinchilla's prefill MFU, "
     "docs/PEER_TOOLS.md §2.5)",
     "serving.compute_efficiency",
     log_sigma=0.25,
@@ -175,10 +175,9 @@ COMPUTE_FORMAT_EXPONENT = Default(
 DECODE_COMPUTE_RATIO = Default(
     0.99,
     "",
-    f"share of the compute efficiency a decode step reaches: its matrix multiplies have B rows against the same weights as "
-    f"prefill's, but per-token work beyond them (attention over each sequence's own KV cache, sampling, norms) batches less "
-    f"well: {SERVING_FIT_SOURCE}; what binds it is the 2x bound on SGLang's wide expert-parallel GB200 decode figure "
-    "(2.2x at 1, docs/CALIBRATION.md §4)",
+    f"share of the compute efficiency a decode step's kernels reach beside prefill's: {SERVING_FIT_SOURCE}; near 1 since "
+    f"attention's KV reads are timed apart from the matrix multiplies (0.81 before, when the share stood in for them; "
+    "docs/CALIBRATION.md §4)",
     "serving.decode_compute_ratio",
 )
 BANDWIDTH_EFFICIENCY = Default(
@@ -259,7 +258,7 @@ STEP_OVERHEAD = Default(
     1.3e-3,
     "s",
     f"fixed time of every forward step beyond the roofline (scheduling, launches, sampling): {SERVING_FIT_SOURCE} "
-    "(15 us since TensorRT-LLM's admission rule, 0.25 ms before it, 2 ms before prefill rode the decode steps and all-reduces "
+    "(15 us before attention was timed apart from the matrix multiplies, 0.25 ms before TensorRT-LLM's admission rule, 2 ms before prefill rode the decode steps and all-reduces "
     "paid their fitted bus bandwidth and per-call time)",
     "serving.step_overhead",
 )
