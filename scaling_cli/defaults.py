@@ -322,6 +322,15 @@ WEIGHT_SYNC_BANDWIDTH = Default(
     f"trainer → inference-engine weight sync, bf16 weights ÷ seconds per step: geometric mean of 3.1 / 2.6 / 1.9 / 1.2 GB/s in the {_OPENRLHF}",
     "post_training.weight_sync_bandwidth",
 )
+HYBRID_ENGINE_GENERATION_EFFICIENCY = Default(
+    0.46,
+    "fraction",
+    "rate of DeepSpeed-Chat's Hybrid Engine generate() loop against the serving roofline at the same batch: geometric mean of "
+    "0.51 / 0.44 / 0.44 / 0.45, DeepSpeed-Chat's Figure 6 generation throughput (23.8 / 32.9 / 33.0 / 25.4 TFLOPs per GPU, "
+    "OPT-1.3B / 6.7B / 13B on 8 A100s, OPT-175B on 64) ÷ the roofline's at those jobs (docs/CALIBRATION.md §1.4); "
+    "rollout_engine: hybrid_engine only",
+    "post_training.hybrid_engine_generation_efficiency",
+)
 ROLLOUT_GPU_SHARE = Default(0.25, "fraction", f"GPUs of the inference engine under split placement: 4/16, 8/32, 8/32, 16/32 in the {_OPENRLHF} (median)", "post_training[].rollout_gpus")
 TRAINING_GPU_SHARE = Default(
     2 / 3, "fraction", f"of the GPUs that do not generate, those that train (actor + critic) under split placement: 8/12, 16/24, 16/24, 8/16 in the {_OPENRLHF}", "post_training[].training_gpus"
@@ -352,7 +361,7 @@ TABLE: tuple[Default, ...] = (
     ACCELERATOR, PRECISION, PEAK_FLOPS, MFU, GOODPUT, GOODPUT_SPREAD, FAILURE_RATE, CHECKPOINT_SECONDS, RESTART_SECONDS, SCALE_COMMUNICATION, PRICE, POWER, PUE, FIT, ARCHITECTURE, GENERATION,
     COMPUTE_EFFICIENCY, COMPUTE_FORMAT_EXPONENT, DECODE_COMPUTE_RATIO, BANDWIDTH_EFFICIENCY, MEMORY_FRACTION, MAX_RUNNING_SEQUENCES, ENGINE, TENSOR_PARALLEL_EFFICIENCY,
     ALLREDUCE_BANDWIDTH_EFFICIENCY, ALLREDUCE_LATENCY, SCALE_UP_DOMAIN, SCALE_OUT_BANDWIDTH, PIPELINE_STAGES, STEP_OVERHEAD, GEMM_HALF_FILL_TOKENS, GEMM_HALF_FILL_WIDTH, PREFILL_TOKEN_BUDGET, KV_CACHE_BYTES_PER_ELEMENT, FINETUNE_EFFICIENCY_AT_10B, FINETUNE_EFFICIENCY_EXPONENT, RL_TRAINING_EFFICIENCY, FORWARD_EFFICIENCY,
-    WEIGHT_SYNC_BANDWIDTH, ROLLOUT_GPU_SHARE, TRAINING_GPU_SHARE, DAYS, PEAK_TO_AVERAGE, PREFIX_CACHING, REQUEST_TOKENS,
+    WEIGHT_SYNC_BANDWIDTH, HYBRID_ENGINE_GENERATION_EFFICIENCY, ROLLOUT_GPU_SHARE, TRAINING_GPU_SHARE, DAYS, PEAK_TO_AVERAGE, PREFIX_CACHING, REQUEST_TOKENS,
 )  # fmt: skip
 
 

@@ -241,7 +241,8 @@ def step_hours(
 ) -> StepHours:
     """Training steps and forward passes are compute-bound at ``mfu`` (``compute_mfu``); generation is
     inference: decoded by the serving roofline (or at the group's own ``decode_mfu``), an RL rollout
-    at the batch in flight (``rollout_batch``, else prompts per step × samples over the replicas)."""
+    at the batch in flight (``rollout_batch``, else prompts per step × samples over the replicas),
+    inside DeepSpeed-Chat's Hybrid Engine at its fitted share of the roofline's rate."""
     if step.kind != formulas.GENERATION:
         return StepHours(costing.productive_gpu_hours(step.flops, hardware.peak_flops, hardware.mfu if mfu is None else mfu))
     if decode_mfu is not None:  # the group states its decode utilization: a flat rate, no roofline
@@ -259,8 +260,9 @@ def step_hours(
     request = serving.RequestShape(step.prompt_tokens, step.samples, step.sample_tokens, True, prefill_per_request, streamed=False)  # a rollout batch is submitted at once
     device, replica, cap, queue = rollout_replica(pools, model, device, request, scope)
     choice = serving.serve_requests(model, device, request, gpus=replica, max_batch=cap)
-    total = step.requests * choice.gpu_seconds_per_request
-    decode = step.requests * choice.gpus * step.samples * step.sample_tokens * choice.step_seconds / choice.batch
+    slower = 1.0 if pools is None else 1.0 / pools.generation_efficiency  # the Hybrid Engine's generate() loop
+    total = slower * step.requests * choice.gpu_seconds_per_request
+    decode = slower * step.requests * choice.gpus * step.samples * step.sample_tokens * choice.step_seconds / choice.batch
     share = 1.0 if queue is None else np.minimum(choice.batch / queue, 1.0)
     smallest = replica if replica is not None else serving.min_replica_gpus(model, device, request.full_context)
     return StepHours(total / SECONDS_PER_HOUR, decode / SECONDS_PER_HOUR, share, smallest, choice.batch)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from scaling_cli.defaults import ROLLOUT_GPU_SHARE, TRAINING_GPU_SHARE, WEIGHT_SYNC_BANDWIDTH
+from scaling_cli.defaults import HYBRID_ENGINE_GENERATION_EFFICIENCY, ROLLOUT_GPU_SHARE, TRAINING_GPU_SHARE, WEIGHT_SYNC_BANDWIDTH
 from scaling_cli.engine import hybrid_engine, serving
 from scaling_cli.engine import post_training as formulas
 from scaling_cli.engine.units import SECONDS_PER_HOUR
@@ -63,6 +63,8 @@ class RlPools:
     batch_per_gpu: Any = None
     inference_tp: Any = None
     resident_bytes: Any = 0.0
+    #: the rate its generation reaches, as a share of the serving roofline's (1: the roofline itself)
+    generation_efficiency: Any = 1.0
 
 
 def rl_pools(group: Any, hardware: ResolvedHardware, scope: str, assumptions: Assumptions, steps: list[formulas.Step] | None = None) -> RlPools | None:
@@ -90,8 +92,10 @@ def rl_pools(group: Any, hardware: ResolvedHardware, scope: str, assumptions: As
 
 def hybrid_pools(group: Any, pools: RlPools, gpus: Any, steps: list[formulas.Step], scope: str, assumptions: Assumptions) -> RlPools:
     """The Hybrid Engine's generate micro-batch (as given, else DeepSpeed-Chat's default, at most the
-    prompts × samples each GPU has per step), its inference TP degree and the training states that
-    stay resident on every GPU while it generates (``hybrid_engine.resident_state_bytes``)."""
+    prompts × samples each GPU has per step), its inference TP degree, the training states that
+    stay resident on every GPU while it generates (``hybrid_engine.resident_state_bytes``) and the
+    share of the serving roofline's rate its ``generate()`` loop reaches (fitted on DeepSpeed-Chat's
+    Figure 6, docs/CALIBRATION.md §1.4)."""
     batch = group.generation_batch_per_gpu
     if batch is None:
         batch = assumptions.use(HYBRID_BATCH, f"{scope}.generation_batch_per_gpu")
@@ -101,7 +105,8 @@ def hybrid_pools(group: Any, pools: RlPools, gpus: Any, steps: list[formulas.Ste
     trained = sum((s.params for s in steps if s.kind == formulas.TRAINING), 0.0)
     frozen = sum((s.params for s in steps if s.kind == formulas.FORWARD and s.name != "critic_forward"), 0.0)
     resident = hybrid_engine.resident_state_bytes(trained, frozen, gpus, group.offload)
-    return dataclasses.replace(pools, engine="hybrid_engine", batch_per_gpu=batch, inference_tp=group.inference_tp, resident_bytes=resident)
+    efficiency = assumptions.use(HYBRID_ENGINE_GENERATION_EFFICIENCY, f"{scope}.rollout_engine")
+    return dataclasses.replace(pools, engine="hybrid_engine", batch_per_gpu=batch, inference_tp=group.inference_tp, resident_bytes=resident, generation_efficiency=efficiency)
 
 
 def rollout_replica(pools: RlPools | None, model: Any, device: serving.Device, request: serving.RequestShape, scope: str) -> tuple[serving.Device, Any, Any, Any]:
