@@ -35,15 +35,18 @@ def _group(**fields: object) -> str:
     return "  - " + "\n    ".join(f"{k}: {str(v).lower() if isinstance(v, bool) else v}" for k, v in base.items() if v is not None)
 
 
+def _scenario_text(**fields: object) -> str:
+    return f"name: t\nmodel: {LLAMA7}\npost_training:\n{_group(**fields)}\n"
+
+
 def plan(**fields: object) -> dict:
-    text = f"name: t\nmodel: {LLAMA7}\npost_training:\n{_group(**fields)}\n"
+    text = _scenario_text(**fields)
     return build_plan(validate_document(parse_yaml(textwrap.dedent(text), "t.yaml")), samples=0).to_dict()["post_training"]["derivatives"][0]
 
 
 def _plan_with(key: str, value: float) -> dict:
     """``plan()`` with one fitted post-training constant replaced (as a leave-one-out refit does)."""
-    document = yaml.safe_load(f"name: t\nmodel: {LLAMA7}\npost_training:\n{_group()}\n")
-    scenario = Scenario.model_validate(document)
+    scenario = Scenario.model_validate(yaml.safe_load(_scenario_text()))
     return to_plain(evaluate(freeze(scenario, Sampler.point()), Sampler.point(), Refitted({key: value})))["post_training"]["derivatives"][0]
 
 
